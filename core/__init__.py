@@ -1,0 +1,4 @@
+"""Shared foundation: settings, database, models, store functions, prompt format, errors.
+
+`core` imports none of the other packages.
+"""

@@ -1,0 +1,105 @@
+"""`supportbot db ...`: migrations and the database status."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.group()
+def db() -> None:
+    """Database: migrate, inspect the schema version."""
+
+
+def _engine():
+    from core.db import make_engine
+    from core.settings import load_settings
+
+    settings = load_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    return make_engine(settings.db_url)
+
+
+@db.command()
+@click.argument("revision", default="head")
+def upgrade(revision: str) -> None:
+    """Migrate the database up to REVISION (default: the latest)."""
+    from core.db import current_revision, describe
+    from core.db import upgrade as run_upgrade
+
+    engine = _engine()
+    before = current_revision(engine)
+    run_upgrade(engine, revision)
+    after = current_revision(engine)
+    if before == after:
+        click.echo(f"{describe(engine)}: already at {after}")
+    else:
+        click.echo(f"{describe(engine)}: migrated {before or 'empty'} -> {after}")
+
+
+@db.command()
+@click.argument("revision", default="base")
+@click.option("--yes", is_flag=True, help="Do not ask: downgrading drops tables and their data.")
+def downgrade(revision: str, yes: bool) -> None:
+    """Migrate the database down to REVISION (default: empty)."""
+    from core.db import describe
+    from core.db import downgrade as run_downgrade
+
+    engine = _engine()
+    if not yes:
+        click.confirm(
+            f"Downgrade {describe(engine)} to {revision}? Data in dropped tables is lost", abort=True
+        )
+    run_downgrade(engine, revision)
+    click.echo(f"{describe(engine)}: at {revision}")
+
+
+def status_report(engine) -> dict:
+    """Where the database is, its schema revision, and (when current) what it holds."""
+    from sqlalchemy import func, select
+
+    from core import models
+    from core.db import current_revision, describe, head_revision, session_factory
+
+    current, head = current_revision(engine), head_revision()
+    report: dict = {
+        "database": describe(engine),
+        "revision": current,
+        "head": head,
+        "up_to_date": current == head,
+    }
+    if current == head:
+        with session_factory(engine)() as session:
+            for name, model in COUNTED:
+                report[name] = session.scalar(select(func.count()).select_from(getattr(models, model)))
+    return report
+
+
+COUNTED = [
+    ("conversations", "Conversation"),
+    ("messages", "Message"),
+    ("tickets", "Ticket"),
+    ("model_versions", "ModelVersion"),
+    ("training_jobs", "TrainingJob"),
+]
+
+
+def echo_status(report: dict) -> None:
+    click.echo(f"database:  {report['database']}")
+    state = "up to date" if report["up_to_date"] else "OUT OF DATE: run `supportbot db upgrade`"
+    click.echo(f"schema:    {report['revision'] or 'empty'} (code: {report['head']}) {state}")
+    for key, _ in COUNTED:
+        if key in report:
+            click.echo(f"{key + ':':<16}{report[key]}")
+
+
+@db.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+def status(as_json: bool) -> None:
+    """Where the database is, its schema revision, and what it holds."""
+    report = status_report(_engine())
+    if as_json:
+        click.echo(json.dumps(report))
+    else:
+        echo_status(report)

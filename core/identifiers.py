@@ -1,0 +1,123 @@
+"""Identifiers the application fills in, so the model never has to copy (or invent) them.
+
+Small models do not copy numbers: asked about order 4821937 they answer about some other order.
+So order numbers and amounts are replaced by placeholders (``<ORDER_ID>``, ``<AMOUNT>``) in
+everything the model reads, in training and in serving alike, and put back after generation from
+what the customer actually wrote. This module is that contract, plus the detector the grounding
+guard uses for identifiers in a drafted answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+# A 5–12 digit number, optionally written "#1234567"; not part of a longer token, an amount,
+# a phone number or a date (the lookarounds reject digits glued to letters, "-", "." or ",").
+ORDER_RE = re.compile(r"(?<![\w$.,/+-])#?(\d{5,12})(?![\w.,/-]\d|[\w])")
+AMOUNT_RE = re.compile(
+    r"(?<![\w])(?:[$€£]\s?\d{1,3}(?:,\d{3})*(?:\.\d{2})?|\d{1,3}(?:,\d{3})*(?:\.\d{2})?\s?(?:USD|EUR|GBP))(?![\w])"
+)
+EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+URL_RE = re.compile(
+    r"\b(?:https?://|www\.)[^\s<>()\"']+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|example|co)(?:/[^\s<>()\"']*)?",
+    re.I,
+)
+TICKET_RE = re.compile(r"\b[A-Z]{1,4}-\d{3,10}\b")
+
+PLACEHOLDER_RE = re.compile(r"<(ORDER_ID|AMOUNT)(?:_(\d+))?>")
+
+
+def _placeholder(kind: str, n: int) -> str:
+    return f"<{kind}>" if n == 1 else f"<{kind}_{n}>"
+
+
+@dataclass
+class Masker:
+    """Maps identifiers to placeholders consistently across one conversation's turns."""
+
+    values: dict[str, str] = field(default_factory=dict)  # placeholder -> original text
+    _by_value: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def _name(self, kind: str, key: str, original: str) -> str:
+        if (kind, key) in self._by_value:
+            return self._by_value[(kind, key)]
+        n = 1 + sum(1 for k, _ in self._by_value if k == kind)
+        name = _placeholder(kind, n)
+        self._by_value[(kind, key)] = name
+        self.values[name] = original
+        return name
+
+    def mask(self, text: str) -> str:
+        def amount(m: re.Match[str]) -> str:
+            key = re.sub(r"[^\d.]", "", m.group(0))
+            return self._name("AMOUNT", key, m.group(0))
+
+        def order(m: re.Match[str]) -> str:
+            # "#4821937" and "4821937" are the same order; the "#" stays in the text.
+            prefix = "#" if m.group(0).startswith("#") else ""
+            return prefix + self._name("ORDER_ID", m.group(1), m.group(1))
+
+        return ORDER_RE.sub(order, AMOUNT_RE.sub(amount, text))
+
+    def unmask(self, text: str) -> tuple[str, list[str]]:
+        """Put identifiers back; returns the text and the placeholders that had no value."""
+        unknown: list[str] = []
+
+        def put_back(m: re.Match[str]) -> str:
+            value = self.values.get(m.group(0))
+            if value is None:
+                unknown.append(m.group(0))
+                return m.group(0)
+            return value
+
+        return PLACEHOLDER_RE.sub(put_back, text), unknown
+
+    def originals(self, kind: str) -> list[str]:
+        return [self.values[name] for (k, _), name in self._by_value.items() if k == kind]
+
+
+def mask_conversation(texts: Iterable[str]) -> tuple[list[str], Masker]:
+    masker = Masker()
+    return [masker.mask(t) for t in texts], masker
+
+
+@dataclass(frozen=True)
+class Identifier:
+    kind: str  # order | amount | email | url | ticket
+    text: str
+    start: int
+    end: int
+
+    @property
+    def key(self) -> str:
+        """Normalised form for comparing (digits of a number, lower-case e-mail or URL)."""
+        if self.kind in ("order", "amount"):
+            return re.sub(r"[^\d.]", "", self.text).rstrip(".")
+        return self.text.lower().rstrip("/.")
+
+
+def find_identifiers(text: str) -> list[Identifier]:
+    """Order/ticket numbers, amounts, e-mail addresses and URLs in ``text``, left to right."""
+    found: list[Identifier] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(kind: str, m: re.Match[str], group: int = 0) -> None:
+        start, end = m.span(group)
+        if any(start < e and s < end for s, e in taken):
+            return
+        taken.append((start, end))
+        found.append(Identifier(kind, m.group(group), start, end))
+
+    for m in EMAIL_RE.finditer(text):
+        add("email", m)
+    for m in URL_RE.finditer(text):
+        add("url", m)
+    for m in TICKET_RE.finditer(text):
+        add("ticket", m)
+    for m in AMOUNT_RE.finditer(text):
+        add("amount", m)
+    for m in ORDER_RE.finditer(text):
+        add("order", m, 1)
+    return sorted(found, key=lambda i: i.start)

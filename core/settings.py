@@ -1,0 +1,170 @@
+"""One settings object for the whole product, read once at the edge and passed down.
+
+Every field is an environment variable with the ``SUPPORTBOT_`` prefix (``home`` is
+``SUPPORTBOT_HOME``), also read from a ``.env`` file in the working directory. Slack's own
+variables keep their names (``SLACK_BOT_TOKEN``, ``SLACK_APP_TOKEN``, ``SLACK_SIGNING_SECRET``).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.errors import ConfigError
+
+ENV_PREFIX = "SUPPORTBOT_"
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- storage -------------------------------------------------------------------------------
+    home: Path = Field(
+        Path(".supportbot"), description="Folder for the SQLite file, indexes, models, reports."
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default sqlite:///$SUPPORTBOT_HOME/supportbot.db."
+    )
+
+    # --- Slack (Slack's own variable names) ----------------------------------------------------
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "SUPPORTBOT_SLACK_BOT_TOKEN")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "SUPPORTBOT_SLACK_APP_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "SUPPORTBOT_SLACK_SIGNING_SECRET")
+    )
+    slack_api_url: str | None = Field(None, description="Slack Web API base URL (tests point it at a fake).")
+    admin_user_ids: CommaList = Field(
+        default_factory=list, description="Slack user ids allowed to retrain, promote and roll back."
+    )
+    support_group_id: str | None = Field(None, description="Slack user group tagged on a hand-over.")
+
+    # --- the language model the bot talks to ---------------------------------------------------
+    model_base_url: str = Field("http://127.0.0.1:8000/v1", description="OpenAI-compatible endpoint.")
+    model_name: str = Field("supportbot", description="`model` sent to the endpoint.")
+    api_key: SecretStr | None = Field(None, description="API key of the model server (optional).")
+    prompt_mode: Literal["chat", "completion"] = "chat"
+    model_timeout_s: float = Field(30.0, gt=0)
+    model_retries: int = Field(1, ge=0)
+    max_answer_tokens: int = Field(160, gt=0)
+    context_window: int = Field(512, gt=64, description="Tokens the model reads; history is trimmed to fit.")
+    prompt_tickets: int = Field(0, ge=0, description="Retrieved tickets put into the prompt (0: none).")
+
+    # --- model serving -------------------------------------------------------------------------
+    base_model: str | None = Field(None, description="HF model name or path; default our own trained model.")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    admin_token: SecretStr | None = Field(None, description="Bearer token for the server's admin endpoint.")
+    max_batch_size: int = Field(64, gt=0)
+
+    # --- retrieval -----------------------------------------------------------------------------
+    embedder: str = Field("all-MiniLM-L6-v2", description="Sentence-transformers name or path.")
+    index_type: Literal["auto", "flat", "hnsw", "ivf"] = "auto"
+    approx_threshold: int = Field(
+        200_000, gt=0, description="`auto` switches to HNSW above this many tickets."
+    )
+    retrieval_k: int = Field(3, gt=0)
+    min_score: float = Field(0.0, description="Hits scoring below this are dropped.")
+
+    # --- the confidence gate -------------------------------------------------------------------
+    escalate_below_score: float = Field(0.45, description="Top retrieval score under this: hand over.")
+    escalate_below_logprob: float = Field(-1.5, description="Mean token log-prob under this: hand over.")
+
+    # --- review web app ------------------------------------------------------------------------
+    review_admins: CommaList = Field(
+        default_factory=list, description="name:pbkdf2-hash pairs (`supportbot review hash-password`)."
+    )
+    session_secret: SecretStr | None = Field(None, description="Signs review session cookies.")
+
+    @field_validator("admin_user_ids", "review_admins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value.strip())
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL ({exc})") from None
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError(f"unsupported database {url.get_backend_name()!r} (use sqlite or postgresql)")
+        return value.strip()
+
+    # --- derived paths -------------------------------------------------------------------------
+    @cached_property
+    def db_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # Plain postgresql:// means psycopg 3 here, the only PostgreSQL driver we ship.
+            if url.startswith("postgresql://") or url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url.split("://", 1)[1]
+            return url
+        return f"sqlite:///{(self.home / 'supportbot.db').as_posix()}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def default_base_model_dir(self) -> Path:
+        return self.models_dir / "base"
+
+    @property
+    def adapters_dir(self) -> Path:
+        return self.models_dir / "adapters"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    def secret(self, name: str) -> str | None:
+        value = getattr(self, name)
+        return value.get_secret_value() if value is not None else None
+
+
+def _env_name(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    if info is not None and isinstance(info.validation_alias, AliasChoices):
+        return str(info.validation_alias.choices[0])
+    return ENV_PREFIX + field.upper()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, or fail with one line naming the variable that is wrong."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{_env_name(field)}: {message}")
+        raise ConfigError("invalid settings: " + "; ".join(problems)) from None

@@ -1,0 +1,36 @@
+"""Who did what, when: every admin action leaves an entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.models import AuditEntry
+
+
+def audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    conversation_id: int | None = None,
+    message_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor=actor, action=action, conversation_id=conversation_id, message_id=message_id, detail=detail
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def audit_entries(
+    session: Session, *, conversation_id: int | None = None, limit: int = 200
+) -> list[AuditEntry]:
+    stmt = select(AuditEntry)
+    if conversation_id is not None:
+        stmt = stmt.where(AuditEntry.conversation_id == conversation_id)
+    return list(session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit)))

@@ -1,0 +1,82 @@
+"""Shared fixtures: real databases (SQLite file and PostgreSQL in a schema of its own)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+PG_URL = os.environ.get("SUPPORTBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _pg_available() -> str | None:
+    try:
+        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:
+        return str(exc).splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    problem = _pg_available()
+    if problem:
+        if os.environ.get("SUPPORTBOT_TEST_REQUIRE_PG"):
+            pytest.fail(f"PostgreSQL is required but unreachable at {PG_URL}: {problem}")
+        pytest.skip(f"PostgreSQL unreachable at {PG_URL}: {problem}")
+    return PG_URL
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    schema = f"sbtest_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_server)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(pg_server).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request) -> str:
+    """Each test using this runs twice: on SQLite and on the real PostgreSQL."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def migrated_engine(db_url: str) -> Iterator[Engine]:
+    from core.db import make_engine, upgrade
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(migrated_engine):
+    from core.db import session_factory
+
+    return session_factory(migrated_engine)
