@@ -23,6 +23,7 @@ from core.store.conversations import (
     set_status,
     thread_history,
 )
+from core.store.export import conversation_to_chat, training_conversations
 from core.store.jobs import (
     claim_job,
     count_jobs,
@@ -66,6 +67,7 @@ __all__ = [
     "audit_entries",
     "claim_job",
     "content_hash",
+    "conversation_to_chat",
     "count_conversations",
     "count_jobs",
     "count_tickets",
@@ -101,5 +103,6 @@ __all__ = [
     "set_status",
     "thread_history",
     "ticket_hashes",
+    "training_conversations",
     "upsert_ticket",
 ]

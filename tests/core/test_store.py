@@ -218,3 +218,34 @@ def test_registry_activate_and_rollback(sessions):
         assert store.rollback(s).name == "base"
         with pytest.raises(NotFound):
             store.get_model_version(s, name="v9")
+
+
+def test_training_export_uses_corrections_and_drops_bad_answers(sessions):
+    q1, _ = ask(sessions, text="q1", event_id="X1", ts="5.1")
+    with transaction(sessions) as s:
+        r1 = store.record_reply(s, reply_to_id=q1, text="bad answer").id
+    q2, _ = ask(sessions, text="q2", event_id="X2", ts="5.2", thread_ts="5.1")
+    with transaction(sessions) as s:
+        r2 = store.record_reply(s, reply_to_id=q2, text="good answer").id
+        conv_id = s.get(Message, q1).conversation_id
+    # Not approved, nothing rated up: not exported.
+    with sessions() as s:
+        assert store.training_conversations(s) == []
+    with transaction(sessions) as s:
+        store.record_feedback(s, message_id=r2, user="U", rating=1)
+        store.record_feedback(s, message_id=r1, user="U", rating=-1)
+    with sessions() as s:
+        # The 👎 reply without a correction ends the usable part: nothing is left to learn from.
+        assert store.training_conversations(s) == []
+        assert store.training_conversations(s, approved_only=True) == []
+    with transaction(sessions) as s:
+        store.record_feedback(s, message_id=r1, user="lead", corrected_answer="fixed answer")
+        store.set_approved(s, conversation_id=conv_id)
+    with sessions() as s:
+        (row,) = store.training_conversations(s, approved_only=True)
+        assert row["messages"] == [
+            {"role": "user", "content": "q1"},
+            {"role": "assistant", "content": "fixed answer"},
+            {"role": "user", "content": "q2"},
+            {"role": "assistant", "content": "good answer"},
+        ]
