@@ -1,3 +1,5 @@
+import sys
+
 from supportbot.cli import main
 
-main()
+sys.exit(main())

@@ -74,7 +74,7 @@ def ids_for_external(session: Session, *, external_ids: Sequence[str]) -> dict[s
     if not external_ids:
         return {}
     rows = session.execute(select(Ticket.external_id, Ticket.id).where(Ticket.external_id.in_(external_ids)))
-    return dict(rows.tuples().all())
+    return {k: v for k, v in rows.all()}
 
 
 def delete_ticket(session: Session, *, external_id: str) -> int:
@@ -92,7 +92,7 @@ def count_tickets(session: Session) -> int:
 
 def ticket_hashes(session: Session) -> list[tuple[int, str]]:
     """(id, content hash) of every ticket, in id order: the input of the index fingerprint."""
-    return list(session.execute(select(Ticket.id, Ticket.content_hash).order_by(Ticket.id)).tuples())
+    return list(session.execute(select(Ticket.id, Ticket.content_hash).order_by(Ticket.id)).all())
 
 
 def iter_tickets(session: Session, *, batch: int = 1000) -> Iterable[Ticket]:
