@@ -1,0 +1,26 @@
+"""OpenAI-compatible model server: /v1/completions, /v1/chat/completions, /v1/models.
+
+Layout (after vLLM's ``entrypoints/openai``): ``protocol`` (request/response models),
+``serving_chat`` / ``serving_completion`` (the logic: a response, an error or a stream),
+``app`` (routes as glue, /health, /metrics, admin), ``engine`` (model + adapters + the
+continuous-batching loop), ``sampling``, ``detokenize``, ``loader``, ``metrics``, ``registry``
+(follows the active model version), ``embedded`` (the server in a thread), ``cli``.
+
+API compatibility:
+
+- Both endpoints take the OpenAI fields by their names: ``prompt`` (string, strings, token ids,
+  lists of token ids) / ``messages`` (system, developer = system, user, assistant; text content or
+  text parts), ``max_tokens`` (chat also ``max_completion_tokens``), ``temperature``, ``top_p``,
+  ``n``, ``stop`` (up to 4), ``seed``, ``stream``, ``stream_options.include_usage``, ``echo``
+  (completions), ``logprobs`` (completions: 0-5) / ``logprobs`` + ``top_logprobs`` (chat: 0-20).
+- Defaults for ``temperature``/``top_p`` come from the model's generation config (our model: greedy);
+  completions default to 16 tokens as in OpenAI; chat defaults to the rest of the context window.
+  A prompt that leaves no room in the context window is a 400 saying how long it is; a reply that
+  reaches the window's end stops there with ``finish_reason`` "length".
+- Accepted but ignored: see :mod:`serving.protocol` (penalties, logit_bias, tools, user, ...).
+  Unknown fields are logged and ignored. Not supported (a 400): tool/function roles, non-text
+  content parts, ``echo`` together with ``logprobs``.
+- ``system_fingerprint`` names the model version that answered ("base", an adapter's name, or
+  the registry version behind "supportbot").
+- Extension: ``ignore_eos`` (as in vLLM).
+"""
