@@ -80,3 +80,37 @@ def sessions(migrated_engine):
     from core.db import session_factory
 
     return session_factory(migrated_engine)
+
+
+# --- a tiny trained chat model, built once per test session -------------------------------------
+
+SAMPLE = __import__("pathlib").Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory) -> str:
+    """A ~200k-parameter Llama with our tokenizer and chat template, trained for a few seconds
+    on a slice of the sample logs: real weights, real generation, just small."""
+    from training.base import BaseConfig, train_base
+
+    out = tmp_path_factory.mktemp("tiny-base")
+    config = BaseConfig(
+        size="tiny",
+        vocab_size=1024,
+        steps=120,
+        batch_size=8,
+        lr=3e-3,
+        eval_questions=None,
+        eras=["base"],
+    )
+    config.data = [str(_sample_slice(tmp_path_factory.mktemp("slice"), 600))]
+    train_base(config, out_dir=out, progress=False)
+    return str(out)
+
+
+def _sample_slice(folder, n: int):
+    lines = (SAMPLE / "conversations.jsonl").read_text(encoding="utf-8").splitlines()
+    step = max(1, len(lines) // n)
+    path = folder / "conversations.jsonl"
+    path.write_text("\n".join(lines[::step][:n]) + "\n", encoding="utf-8")
+    return path

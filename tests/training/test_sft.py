@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+
+from training.sft import IGNORE, collate_packed, encode, pack
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tiny_base):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_base)
+
+
+CONVERSATION = [
+    {"role": "system", "content": "You are support."},
+    {"role": "user", "content": "My blender makes a grinding noise."},
+    {"role": "assistant", "content": "Unplug it and check the blade assembly."},
+    {"role": "user", "content": "Still noisy."},
+    {"role": "assistant", "content": "Then request a warranty repair under Account > Orders."},
+]
+
+
+def test_only_assistant_tokens_carry_loss(tokenizer):
+    ex = encode(tokenizer, CONVERSATION, max_length=512)
+    learned = tokenizer.decode(
+        [t for t, label in zip(ex.input_ids, ex.labels, strict=True) if label != IGNORE]
+    )
+    # Exactly the two answers, each with its end-of-turn marker; nothing of the user or system.
+    assert learned == (
+        "Unplug it and check the blade assembly.<|end|>\nThen request a warranty repair under Account > Orders.<|end|>\n"
+    ) or learned == (
+        "Unplug it and check the blade assembly.<|end|>Then request a warranty repair under Account > Orders.<|end|>"
+    )
+    assert "grinding" not in learned and "support" not in learned
+
+
+def test_packing_keeps_every_label_and_restarts_positions(tokenizer):
+    examples = [encode(tokenizer, CONVERSATION[: 3 + 2 * (i % 2)], max_length=512) for i in range(7)]
+    rows = pack(examples, max_length=256, pad_id=tokenizer.pad_token_id)
+    assert len(rows) < len(examples)
+    assert sum(len(r) for r in rows) == sum(len(e) for e in examples)
+    assert all(len(r) <= 256 for r in rows)
+    # Only the first token of each example loses its label (it is never predicted across examples).
+    kept = sum(r.trained_tokens for r in rows)
+    assert kept == sum(
+        e.trained_tokens for e in examples
+    )  # first tokens are system markers, unlabelled anyway
+    batch = collate_packed(rows, pad_id=tokenizer.pad_token_id)
+    starts = int((batch.position_ids == 0).sum())
+    assert starts == len(examples)
+    assert batch.attention_mask is None

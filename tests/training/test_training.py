@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.pii import redact
+from core.settings import Settings
+from training.config import FinetuneConfig
+from training.data import load_chat_jsonl, prepare, write_jsonl
+
+
+def _chat_file(tmp_path: Path, n: int = 40) -> Path:
+    rows = []
+    for i in range(n):
+        topic = ["password", "blender", "refund"][i % 3]
+        answer = {
+            "password": "Go to Settings > Security and choose Forgot password.",
+            "blender": "Unplug the blender and reseat the jar; then run the cleaning cycle.",
+            "refund": "Refunds reach your card within 5-7 business days after we receive the item.",
+        }[topic]
+        rows.append(
+            {
+                "id": f"c{i}",
+                "messages": [
+                    {"role": "user", "content": f"question {i} about my {topic}"},
+                    {"role": "assistant", "content": answer},
+                ],
+            }
+        )
+    path = tmp_path / "chats.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+def test_loss_falls_lora_changes_only_adapter_and_reloads_identically(tiny_base, tmp_path):
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    settings = Settings(home=tmp_path / "home")
+    config = FinetuneConfig(
+        base=tiny_base,
+        data=[str(_chat_file(tmp_path))],
+        replay_ratio=0,
+        conversations=False,
+        serve_eval=False,
+        steps=30,
+        lr=1e-2,
+        eval_questions=None,
+        val_fraction=0.1,
+    )
+    from training.finetune import run_finetune
+
+    before_base = {
+        k: v.clone() for k, v in AutoModelForCausalLM.from_pretrained(tiny_base).state_dict().items()
+    }
+    result = run_finetune(config, settings=settings, sessions=None, progress=False)
+    report = json.loads((result.adapter_path / "eval.json").read_text())
+    # The loss fell: validation perplexity after training is below the base model's.
+    assert report["token_metrics"]["after"]["perplexity"] < report["token_metrics"]["before"]["perplexity"]
+
+    base = AutoModelForCausalLM.from_pretrained(tiny_base)
+    for name, tensor in base.state_dict().items():
+        assert torch.equal(tensor, before_base[name]), f"base weight {name} changed"
+    tuned = PeftModel.from_pretrained(
+        AutoModelForCausalLM.from_pretrained(tiny_base), str(result.adapter_path)
+    )
+    lora_b = [p for n, p in tuned.named_parameters() if "lora_B" in n]
+    assert lora_b and any(p.abs().sum() > 0 for p in lora_b)  # LoRA B starts at zero: it moved
+
+    tok = AutoTokenizer.from_pretrained(str(result.adapter_path))
+    ids = tok(
+        "<|user|>\nquestion 3 about my password<|end|>\n<|assistant|>\n",
+        return_tensors="pt",
+        add_special_tokens=False,
+    )
+    with torch.no_grad():
+        reloaded = tuned(**ids).logits
+        again = PeftModel.from_pretrained(
+            AutoModelForCausalLM.from_pretrained(tiny_base), str(result.adapter_path)
+        )(**ids).logits
+        plain = base(**ids).logits
+    assert torch.equal(reloaded, again)
+    assert not torch.allclose(reloaded, plain)
+    assert (result.adapter_path / "loss.png").stat().st_size > 1000
+    assert (result.adapter_path / "eval.md").exists()
+    config_json = json.loads((result.adapter_path / "adapter_config.json").read_text())
+    assert not config_json.get("modules_to_save")  # loadable by vLLM
+
+
+def test_redaction_removes_seeded_pii_from_training_files(tmp_path):
+    pii = [
+        "jane.doe42@examplemail.com",
+        "+1 415-555-0134",
+        "4111 1111 1111 1111",
+        "DE89 3704 0044 0532 0130 00",
+    ]
+    rows = [
+        {
+            "id": f"p{i}",
+            "messages": [
+                {"role": "user", "content": f"Hi, it's me ({p}), where is order #4821937?"},
+                {"role": "assistant", "content": "I checked order #4821937: it ships tomorrow."},
+            ],
+        }
+        for i, p in enumerate(pii)
+    ]
+    src = tmp_path / "logs.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in rows) + '\nnot json\n{"messages": []}\n')
+    loaded, report = load_chat_jsonl(src)
+    assert len(loaded) == 4
+    assert [e.split(": ", 1)[0] for e in report.errors] == [f"{src}:5", f"{src}:6"]
+    prepared = prepare(loaded, val_fraction=0.0)
+    out = write_jsonl(tmp_path / "train.jsonl", prepared.train).read_text()
+    for p in pii:
+        assert p not in out
+    assert sum(prepared.pii.values()) == 4
+    assert "4821937" not in out and "#<ORDER_ID>" in out  # the model learns the placeholder
+
+
+def test_eval_items_and_duplicates_are_dropped(tmp_path):
+    path = _chat_file(tmp_path, 6)
+    loaded, _ = load_chat_jsonl(path)
+    prepared = prepare(loaded + loaded, eval_questions=["Question 0 about my PASSWORD"], val_fraction=0.0)
+    # Both copies of the evaluation item go first; five pairs of duplicates remain.
+    assert prepared.stats["dropped: identical to an evaluation item"] == 2
+    assert prepared.stats["dropped: duplicate"] == 5
+    assert len(prepared.train) == 5
+
+
+def test_config_rejects_unknown_and_bad_values(tmp_path):
+    from core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="unknown setting"):
+        FinetuneConfig.from_dict({"rnak": 4})
+    with pytest.raises(InvalidInput, match="rank"):
+        FinetuneConfig.from_dict({"rank": 0})
+    path = tmp_path / "c.toml"
+    path.write_text('rank = 4\ntarget_modules = ["q_proj"]\n')
+    assert FinetuneConfig.from_file(path).rank == 4
+
+
+def test_redact_helper_on_text():
+    assert redact("card 4111 1111 1111 1111").text == "card [CARD]"

@@ -1,0 +1,160 @@
+"""`supportbot train base`: the default model, trained from scratch on the bundled support logs.
+
+No model hub is reachable from where this runs, so the product brings its own small chat model:
+a byte-level BPE tokenizer and a small Llama-style transformer trained on the older part of the
+sample history. `supportbot train run` then fine-tunes it with LoRA on newer logs — the same path
+a team with a pretrained instruct model (Qwen, Llama …) takes with `--base NAME_OR_PATH`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import InvalidInput
+from core.prompt import DEFAULT_SYSTEM, build_messages
+from training.data import Conversation, load_chat_jsonl, prepare
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+@dataclass
+class BaseConfig:
+    """How the default model is built. Every field is a flag of `supportbot train base`."""
+
+    data: list[str] = field(default_factory=lambda: [str(SAMPLE_DIR / "conversations.jsonl")])
+    eras: list[str] = field(default_factory=lambda: ["base"])  # which part of the sample history
+    eval_questions: str | None = str(SAMPLE_DIR / "eval_questions.jsonl")
+    size: str = "small"  # tiny | small | medium (training/modeling.py)
+    vocab_size: int = 4096
+    context: int = 512
+    steps: int = 400
+    batch_size: int = 8
+    lr: float = 3e-3
+    seed: int = 0
+    val_fraction: float = 0.05
+    # Loss on the answers only: a small model trained on everything spends itself on modelling
+    # the customers' noisy phrasing and never learns which procedure answers which question.
+    assistant_only: bool = True
+    system: str = DEFAULT_SYSTEM
+
+
+@dataclass
+class BaseResult:
+    path: Path
+    metrics: dict[str, Any]
+
+
+def load_eval_questions(path: str | None) -> list[str]:
+    if not path or not Path(path).exists():
+        return []
+    return [
+        json.loads(line)["question"]
+        for line in Path(path).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+def load_conversations(paths: list[str], *, eras: list[str] | None) -> list[Conversation]:
+    conversations: list[Conversation] = []
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            raise InvalidInput(f"{path}: no such file")
+        loaded, report = load_chat_jsonl(path)
+        if report.errors:
+            # Bad lines are skipped, not fatal; say how many and where the first ones are.
+            import sys
+
+            shown = "\n  ".join(report.errors[:5])
+            print(f"{len(report.errors)} line(s) skipped:\n  {shown}", file=sys.stderr)
+        conversations += loaded
+    if eras:
+        conversations = [c for c in conversations if c.meta.get("era", "base") in eras]
+    if not conversations:
+        raise InvalidInput("no conversations to train on")
+    return conversations
+
+
+def train_base(config: BaseConfig, *, out_dir: Path, progress: bool = True) -> BaseResult:
+    """Tokenizer + model from scratch; saved with save_pretrained (loadable by any HF tool)."""
+    import torch
+
+    from training.loop import make_accelerator, plot_losses, token_metrics, train
+    from training.modeling import build_model, count_parameters
+    from training.sft import encode
+    from training.tokenizer import train_tokenizer
+
+    conversations = load_conversations(config.data, eras=config.eras)
+    prepared = prepare(
+        conversations,
+        eval_questions=load_eval_questions(config.eval_questions),
+        val_fraction=config.val_fraction,
+    )
+
+    def chat(c: Conversation) -> list[dict[str, str]]:
+        return build_messages(
+            question=None, history=[(m["role"], m["content"]) for m in c.messages], system=config.system
+        )
+
+    from core.prompt import render_flat
+
+    tokenizer = train_tokenizer(
+        (render_flat(chat(c), add_generation_prompt=False) for c in prepared.train),
+        vocab_size=config.vocab_size,
+        max_length=config.context,
+    )
+    model = build_model(tokenizer, size=config.size, context=config.context, seed=config.seed)
+    train_ex = [
+        e
+        for c in prepared.train
+        if (e := encode(tokenizer, chat(c), max_length=config.context, assistant_only=config.assistant_only))
+    ]
+    val_ex = [e for c in prepared.val if (e := encode(tokenizer, chat(c), max_length=config.context))]
+    accelerator = make_accelerator(seed=config.seed)
+    result = train(
+        model,
+        accelerator=accelerator,
+        examples=train_ex,
+        val_examples=val_ex,
+        steps=config.steps,
+        batch_size=config.batch_size,
+        lr=config.lr,
+        warmup_ratio=0.05,
+        weight_decay=0.01,
+        packing=True,
+        max_length=config.context,
+        pad_id=tokenizer.pad_token_id,
+        seed=config.seed,
+        eval_every=max(1, config.steps // 6),
+        progress=progress,
+        desc="train base",
+    )
+    model = accelerator.unwrap_model(model)
+    val = token_metrics(model, val_ex, pad_id=tokenizer.pad_token_id)
+    metrics = {
+        "parameters": count_parameters(model),
+        "vocab_size": len(tokenizer),
+        "train_conversations": len(prepared.train),
+        "val_conversations": len(prepared.val),
+        "steps": result.steps,
+        "seconds": round(result.seconds, 1),
+        "tokens_per_s": round(result.tokens_per_s),
+        "final_train_loss": result.losses[-1][1] if result.losses else None,
+        "val_loss": val["loss"],
+        "val_perplexity": val["perplexity"],
+        "val_token_accuracy": val["token_accuracy"],
+        "pii_redacted": dict(prepared.pii),
+        "data": dict(prepared.stats),
+    }
+    if accelerator.is_main_process:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        model.to(torch.float32).save_pretrained(out_dir)
+        tokenizer.save_pretrained(out_dir)
+        (out_dir / "supportbot.json").write_text(
+            json.dumps({"kind": "base", "config": asdict(config), "metrics": metrics}, indent=2)
+        )
+        plot_losses(result, out_dir / "loss.png", title="default model: training from scratch")
+    return BaseResult(out_dir, metrics)

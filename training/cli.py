@@ -1,0 +1,407 @@
+"""`supportbot train|model|jobs|worker`: training, the model registry and retraining jobs."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+import click
+
+from training.config import FinetuneConfig
+
+
+def _ctx(check_schema: bool = True):
+    from core.context import AppContext
+
+    return AppContext.open(check_schema=check_schema)
+
+
+def dataclass_options(cls: type, *, skip: tuple[str, ...] = ()):
+    """One option per dataclass field, its help text from the field; unset options stay None."""
+    hints = typing.get_type_hints(cls)
+
+    def decorate(fn):
+        for f in reversed(dataclasses.fields(cls)):
+            if f.name in skip:
+                continue
+            hint = hints[f.name]
+            args = [a for a in typing.get_args(hint) if a is not type(None)]
+            inner = (
+                args[0]
+                if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union
+                else hint
+            )
+            flag = "--" + f.name.replace("_", "-")
+            help_text = f.metadata.get("help", "")
+            if inner is bool:
+                fn = click.option(
+                    f"{flag}/--no-{f.name.replace('_', '-')}", f.name, default=None, help=help_text
+                )(fn)
+            elif typing.get_origin(inner) is list:
+                fn = click.option(
+                    flag, f.name, multiple=True, default=None, help=help_text + " (repeatable)"
+                )(fn)
+            else:
+                fn = click.option(flag, f.name, type=inner, default=None, help=help_text)(fn)
+        return fn
+
+    return decorate
+
+
+def _overrides(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items() if v not in (None, ())}
+
+
+# --- train ------------------------------------------------------------------------------------
+
+
+@click.group()
+def train() -> None:
+    """Build the default model, fine-tune with LoRA, evaluate."""
+
+
+@train.command("base")
+@click.option("--size", type=click.Choice(["tiny", "small", "medium"]), default="small", show_default=True)
+@click.option("--steps", type=int, default=None, help="Optimizer steps (default 400 for small).")
+@click.option(
+    "--data",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Chat JSONL (default: the sample logs).",
+)
+@click.option(
+    "--era",
+    "eras",
+    multiple=True,
+    default=("base",),
+    show_default=True,
+    help="Sample-log eras to learn from.",
+)
+@click.option("--vocab-size", type=int, default=4096, show_default=True)
+@click.option("--force", is_flag=True, help="Rebuild even if the default model exists.")
+def base_cmd(
+    size: str, steps: int | None, data: tuple[str, ...], eras: tuple[str, ...], vocab_size: int, force: bool
+) -> None:
+    """Train the default chat model from scratch on the bundled support logs (a few minutes on a CPU)."""
+    from core import store
+    from core.db import transaction
+    from training.base import BaseConfig, train_base
+
+    ctx = _ctx()
+    out = ctx.settings.default_base_model_dir
+    if (out / "config.json").exists() and not force:
+        click.echo(f"the default model is already at {out} (use --force to rebuild it)")
+        return
+    config = BaseConfig(size=size, vocab_size=vocab_size, eras=list(eras))
+    if data:
+        config.data = list(data)
+    if steps:
+        config.steps = steps
+    elif size == "tiny":
+        config.steps = 200
+    result = train_base(config, out_dir=out)
+    m = result.metrics
+    click.echo(
+        f"default model saved to {out}: {m['parameters']:,} parameters, {m['steps']} steps in {m['seconds']} s, "
+        f"validation perplexity {m['val_perplexity']:.2f}, token accuracy {m['val_token_accuracy']:.3f}"
+    )
+    with transaction(ctx.sessions) as s:
+        name = "base"
+        existing = {v.name for v in store.list_model_versions(s)}
+        n = 2
+        while name in existing:
+            name, n = f"base-{n}", n + 1
+        store.create_model_version(s, name=name, base_model=str(out.resolve()), metrics=m)
+        if store.active_model_version(s) is None or force:
+            store.activate(s, name=name)
+            click.echo(f"registered as model version {name!r} (active)")
+        else:
+            click.echo(f"registered as model version {name!r}")
+
+
+@train.command("run")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON or TOML config.",
+)
+@dataclass_options(FinetuneConfig)
+def run_cmd(config_file: Path | None, **flags: Any) -> None:
+    """Fine-tune the model with LoRA on support logs; the result is a candidate version."""
+    from training.finetune import run_finetune
+
+    base = FinetuneConfig.from_file(config_file) if config_file else FinetuneConfig()
+    config = base.merged(**_overrides(flags))
+    ctx = _ctx()
+    result = run_finetune(config, settings=ctx.settings, sessions=ctx.sessions)
+    m = result.metrics
+    before = m.get("before") or {}
+
+    def fmt(v: Any) -> str:
+        return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+    click.echo(f"candidate {result.version} saved to {result.adapter_path}")
+    for key in ("val_perplexity", "answer_f1", "keyphrase_accuracy", "invented_identifier_rate"):
+        click.echo(f"  {key:<26} before {fmt(before.get(key)):>8}   after {fmt(m.get(key)):>8}")
+    click.echo(f"report: {result.report_paths.get('md')}")
+    click.echo(f"make it live: supportbot model promote {result.version}")
+
+
+@train.command("eval")
+@click.argument("version", required=False)
+@click.option("--questions", type=click.Path(exists=True, dir_okay=False), help="Held-out questions JSONL.")
+@click.option("--limit", type=int, default=400, show_default=True)
+def eval_cmd(version: str | None, questions: str | None, limit: int) -> None:
+    """Evaluate a model version (default: the active one) against its base on held-out questions."""
+    from core import store
+    from training.config import FinetuneConfig
+    from training.evaluate import Report, generate_answers, score_answers, write_report
+    from training.finetune import load_base
+    from training.report import eval_items_for, ticket_baseline
+
+    ctx = _ctx()
+    with ctx.sessions() as s:
+        v = store.get_model_version(s, name=version) if version else store.active_model_version(s)
+    if v is None:
+        raise click.ClickException("no model version yet: run `supportbot train base`")
+    config = FinetuneConfig(eval_questions=questions, eval_max_questions=limit)
+    items, eval_set = eval_items_for(config)
+    if not items:
+        raise click.ClickException("no held-out questions (pass --questions)")
+    model, tokenizer = load_base(v.base_model, device=ctx.settings.device)
+    qs = [i.question for i in items]
+    generated = {"base": generate_answers(model, tokenizer, qs, progress=True)}
+    if v.adapter_path:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, v.adapter_path)
+        generated[v.name] = generate_answers(model, tokenizer, qs, progress=True)
+    baseline = ticket_baseline(ctx.settings, ctx.sessions, qs)
+    if baseline is not None:
+        generated["top ticket (baseline)"] = baseline
+    report = Report(
+        title=f"evaluation of {v.name}",
+        token_metrics={},
+        answers={k: score_answers(t, items) for k, t in generated.items()},
+        extra={"eval_set": eval_set},
+    )
+    paths = write_report(report, ctx.settings.reports_dir / f"eval-{v.name}")
+    click.echo(Path(paths["md"]).read_text())
+
+
+@train.command("config")
+def config_cmd() -> None:
+    """Print every fine-tuning setting with its default and help (a starting --config file)."""
+    from training.config import FinetuneConfig, defaults
+
+    values = defaults()
+    for name, help_text in FinetuneConfig.help_text().items():
+        click.echo(f"# {help_text}")
+        click.echo(f"{name} = {json.dumps(values[name])}")
+
+
+# --- model ------------------------------------------------------------------------------------
+
+
+@click.group()
+def model() -> None:
+    """Model versions: list, promote, roll back."""
+
+
+@model.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def model_list(as_json: bool) -> None:
+    """Every version, newest first, with its status and headline metrics."""
+    from core import store
+
+    ctx = _ctx()
+    with ctx.sessions() as s:
+        rows = [
+            {
+                "name": v.name,
+                "status": v.status.value,
+                "base_model": v.base_model,
+                "adapter_path": v.adapter_path,
+                "answer_f1": (v.metrics or {}).get("answer_f1"),
+                "keyphrase_accuracy": (v.metrics or {}).get("keyphrase_accuracy"),
+                "created_at": v.created_at.isoformat(),
+            }
+            for v in store.list_model_versions(s)
+        ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no model versions yet: run `supportbot train base`")
+    for r in rows:
+        f1 = f"{r['answer_f1']:.3f}" if r["answer_f1"] is not None else "–"
+        mark = "*" if r["status"] == "active" else " "
+        click.echo(
+            f"{mark} {r['name']:<10} {r['status']:<10} f1 {f1:<6} {r['created_at'][:16]}  {r['adapter_path'] or r['base_model']}"
+        )
+
+
+@model.command("promote")
+@click.argument("version")
+@click.option("--force", is_flag=True, help="Promote even if the evaluation says it is worse.")
+@click.option("--actor", default="cli", show_default=True, help="Recorded in the audit log.")
+def model_promote(version: str, force: bool, actor: str) -> None:
+    """Make VERSION the active model (refused when it is worse than the active one)."""
+    from training.registry import promote
+
+    ctx = _ctx()
+    _, verdict = promote(ctx.sessions, name=version, actor=actor, force=force)
+    click.echo(f"{version} is now active ({verdict}); the model server picks it up within seconds")
+
+
+@model.command("rollback")
+@click.option("--actor", default="cli", show_default=True)
+def model_rollback(actor: str) -> None:
+    """Return to the previously active version."""
+    from training.registry import rollback
+
+    ctx = _ctx()
+    target, previous = rollback(ctx.sessions, actor=actor)
+    click.echo(f"rolled back from {previous} to {target.name}")
+
+
+# --- jobs -------------------------------------------------------------------------------------
+
+
+def job_dict(job: Any) -> dict[str, Any]:
+    def iso(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": job.id,
+        "status": job.status.value,
+        "kind": job.kind,
+        "progress": round(job.progress, 3),
+        "requested_by": job.requested_by,
+        "worker": job.worker_id,
+        "config": job.config,
+        "metrics": job.metrics,
+        "error": job.error,
+        "created_at": iso(job.created_at),
+        "started_at": iso(job.started_at),
+        "finished_at": iso(job.finished_at),
+        "heartbeat_at": iso(job.heartbeat_at),
+    }
+
+
+@click.group()
+def jobs() -> None:
+    """Retraining jobs: enqueue, list, show, cancel."""
+
+
+@jobs.command("enqueue")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--set", "settings_", multiple=True, metavar="KEY=VALUE", help="Override one setting (JSON value)."
+)
+@click.option("--requested-by", default="cli", show_default=True)
+def jobs_enqueue(config_file: Path | None, settings_: tuple[str, ...], requested_by: str) -> None:
+    """Queue a fine-tuning job for a worker (`supportbot worker`)."""
+    from core import store
+    from core.db import transaction
+    from training.config import FinetuneConfig
+
+    raw: dict[str, Any] = FinetuneConfig.from_file(config_file).to_dict() if config_file else {}
+    for item in settings_:
+        key, _, value = item.partition("=")
+        try:
+            raw[key] = json.loads(value)
+        except json.JSONDecodeError:
+            raw[key] = value
+    FinetuneConfig.from_dict(raw)  # fail now, not in the worker
+    ctx = _ctx()
+    with transaction(ctx.sessions) as s:
+        job = store.enqueue_job(s, config=raw, requested_by=requested_by)
+        store.audit(s, actor=requested_by, action="job.enqueue", detail={"job": job.id})
+        click.echo(f"queued job {job.id}")
+
+
+@jobs.command("list")
+@click.option("--status", type=click.Choice(["queued", "running", "succeeded", "failed", "cancelled"]))
+@click.option("--json", "as_json", is_flag=True)
+def jobs_list(status: str | None, as_json: bool) -> None:
+    """Jobs, newest first."""
+    from core import store
+
+    ctx = _ctx()
+    with ctx.sessions() as s:
+        rows = [job_dict(j) for j in store.list_jobs(s, status=status)]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no jobs")
+    for r in rows:
+        extra = r["error"] or (r["metrics"] or {}).get("version") or (r["metrics"] or {}).get("stage") or ""
+        click.echo(
+            f"{r['id']:>5}  {r['status']:<10} {r['progress'] * 100:5.1f}%  {r['created_at'][:16]}  {r['requested_by'] or ''}  {extra}"
+        )
+
+
+@jobs.command("show")
+@click.argument("job_id", type=int)
+def jobs_show(job_id: int) -> None:
+    """One job as JSON."""
+    from core import store
+
+    ctx = _ctx()
+    with ctx.sessions() as s:
+        click.echo(json.dumps(job_dict(store.get_job(s, job_id=job_id)), indent=2))
+
+
+@jobs.command("cancel")
+@click.argument("job_id", type=int)
+def jobs_cancel(job_id: int) -> None:
+    """Cancel a queued job, or ask a running one to stop."""
+    from core import store
+    from core.db import transaction
+
+    ctx = _ctx()
+    with transaction(ctx.sessions) as s:
+        job = store.request_cancel(s, job_id=job_id)
+        state = (
+            "cancelled"
+            if job.status.value == "cancelled"
+            else "asked to stop (the worker stops at its next step)"
+        )
+        click.echo(f"job {job_id} {state}")
+
+
+@jobs.command("requeue")
+@click.argument("job_id", type=int)
+def jobs_requeue(job_id: int) -> None:
+    """Put a failed or cancelled job back in the queue."""
+    from core import store
+    from core.db import transaction
+
+    ctx = _ctx()
+    with transaction(ctx.sessions) as s:
+        store.requeue_job(s, job_id=job_id)
+    click.echo(f"job {job_id} queued again")
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Run what is queued, then exit.")
+@click.option(
+    "--poll", type=float, default=2.0, show_default=True, help="Seconds between looks at the queue."
+)
+def worker(once: bool, poll: float) -> None:
+    """Run queued retraining jobs, one at a time (start several for several at once)."""
+    import logging
+
+    from training.worker import run_worker
+
+    logging.getLogger("training").setLevel(logging.INFO)
+    ctx = _ctx()
+    ran = run_worker(ctx, once=once, poll_s=poll)
+    click.echo(f"ran {len(ran)} job(s)")

@@ -1,0 +1,121 @@
+"""Fine-tuning configuration: a dataclass whose fields carry their help text.
+
+Load from a JSON or TOML file with ``--config FILE``; flags of `supportbot train run` override it.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from core.errors import InvalidInput
+
+
+def opt(default: Any, help: str, **kwargs: Any) -> Any:
+    if callable(default):
+        return field(default_factory=default, metadata={"help": help}, **kwargs)
+    return field(default=default, metadata={"help": help}, **kwargs)
+
+
+@dataclass
+class FinetuneConfig:
+    base: str | None = opt(
+        None, "Base model: HF name or path. Default: the active version's base (our own model)."
+    )
+    data: list[str] = opt(
+        list, "Support logs to learn: chat JSONL or Q/A CSV files. Default: the newer sample logs."
+    )
+    data_eras: list[str] = opt(lambda: ["recent"], "For the bundled sample logs: which era is the new data.")
+    conversations: bool = opt(True, "Also learn from our own conversations rated 👍 or approved in review.")
+    replay: list[str] = opt(
+        list,
+        "Earlier data mixed back in so old topics are not forgotten. Default: the sample logs' base era.",
+    )
+    replay_eras: list[str] = opt(
+        lambda: ["base"], "For the bundled sample logs: which era is the earlier data."
+    )
+    replay_ratio: float = opt(1.0, "Replayed conversations per new one (0 turns replay off).")
+    eval_questions: str | None = opt(
+        None, "Held-out questions (JSONL: question, reference, intent, era). Default: the sample's."
+    )
+    question_field: str = opt("question", "Q/A CSV: the column with the customer's question.")
+    answer_field: str = opt("resolution", "Q/A CSV: the column with the answer.")
+    rank: int = opt(16, "LoRA rank r.")
+    alpha: int = opt(32, "LoRA alpha (scaling = alpha / r).")
+    dropout: float = opt(0.05, "LoRA dropout.")
+    target_modules: list[str] = opt(
+        lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+        "Modules that get LoRA matrices (names inside the base model).",
+    )
+    lr: float = opt(3e-3, "Peak learning rate (linear warm-up, cosine decay).")
+    epochs: float = opt(2.0, "Passes over the (packed) training data; `steps` wins when set.")
+    steps: int | None = opt(None, "Optimizer steps (overrides epochs).")
+    batch_size: int = opt(8, "Rows per step (a packed row holds several conversations).")
+    grad_accum: int = opt(1, "Gradient accumulation steps.")
+    max_length: int = opt(512, "Longest row in tokens (the model's context window caps it).")
+    packing: bool = opt(True, "Pack short conversations into full rows instead of padding.")
+    val_fraction: float = opt(0.1, "Share of conversations held out for validation.")
+    seed: int = opt(0, "Random seed (data order, LoRA init, sampling).")
+    checkpoint_every: int = opt(0, "Save the adapter every N steps (0: only at the end).")
+    eval_max_questions: int = opt(400, "At most this many held-out questions are generated for the report.")
+    serve_eval: bool = opt(True, "Also ask the questions through our server, completion vs chat style.")
+
+    @classmethod
+    def help_text(cls) -> dict[str, str]:
+        return {f.name: f.metadata.get("help", "") for f in fields(cls)}
+
+    @classmethod
+    def from_file(cls, path: Path) -> FinetuneConfig:
+        try:
+            raw = tomllib.loads(path.read_text()) if path.suffix == ".toml" else json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"{path}: cannot read the config ({exc})") from None
+        return cls.from_dict(raw, where=str(path))
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], *, where: str = "config") -> FinetuneConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise InvalidInput(f"{where}: unknown setting(s) {', '.join(unknown)}")
+        config = cls(**raw)
+        config.validate()
+        return config
+
+    def merged(self, **overrides: Any) -> FinetuneConfig:
+        values = asdict(self)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return FinetuneConfig.from_dict(values)
+
+    def validate(self) -> None:
+        checks = [
+            (self.rank > 0, "rank must be positive"),
+            (self.alpha > 0, "alpha must be positive"),
+            (0 <= self.dropout < 1, "dropout must be in [0, 1)"),
+            (self.lr > 0, "lr must be positive"),
+            (self.batch_size > 0 and self.grad_accum > 0, "batch_size and grad_accum must be positive"),
+            (self.steps is None or self.steps > 0, "steps must be positive"),
+            (self.epochs > 0, "epochs must be positive"),
+            (0 <= self.val_fraction < 0.5, "val_fraction must be in [0, 0.5)"),
+            (self.replay_ratio >= 0, "replay_ratio must be >= 0"),
+            (bool(self.target_modules), "target_modules must not be empty"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise InvalidInput(f"invalid training config: {message}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def defaults() -> dict[str, Any]:
+    out = {}
+    for f in fields(FinetuneConfig):
+        if f.default is not MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not MISSING:
+            out[f.name] = f.default_factory()
+    return out
