@@ -127,6 +127,11 @@ class Retriever:
     def index(self) -> TicketIndex:
         return self._state.index
 
+    @property
+    def size(self) -> int:
+        """How many tickets the loaded index holds."""
+        return self._state.manifest.count
+
     def changed_on_disk(self) -> bool:
         """Whether the saved index differs from the one loaded (a stat call, nothing more)."""
         return manifest_stamp(self.folder) != self._state.stamp

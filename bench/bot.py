@@ -1,0 +1,300 @@
+"""The Slack bot under load: N signed events at concurrency C through the HTTP endpoint.
+
+Everything is real but Slack: the Bolt app behind uvicorn, our model server, the FAISS index of
+the sample tickets, the database; a local fake Slack Web API receives the bot's calls. Every 10th
+event is delivered again as Slack's retry (X-Slack-Retry-Num) to count duplicates.
+
+Printed side by side, same run, same events:
+  ours      — acks at once, answers on a worker pool;
+  baseline  — a stock Bolt app with process_before_response=True (answers, then acks), the way
+              many bots are written; Slack retries any event not acked within 3 s.
+
+    python bench/bot.py [--events 500] [--concurrency 50] [--baseline-events 100] [--model PATH]
+
+Figures: ack latency p50/p99, end-to-end reply latency p50/p99 (event sent → answer in Slack),
+pipeline overhead p50/p99 (end-to-end minus the model's own time), duplicates and lost questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+SECRET = "bench-signing-secret"
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def questions() -> list[str]:
+    path = ROOT / "data" / "sample" / "eval_questions.jsonl"
+    return [json.loads(line)["question"] for line in path.read_text().splitlines() if line.strip()]
+
+
+def run_one(
+    label: str,
+    *,
+    events: int,
+    concurrency: int,
+    model_url: str,
+    world: Path,
+    embedder: Any,
+    before_response: bool,
+    max_tokens: int,
+) -> dict[str, Any]:
+    import shutil
+
+    import httpx
+
+    from bot.fake_slack import BOT_USER_ID, TEAM_ID, running_fake_slack, sign
+    from bot.model_client import ModelClient
+    from bot.responder import Responder
+    from bot.slack_app import create_app, http_app
+    from core import store
+    from core.db import make_engine, session_factory
+    from core.models import Message, Role
+    from core.settings import load_settings
+    from core.webserver import BackgroundServer
+    from retrieval.search import Retriever
+
+    db = world / f"{label}.db"
+    shutil.copy(world / "template.db", db)
+    qs = questions()
+    with running_fake_slack() as (fake, fake_url):
+        settings = load_settings(
+            home=world / "home",
+            database_url=f"sqlite:///{db}",
+            slack_bot_token="xoxb-bench",
+            slack_signing_secret=SECRET,
+            slack_api_url=fake_url,
+            model_base_url=model_url,
+            max_answer_tokens=max_tokens,
+            model_timeout_s=120,
+        )
+        engine = make_engine(settings.db_url)
+        sessions = session_factory(engine)
+        retriever = Retriever.from_index(world / "index", sessions=sessions, embedder=embedder, k=3)
+        responder = Responder(
+            settings=settings,
+            sessions=sessions,
+            retriever=retriever,
+            model=ModelClient.from_settings(settings),
+        )
+        bolt = create_app(
+            settings=settings,
+            responder=responder,
+            workers=concurrency,
+            process_before_response=before_response,
+        )
+        server = BackgroundServer(http_app(bolt), name="bot").start()
+        sent: dict[str, float] = {}
+        acks: list[float] = []
+        lock = threading.Lock()
+        client = httpx.Client(timeout=300, limits=httpx.Limits(max_connections=concurrency))
+
+        def send(i: int) -> None:
+            ts = f"{1_900_000_000 + i}.{i:06d}"
+            channel = f"C{i % 97:04d}"
+            event = {
+                "type": "app_mention",
+                "user": f"U{i:05d}",
+                "text": f"<@{BOT_USER_ID}> {qs[i % len(qs)]}",
+                "ts": ts,
+                "channel": channel,
+                "event_ts": ts,
+            }
+            body = json.dumps(
+                {
+                    "token": "t",
+                    "team_id": TEAM_ID,
+                    "api_app_id": "A1",
+                    "type": "event_callback",
+                    "event_id": f"Ev{uuid.uuid4().hex[:12]}",
+                    "event_time": int(time.time()),
+                    "event": event,
+                }
+            ).encode()
+            deliveries = 2 if i % 10 == 0 else 1
+            for attempt in range(deliveries):
+                headers = {"Content-Type": "application/json", **sign(SECRET, body)}
+                if attempt:
+                    headers["X-Slack-Retry-Num"] = str(attempt)
+                started = time.perf_counter()
+                if not attempt:
+                    with lock:
+                        sent[f"{channel}/{ts}"] = time.time()
+                r = client.post(f"{server.url}/slack/events", content=body, headers=headers)
+                elapsed = time.perf_counter() - started
+                if r.status_code == 200 and not attempt:
+                    with lock:
+                        acks.append(elapsed * 1000)
+
+        began = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            list(pool.map(send, range(events)))
+        # Wait until every question has an answer in Slack, or nothing moves for 60 s.
+        deadline = time.monotonic() + 600
+        last, last_change = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            done = len(fake.calls_to("chat.update"))
+            if done >= events:
+                break
+            if done != last:
+                last, last_change = done, time.monotonic()
+            elif time.monotonic() - last_change > 60:
+                break
+            time.sleep(0.1)
+        wall = time.perf_counter() - began
+        time.sleep(0.5)
+
+        updates = fake.calls_to("chat.update")
+        with sessions() as s:
+            asked = s.query(Message).filter(Message.role == Role.user).count()
+            replies = {}
+            for m in s.query(Message).filter(Message.role == Role.user):
+                reply = store.reply_to(s, message_id=m.id)
+                if reply is not None:
+                    replies[f"{m.slack_channel}/{m.slack_ts}"] = reply
+        # End-to-end: event sent → the chat.update that put the answer in its thread.
+        update_at: dict[str, float] = {}
+        for call in updates:
+            update_at.setdefault(f"{call.args['channel']}/{call.args['ts']}", call.at)
+        e2e, overhead = [], []
+        for key, t0 in sent.items():
+            reply = replies.get(key)
+            if reply is None or not reply.slack_ts:
+                continue
+            at = update_at.get(f"{reply.slack_channel or key.split('/')[0]}/{reply.slack_ts}")
+            if at is None:
+                continue
+            total = (at - t0) * 1000
+            e2e.append(total)
+            model_ms = (reply.details or {}).get("model_ms") or 0
+            overhead.append(total - model_ms)
+        posts_per_thread: dict[str, int] = {}
+        for call in fake.calls_to("chat.postMessage"):
+            key = f"{call.args['channel']}/{call.args.get('thread_ts')}"
+            posts_per_thread[key] = posts_per_thread.get(key, 0) + 1
+        duplicates = sum(n - 1 for n in posts_per_thread.values() if n > 1)
+        lost = events - sum(1 for k in sent if k in replies and replies[k].slack_ts)
+        server.stop()
+        client.close()
+        engine.dispose()
+    return {
+        "label": label,
+        "events": events,
+        "concurrency": concurrency,
+        "stored_questions": asked,
+        "ack_p50_ms": pct(acks, 50),
+        "ack_p99_ms": pct(acks, 99),
+        "e2e_p50_ms": pct(e2e, 50),
+        "e2e_p99_ms": pct(e2e, 99),
+        "overhead_p50_ms": pct(overhead, 50),
+        "overhead_p99_ms": pct(overhead, 99),
+        "duplicates": duplicates,
+        "lost": lost,
+        "wall_s": wall,
+        "answers_per_s": len(e2e) / wall if wall else 0.0,
+    }
+
+
+def build_world(folder: Path, embedder: Any) -> None:
+    from core.db import make_engine, session_factory, upgrade
+    from retrieval.importer import import_tickets
+    from retrieval.indexing import build_index
+
+    engine = make_engine(f"sqlite:///{folder / 'template.db'}")
+    upgrade(engine)
+    sessions = session_factory(engine)
+    import_tickets(sessions, ROOT / "data" / "sample" / "tickets.jsonl")
+    build_index(sessions=sessions, folder=folder / "index", embedder=embedder, kind_setting="flat")
+    engine.dispose()
+
+
+def default_model() -> str:
+    from core.settings import load_settings
+
+    path = load_settings().default_base_model_dir
+    if not (path / "config.json").exists():
+        sys.exit(f"no model at {path}: run `supportbot train base` (or pass --model)")
+    return str(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--baseline-events", type=int, default=100, help="0 skips the baseline")
+    parser.add_argument("--model", help="Model path (default: the default model)")
+    parser.add_argument("--max-tokens", type=int, default=48)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    import torch
+
+    from retrieval.embedder import load_embedder
+    from serving.embedded import EmbeddedServer
+
+    torch.set_num_threads(max(1, (os.cpu_count() or 2) // 2))
+    embedder = load_embedder()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        EmbeddedServer(args.model or default_model(), device="auto") as srv,
+    ):
+        world = Path(tmp)
+        build_world(world, embedder)
+        common = dict(
+            concurrency=args.concurrency,
+            model_url=srv.base_url,
+            world=world,
+            embedder=embedder,
+            max_tokens=args.max_tokens,
+        )
+        results = [run_one("ours", events=args.events, before_response=False, **common)]
+        if args.baseline_events:
+            results.append(run_one("baseline", events=args.baseline_events, before_response=True, **common))
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    keys = [
+        ("events", "{:.0f}"),
+        ("stored_questions", "{:.0f}"),
+        ("ack_p50_ms", "{:.1f}"),
+        ("ack_p99_ms", "{:.1f}"),
+        ("e2e_p50_ms", "{:.0f}"),
+        ("e2e_p99_ms", "{:.0f}"),
+        ("overhead_p50_ms", "{:.1f}"),
+        ("overhead_p99_ms", "{:.1f}"),
+        ("duplicates", "{:.0f}"),
+        ("lost", "{:.0f}"),
+        ("answers_per_s", "{:.1f}"),
+    ]
+    print(f"{'':<18}" + "".join(f"{r['label']:>14}" for r in results))
+    for key, fmt in keys:
+        print(f"{key:<18}" + "".join(f"{fmt.format(r[key]):>14}" for r in results))
+    print(f"\nconcurrency {args.concurrency}; every 10th event delivered twice (a Slack retry)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Block Kit rendering of replies: the answer, its sources, 👍/👎 and "Talk to a human"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.responder import Reply
+
+FEEDBACK_UP, FEEDBACK_DOWN, HANDOVER = "feedback_up", "feedback_down", "handover"
+ACTIONS_BLOCK = "reply_actions"
+MAX_TEXT = 2900  # a section's text is limited to 3000 characters
+
+
+def sources_line(reply: Reply) -> str | None:
+    if not reply.sources:
+        return None
+    parts = [f"{s.external_id} ({s.score:.2f})" for s in reply.sources]
+    label = "Similar solved tickets" if reply.escalated else "Sources"
+    line = f"{label}: " + " · ".join(parts)
+    if reply.model_version:
+        line += f"  |  model {reply.model_version}"
+    return line
+
+
+def answer_blocks(reply: Reply, *, support_group_id: str | None = None) -> list[dict[str, Any]]:
+    text = reply.text if len(reply.text) <= MAX_TEXT else reply.text[:MAX_TEXT] + "…"
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    if reply.escalated:
+        who = f"<!subteam^{support_group_id}>" if support_group_id else "A support agent"
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"{who}: could you take over this thread?"},
+            }
+        )
+    if reply.escalated and reply.sources:
+        listing = "\n".join(
+            f"• *{s.external_id}* — {s.resolution[:200]}" for s in reply.sources if s.resolution
+        )
+        if listing:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": listing}})
+    line = sources_line(reply)
+    if line:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line}]})
+    value = str(reply.message_id)
+    elements: list[dict[str, Any]] = [
+        {
+            "type": "button",
+            "action_id": FEEDBACK_UP,
+            "value": value,
+            "text": {"type": "plain_text", "text": "👍"},
+        },
+        {
+            "type": "button",
+            "action_id": FEEDBACK_DOWN,
+            "value": value,
+            "text": {"type": "plain_text", "text": "👎"},
+        },
+    ]
+    if not reply.escalated:
+        elements.append(
+            {
+                "type": "button",
+                "action_id": HANDOVER,
+                "value": value,
+                "text": {"type": "plain_text", "text": "Talk to a human"},
+            }
+        )
+    blocks.append({"type": "actions", "block_id": ACTIONS_BLOCK, "elements": elements})
+    return blocks
+
+
+def replace_actions(blocks: list[dict[str, Any]], note: str) -> list[dict[str, Any]]:
+    """The same message with its buttons replaced by a short note (after a click)."""
+    kept = [b for b in blocks if b.get("block_id") != ACTIONS_BLOCK]
+    return [*kept, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
+
+
+def working_text() -> str:
+    return "_Looking into it…_"

@@ -1,0 +1,50 @@
+"""`supportbot bot` (Slack) and `supportbot chat` (terminal)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command()
+@click.option("--mode", type=click.Choice(["socket", "http"]), default="socket", show_default=True)
+@click.option("--host", default="0.0.0.0", show_default=True, help="HTTP mode: address to listen on.")
+@click.option("--port", default=3000, show_default=True, type=int, help="HTTP mode: port.")
+@click.option("--workers", default=32, show_default=True, type=int, help="Threads answering questions.")
+def bot(mode: str, host: str, port: int, workers: int) -> None:
+    """Run the Slack bot: Socket Mode (SLACK_APP_TOKEN) or HTTP on /slack/events."""
+    from bot.runtime import build_responder
+    from bot.slack_app import create_app, http_app
+    from core.context import AppContext
+    from core.errors import ConfigError
+
+    ctx = AppContext.open()
+    settings = ctx.settings
+    if mode == "socket" and not settings.slack_app_token:
+        raise ConfigError(
+            "SLACK_APP_TOKEN is not set (Socket Mode needs an app-level token; or use --mode http)"
+        )
+    if mode == "http" and not settings.slack_signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request with it)")
+    app = create_app(settings=settings, responder=build_responder(ctx), workers=workers)
+    if mode == "socket":
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        click.echo("supportbot: connected to Slack in Socket Mode (Ctrl-C to stop)")
+        SocketModeHandler(app, settings.secret("slack_app_token")).start()
+    else:
+        import uvicorn
+
+        click.echo(f"supportbot: Slack events on http://{host}:{port}/slack/events")
+        uvicorn.run(http_app(app), host=host, port=port, log_level="warning")
+
+
+@click.command()
+def chat() -> None:
+    """Talk to the bot in the terminal (questions from stdin; no Slack needed)."""
+    from bot.local_chat import local_chat_main
+    from core.context import AppContext
+
+    ctx = AppContext.open()
+    local_chat_main(ctx, stdin=sys.stdin, stdout=sys.stdout)

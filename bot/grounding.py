@@ -1,0 +1,77 @@
+"""The grounding guard: identifiers in a drafted answer must come from somewhere.
+
+An order or ticket number, an amount, an e-mail address or a URL in the answer that appears
+neither in the conversation nor in the retrieved tickets is never sent as fact. An invented order
+number is replaced by the customer's own when they gave exactly one; anything else unresolvable
+makes the draft unusable (the responder then falls back or hands over). Every intervention is
+returned so it can be recorded on the reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from core.identifiers import PLACEHOLDER_RE, find_identifiers
+
+
+@dataclass
+class GuardResult:
+    text: str
+    ok: bool
+    interventions: list[dict[str, str]] = field(default_factory=list)
+
+
+def _keys(texts: Iterable[str]) -> dict[str, set[str]]:
+    known: dict[str, set[str]] = {}
+    for text in texts:
+        for ident in find_identifiers(text):
+            known.setdefault(ident.kind, set()).add(ident.key)
+    return known
+
+
+def guard(answer: str, *, conversation: Iterable[str], tickets: Iterable[str]) -> GuardResult:
+    conversation = list(conversation)
+    known_conv = _keys(conversation)
+    known_tickets = _keys(tickets)
+    customer_orders = sorted(known_conv.get("order", set()))
+    interventions: list[dict[str, str]] = []
+    ok = True
+
+    # Placeholders the application could not fill (the model referred to an order nobody named).
+    def fill(m):
+        nonlocal ok
+        if m.group(1) == "ORDER_ID" and len(customer_orders) == 1:
+            interventions.append(
+                {"kind": "order", "found": m.group(0), "action": "replaced", "with": customer_orders[0]}
+            )
+            return customer_orders[0]
+        interventions.append({"kind": m.group(1).lower(), "found": m.group(0), "action": "unresolved"})
+        ok = False
+        return m.group(0)
+
+    text = PLACEHOLDER_RE.sub(fill, answer)
+
+    out, last = [], 0
+    for ident in find_identifiers(text):
+        grounded = ident.key in known_conv.get(ident.kind, set()) or ident.key in known_tickets.get(
+            ident.kind, set()
+        )
+        if ident.kind == "order":
+            # An "order number" may also be quoted in a ticket as another kind (e.g. inside a URL).
+            grounded = grounded or any(ident.key in keys for keys in known_conv.values())
+        if grounded:
+            continue
+        out.append(text[last : ident.start])
+        if ident.kind == "order" and len(customer_orders) == 1:
+            out.append(customer_orders[0])
+            interventions.append(
+                {"kind": "order", "found": ident.text, "action": "replaced", "with": customer_orders[0]}
+            )
+        else:
+            out.append(ident.text)
+            interventions.append({"kind": ident.kind, "found": ident.text, "action": "unresolved"})
+            ok = False
+        last = ident.end
+    out.append(text[last:])
+    return GuardResult("".join(out), ok, interventions)

@@ -1,0 +1,1 @@
+"""Thin Bolt listeners, one module per kind of event; each module has `register(app, ...)`."""

@@ -1,0 +1,106 @@
+"""The language model behind the bot, reached through the official `openai` client.
+
+Any OpenAI-compatible endpoint works: our own server (`supportbot serve`) or vLLM. Both API styles
+are supported: chat (messages to /v1/chat/completions) and completion (the flat prompt to
+/v1/completions); the prompt mode setting picks one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import ModelUnavailable
+from core.prompt import STOP, render_flat
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    mode: str
+    model: str
+    version: str | None  # the server's system_fingerprint: which model version answered
+    mean_logprob: float | None
+    finish_reason: str | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    latency_ms: int
+
+
+class ModelClient:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        model: str,
+        mode: str = "chat",
+        api_key: str | None = None,
+        timeout_s: float = 30.0,
+        retries: int = 1,
+        max_tokens: int = 160,
+    ) -> None:
+        from openai import OpenAI
+
+        self.model, self.mode, self.max_tokens = model, mode, max_tokens
+        self._client = OpenAI(
+            base_url=base_url, api_key=api_key or "none", timeout=timeout_s, max_retries=retries
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> ModelClient:
+        return cls(
+            base_url=settings.model_base_url,
+            model=settings.model_name,
+            mode=settings.prompt_mode,
+            api_key=settings.secret("api_key"),
+            timeout_s=settings.model_timeout_s,
+            retries=settings.model_retries,
+            max_tokens=settings.max_answer_tokens,
+        )
+
+    def complete(self, messages: Sequence[dict[str, str]]) -> Completion:
+        """One greedy answer with token log-probabilities; ModelUnavailable when it cannot be had."""
+        import openai
+
+        started = time.perf_counter()
+        try:
+            if self.mode == "completion":
+                resp = self._client.completions.create(
+                    model=self.model,
+                    prompt=render_flat(messages),
+                    max_tokens=self.max_tokens,
+                    temperature=0,
+                    stop=STOP,
+                    logprobs=1,
+                )
+                choice = resp.choices[0]
+                text = choice.text
+                logprobs = list(choice.logprobs.token_logprobs or []) if choice.logprobs else []
+            else:
+                resp = self._client.chat.completions.create(
+                    model=self.model,
+                    messages=list(messages),  # type: ignore[arg-type]
+                    max_tokens=self.max_tokens,
+                    temperature=0,
+                    logprobs=True,
+                )
+                choice = resp.choices[0]
+                text = choice.message.content or ""
+                logprobs = [t.logprob for t in (choice.logprobs.content or [])] if choice.logprobs else []
+        except openai.APIError as exc:
+            raise ModelUnavailable(f"the model endpoint failed: {type(exc).__name__}: {exc}") from exc
+        values = [lp for lp in logprobs if lp is not None]
+        usage = resp.usage
+        return Completion(
+            text=text.strip(),
+            mode=self.mode,
+            model=self.model,
+            version=getattr(resp, "system_fingerprint", None),
+            mean_logprob=sum(values) / len(values) if values else None,
+            finish_reason=choice.finish_reason,
+            prompt_tokens=usage.prompt_tokens if usage else None,
+            completion_tokens=usage.completion_tokens if usage else None,
+            latency_ms=int((time.perf_counter() - started) * 1000),
+        )

@@ -1,0 +1,318 @@
+"""The answer pipeline, free of Slack: the Slack listeners and the local chat both call it.
+
+1. store the question first (idempotent on the Slack event) — nothing after this can lose it;
+2. thread history from our database; 3. similar solved tickets; 4. the prompt (identifiers
+masked, history trimmed to the context window); 5. the model; 6. the grounding guard;
+7. the confidence gate; 8. the reply, stored with everything that explains it.
+The model being down never means silence: the best ticket's resolution (labelled as such) or a
+hand-over to a human.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.grounding import guard
+from bot.model_client import Completion, ModelClient
+from core import store
+from core.db import transaction
+from core.errors import ModelUnavailable, NotFound
+from core.identifiers import Masker
+from core.models import ConversationStatus, Message, Role
+from core.prompt import ContextTicket, build_messages, trim_history
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A customer's message, as plain data (the listener strips everything Slack-specific)."""
+
+    text: str
+    source: str = "slack"
+    team: str | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
+    user: str | None = None
+    ts: str | None = None
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    ticket_id: int | None
+    external_id: str
+    score: float
+    question: str
+    resolution: str
+
+
+@dataclass
+class Reply:
+    message_id: int
+    question_id: int
+    conversation_id: int
+    text: str
+    outcome: str  # model | fallback | handover
+    escalated: bool
+    sources: list[Source] = field(default_factory=list)
+    confidence: float | None = None
+    model_version: str | None = None
+    latency_ms: int = 0
+    reason: str | None = None
+
+
+class Searcher(Protocol):
+    def search(self, text: str, k: int | None = None) -> list[Any]: ...
+
+
+HANDOVER = (
+    "I'm not sure I can answer this one correctly, so I've asked a member of our support team to take over."
+)
+DOWN = "⚠️ Our assistant is unavailable right now."
+
+
+class Responder:
+    def __init__(
+        self,
+        *,
+        settings: Any,
+        sessions: Any,
+        retriever: Searcher | None,
+        model: ModelClient | None,
+        history_turns: int = 20,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.retriever = retriever
+        self.model = model
+        self.history_turns = history_turns
+
+    # --- 1. the question, stored first ---------------------------------------------------------
+
+    def record(self, incoming: Incoming) -> store.Recorded:
+        with transaction(self.sessions) as s:
+            return store.record_user_turn(
+                s,
+                text=incoming.text,
+                source=incoming.source,
+                team=incoming.team,
+                channel=incoming.channel,
+                thread_ts=incoming.thread_ts,
+                user=incoming.user,
+                ts=incoming.ts,
+                event_id=incoming.event_id,
+            )
+
+    def handle(self, incoming: Incoming) -> Reply | None:
+        """Store and answer; None when this message was seen before (a retried delivery)."""
+        recorded = self.record(incoming)
+        if not recorded.created:
+            return None
+        return self.answer(recorded.message.id)
+
+    # --- 2..8 ----------------------------------------------------------------------------------
+
+    def answer(self, question_id: int) -> Reply:
+        started = time.perf_counter()
+        with self.sessions() as s:
+            question = s.get(Message, question_id)
+            if question is None:
+                raise NotFound(f"message {question_id} does not exist")
+            existing = store.reply_to(s, message_id=question_id)
+            if existing is not None:
+                return self._reply_from(existing, question)
+            history = store.thread_history(
+                s, conversation_id=question.conversation_id, before_id=question_id, limit=self.history_turns
+            )
+            turns = [(m.role.value, m.text) for m in history]
+            question_text, conversation_id = question.text, question.conversation_id
+
+        sources = self._retrieve(question_text)
+        top = sources[0].score if sources else None
+
+        masker = Masker()
+        masked_turns = [(role, masker.mask(text)) for role, text in turns]
+        masked_question = masker.mask(question_text)
+        context = [
+            ContextTicket(src.external_id, masker.mask(src.question), masker.mask(src.resolution))
+            for src in sources[: self.settings.prompt_tickets]
+        ]
+        messages = trim_history(
+            build_messages(question=masked_question, history=masked_turns, tickets=context),
+            budget=self.settings.context_window - self.settings.max_answer_tokens,
+        )
+
+        completion: Completion | None = None
+        details: dict[str, Any] = {"top_score": top}
+        try:
+            if self.model is None:
+                raise ModelUnavailable("no model endpoint configured")
+            completion = self.model.complete(messages)
+        except ModelUnavailable as exc:
+            log.warning("model unavailable, falling back: %s", exc)
+            details["model_error"] = str(exc)
+
+        if completion is None:
+            outcome, text, escalated, reason = self._fallback(sources)
+        else:
+            details["model_ms"] = completion.latency_ms
+            details["mean_logprob"] = completion.mean_logprob
+            details["finish_reason"] = completion.finish_reason
+            draft, unfilled = masker.unmask(completion.text)
+            checked = guard(
+                draft,
+                conversation=[t for _, t in turns] + [question_text],
+                tickets=[f"{s_.question}\n{s_.resolution}" for s_ in sources],
+            )
+            if checked.interventions:
+                details["grounding"] = checked.interventions
+            gate = self._gate(top, completion.mean_logprob)
+            if unfilled and not checked.interventions:
+                checked.ok = False
+            if gate:
+                outcome, text, escalated, reason = "handover", self._handover_text(sources), True, gate
+            elif not checked.ok or not checked.text.strip():
+                outcome, text, escalated, reason = self._fallback(
+                    sources, why="the drafted answer stated identifiers it could not back up"
+                )
+            else:
+                outcome, text, escalated, reason = "model", checked.text, False, None
+        details["reason"] = reason
+        latency_ms = int((time.perf_counter() - started) * 1000)
+        confidence = (
+            math.exp(completion.mean_logprob) if completion and completion.mean_logprob is not None else None
+        )
+        try:
+            with transaction(self.sessions) as s:
+                reply = store.record_reply(
+                    s,
+                    reply_to_id=question_id,
+                    text=text,
+                    model=completion.model if completion else None,
+                    model_version=completion.version if completion else None,
+                    prompt_mode=completion.mode if completion else None,
+                    latency_ms=latency_ms,
+                    prompt_tokens=completion.prompt_tokens if completion else None,
+                    completion_tokens=completion.completion_tokens if completion else None,
+                    confidence=confidence,
+                    outcome=outcome,
+                    details=details,
+                    hits=[store.Hit(src.ticket_id, src.external_id, src.score) for src in sources],
+                    escalated=escalated,
+                )
+                reply_id = reply.id
+        except IntegrityError:
+            # Another replica answered this question first: that answer stands.
+            with self.sessions() as s:
+                existing = store.reply_to(s, message_id=question_id)
+                question = s.get(Message, question_id)
+                assert existing is not None and question is not None
+                return self._reply_from(existing, question)
+        return Reply(
+            message_id=reply_id,
+            question_id=question_id,
+            conversation_id=conversation_id,
+            text=text,
+            outcome=outcome,
+            escalated=escalated,
+            sources=sources,
+            confidence=confidence,
+            model_version=completion.version if completion else None,
+            latency_ms=latency_ms,
+            reason=reason,
+        )
+
+    def _retrieve(self, text: str) -> list[Source]:
+        if self.retriever is None:
+            return []
+        try:
+            hits = self.retriever.search(text, k=self.settings.retrieval_k)
+        except Exception:  # retrieval trouble must not silence the bot
+            log.exception("retrieval failed")
+            return []
+        return [Source(h.ticket_id, h.external_id, float(h.score), h.question, h.resolution) for h in hits]
+
+    def _gate(self, top: float | None, mean_logprob: float | None) -> str | None:
+        s = self.settings
+        if top is not None and top < s.escalate_below_score:
+            return f"closest ticket scores {top:.2f} < {s.escalate_below_score:.2f}"
+        if self.retriever is not None and top is None:
+            return "no similar ticket found"
+        if mean_logprob is not None and mean_logprob < s.escalate_below_logprob:
+            return (
+                f"model confidence {mean_logprob:.2f} < {s.escalate_below_logprob:.2f} (mean token log-prob)"
+            )
+        return None
+
+    def _handover_text(self, sources: list[Source]) -> str:
+        if sources:
+            return HANDOVER + " Meanwhile, these similar solved tickets may help."
+        return HANDOVER
+
+    def _fallback(
+        self, sources: list[Source], *, why: str = "model unavailable"
+    ) -> tuple[str, str, bool, str]:
+        best = sources[0] if sources else None
+        if best is not None and best.score >= self.settings.escalate_below_score:
+            prefix = (
+                DOWN if why == "model unavailable" else "Here is how we solved the most similar case before."
+            )
+            text = f"{prefix} The most similar solved ticket ({best.external_id}) says:\n{best.resolution}"
+            return "fallback", text, False, why
+        prefix = f"{DOWN} " if why == "model unavailable" else ""
+        return "handover", prefix + self._handover_text(sources), True, why
+
+    def _reply_from(self, reply: Message, question: Message) -> Reply:
+        return Reply(
+            message_id=reply.id,
+            question_id=question.id,
+            conversation_id=question.conversation_id,
+            text=reply.text,
+            outcome=reply.outcome or "model",
+            escalated=reply.outcome == "handover",
+            sources=[Source(h.ticket_id, h.ticket_external_id or "?", h.score, "", "") for h in reply.hits],
+            confidence=reply.confidence,
+            model_version=reply.model_version,
+            latency_ms=reply.latency_ms or 0,
+        )
+
+    # --- actions on a conversation -------------------------------------------------------------
+
+    def hand_over(self, *, reply_id: int, actor: str) -> int:
+        """The customer asked for a human: mark the conversation escalated; returns its id."""
+        with transaction(self.sessions) as s:
+            reply = s.get(Message, reply_id)
+            if reply is None:
+                raise NotFound(f"message {reply_id} does not exist")
+            store.set_status(s, conversation_id=reply.conversation_id, status=ConversationStatus.escalated)
+            store.audit(
+                s,
+                actor=actor,
+                action="conversation.handover",
+                conversation_id=reply.conversation_id,
+                message_id=reply_id,
+            )
+            return reply.conversation_id
+
+    def feedback(self, *, reply_id: int, user: str, rating: int) -> None:
+        with transaction(self.sessions) as s:
+            store.record_feedback(s, message_id=reply_id, user=user, rating=rating)
+
+    def is_bot_thread(self, *, team: str | None, channel: str, thread_ts: str) -> bool:
+        """Is this a thread the bot takes part in (so follow-ups without a mention are for it)?"""
+        with self.sessions() as s:
+            conversation = store.find_conversation(s, team=team, channel=channel, thread_ts=thread_ts)
+            if conversation is None:
+                return False
+            return any(m.role == Role.assistant for m in conversation.messages)
+
+    def attach_slack_ts(self, *, reply_id: int, channel: str, ts: str) -> None:
+        with transaction(self.sessions) as s:
+            store.set_slack_ts(s, message_id=reply_id, channel=channel, ts=ts)
