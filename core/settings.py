@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     embedder: str = Field("all-MiniLM-L6-v2", description="Sentence-transformers name or path.")
     index_type: Literal["auto", "flat", "hnsw", "ivf"] = "auto"
     approx_threshold: int = Field(
-        200_000, gt=0, description="`auto` switches to HNSW above this many tickets."
+        200_000, gt=0, description="`auto` switches to an approximate (IVF) index above this many tickets."
     )
     retrieval_k: int = Field(3, gt=0)
     min_score: float = Field(0.0, description="Hits scoring below this are dropped.")

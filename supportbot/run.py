@@ -1,19 +1,237 @@
-"""`supportbot run`: what `make run` does."""
+"""`supportbot run`: what `make run` does — a working support bot on this machine.
+
+1. the database, migrated;  2. the sample tickets, imported, and their index, built;
+3. the default model: trained from scratch, fine-tuned with LoRA and made live, unless a model
+   version is active already;  4. the model server;  5. the review app;  6. the Slack bot in Socket
+   Mode when SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set, else a local chat on the terminal.
+Each step is skipped when its result is there, so a second run starts in seconds. Ctrl-C stops
+everything this command started.
+"""
 
 from __future__ import annotations
 
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
 import click
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+def say(text: str) -> None:
+    click.echo(click.style("supportbot: ", fg="cyan", bold=True) + text, err=True)
+
+
+def ensure_tickets(ctx: Any, *, path: Path = SAMPLE / "tickets.jsonl") -> int:
+    from core import store
+
+    with ctx.sessions() as s:
+        count = store.count_tickets(s)
+    if count:
+        return count
+    from retrieval.importer import import_tickets
+
+    say(f"importing the sample tickets from {path.name}")
+    report = import_tickets(ctx.sessions, path, progress=True)
+    return report.created + report.updated
+
+
+def ensure_index(ctx: Any) -> Any:
+    """The retriever over an index that matches the tickets; built (or rebuilt) when it does not."""
+    from core.errors import SupportbotError
+    from retrieval.search import Retriever
+
+    try:
+        return Retriever.open(settings=ctx.settings, sessions=ctx.sessions)
+    except SupportbotError as exc:
+        say(
+            f"building the ticket index ({exc})"
+            if (ctx.settings.index_dir).exists()
+            else "building the ticket index"
+        )
+    from retrieval.embedder import embedder_device, load_embedder
+    from retrieval.indexing import build_index
+
+    embedder = load_embedder(ctx.settings.embedder, device=embedder_device(ctx.settings.device))
+    build_index(
+        sessions=ctx.sessions,
+        folder=ctx.settings.index_dir,
+        embedder=embedder,
+        kind_setting=ctx.settings.index_type,
+        threshold=ctx.settings.approx_threshold,
+        progress=True,
+    )
+    return Retriever.open(settings=ctx.settings, sessions=ctx.sessions)
+
+
+def ensure_model(ctx: Any, *, base_config: Any = None, finetune_config: Any = None) -> str:
+    """The active model version; the default one is built here the first time."""
+    from core import store
+
+    with ctx.sessions() as s:
+        active = store.active_model_version(s)
+        if active is not None:
+            return active.name
+    from core.db import transaction
+    from training.base import BaseConfig, train_base
+    from training.config import FinetuneConfig
+    from training.finetune import run_finetune
+    from training.registry import promote
+
+    out = ctx.settings.default_base_model_dir
+    started = time.monotonic()
+    if not (out / "config.json").exists():
+        say("no model yet: training the default model from scratch on the sample support logs")
+        result = train_base(base_config or BaseConfig(), out_dir=out)
+        base_metrics = result.metrics
+    else:
+        import json
+
+        base_metrics = json.loads((out / "supportbot.json").read_text()).get("metrics", {})
+    with transaction(ctx.sessions) as s:
+        if not any(v.name == "base" for v in store.list_model_versions(s)):
+            store.create_model_version(s, name="base", base_model=str(out.resolve()), metrics=base_metrics)
+        store.activate(s, name="base")
+    say("fine-tuning it with LoRA on the newer support logs")
+    run = run_finetune(finetune_config or FinetuneConfig(), settings=ctx.settings, sessions=ctx.sessions)
+    try:
+        promote(ctx.sessions, name=run.version, actor="supportbot run")
+        live = run.version
+    except Exception as exc:  # a worse fine-tune leaves the base model serving
+        say(f"{run.version} was not promoted: {exc}")
+        live = "base"
+    say(
+        f"model {live} is live (built in {time.monotonic() - started:.0f} s; report: {run.report_paths.get('md')})"
+    )
+    return live
+
+
+def local_review_accounts(settings: Any) -> tuple[Any, str | None]:
+    """Review needs a login: without configured admins, a one-off `admin` account for this run."""
+    if settings.review_admins:
+        return settings, None
+    from review.passwords import hash_password
+
+    password = secrets.token_urlsafe(12)
+    updated = settings.model_copy(update={"review_admins": [f"admin:{hash_password(password)}"]})
+    return updated, password
 
 
 @click.command()
-def run() -> None:
-    """Set everything up and run the bot locally."""
-    from core.cli import echo_status, status_report
+@click.option("--review-port", default=8080, show_default=True, help="Port of the review web app (0: any).")
+@click.option("--model-port", default=0, help="Port of the model server (default: any free port).")
+@click.option("--no-review", is_flag=True, help="Do not start the review web app.")
+@click.option("--setup-only", is_flag=True, help="Prepare database, tickets, index and model, then exit.")
+def run(review_port: int, model_port: int, no_review: bool, setup_only: bool) -> None:
+    """Set everything up and run the bot on this machine (Slack if tokens are set, else a local chat)."""
+    from core.cli import status_report
+    from core.context import AppContext
     from core.db import make_engine, upgrade
     from core.settings import load_settings
 
+    began = time.monotonic()
     settings = load_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.db_url)
     upgrade(engine)
-    echo_status(status_report(engine))
+    report = status_report(engine)
+    engine.dispose()
+    say(f"database {report['database']} at revision {report['revision']}")
+
+    external_model = "SUPPORTBOT_MODEL_BASE_URL" in _environment(settings)
+    settings, password = local_review_accounts(settings)
+    ctx = AppContext.open(settings)
+    started: list[Any] = []
+    try:
+        tickets = ensure_tickets(ctx)
+        retriever = ensure_index(ctx)
+        say(f"{tickets} tickets, index of {retriever.size} ({retriever.manifest.index_type})")
+        if setup_only:
+            if not external_model:
+                say(f"model {ensure_model(ctx)} is active")
+            say(f"setup done in {time.monotonic() - began:.1f} s")
+            return
+        if external_model:
+            say(f"using the model server at {settings.model_base_url}")
+        else:
+            version = ensure_model(ctx)
+            from serving.embedded import EmbeddedServer
+            from training.config import FinetuneConfig
+            from training.finetune import resolve_base
+
+            base_path = resolve_base(FinetuneConfig(), settings=settings, sessions=ctx.sessions)
+            server = EmbeddedServer(
+                base_path,
+                device=settings.device,
+                dtype=settings.dtype,
+                sessions=ctx.sessions,
+                port=model_port,
+            )
+            server.start()
+            started.append(server)
+            settings = settings.model_copy(update={"model_base_url": server.base_url})
+            ctx = AppContext(settings=settings, engine=ctx.engine, sessions=ctx.sessions)
+            say(f"model server: {server.base_url} (model {version}, OpenAI-compatible)")
+        if not no_review:
+            from core.webserver import BackgroundServer
+            from review.app import create_app
+
+            review = BackgroundServer(create_app(ctx), host="127.0.0.1", port=review_port, name="review")
+            try:
+                review.start()
+            except OSError:  # the port is taken: any free one will do
+                review = BackgroundServer(create_app(ctx), host="127.0.0.1", port=0, name="review")
+                review.start()
+            started.append(review)
+            login = f" (log in as admin / {password})" if password else ""
+            say(f"review app: {review.url}/{login}")
+
+        from bot.runtime import build_responder
+
+        responder = build_responder(ctx, retriever=retriever)
+        say(f"ready in {time.monotonic() - began:.1f} s")
+        if settings.slack_bot_token and settings.slack_app_token:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            from bot.slack_app import create_app as create_slack_app
+
+            say("connected to Slack in Socket Mode (Ctrl-C to stop)")
+            SocketModeHandler(
+                create_slack_app(settings=settings, responder=responder), settings.secret("slack_app_token")
+            ).start()
+        else:
+            from bot.local_chat import run_local_chat
+
+            interactive = sys.stdin.isatty()
+            if interactive:
+                say(
+                    "no SLACK_BOT_TOKEN/SLACK_APP_TOKEN set: chatting here instead (Ctrl-C or Ctrl-D to stop)"
+                )
+            run_local_chat(responder, stdin=sys.stdin, stdout=sys.stdout, interactive=interactive)
+            say(
+                "see the conversation with `supportbot history list`"
+                + ("" if no_review else " or in the review app")
+            )
+    except KeyboardInterrupt:
+        say("stopping")
+    finally:
+        for thing in reversed(started):
+            thing.stop()
+        ctx.close()
+
+
+def _environment(settings: Any) -> dict[str, str]:
+    """The process environment plus the .env file (the explicit model endpoint may be in either)."""
+    import os
+
+    values = dict(os.environ)
+    env_file = Path(".env")
+    if env_file.exists():
+        for line in env_file.read_text(encoding="utf-8").splitlines():
+            key, sep, value = line.partition("=")
+            if sep and not key.strip().startswith("#"):
+                values.setdefault(key.strip(), value.strip())
+    return values

@@ -1,0 +1,35 @@
+# One image for every supportbot service (bot, model server, worker, review, migrations).
+# torch==2.13.0 from the default index is the CUDA build on Linux x86-64: it uses the GPU where
+# compose reserves one, and the CPU elsewhere. For a smaller CPU-only image pass a CPU wheel index:
+#   docker build --build-arg PIP_EXTRA_INDEX_URL=<your CPU torch wheel index> .
+FROM python:3.11-slim AS base
+
+ARG PIP_INDEX_URL
+ARG PIP_EXTRA_INDEX_URL
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1 \
+    TOKENIZERS_PARALLELISM=false \
+    SUPPORTBOT_HOME=/data
+
+RUN useradd --create-home --uid 1000 supportbot && mkdir -p /data && chown supportbot /data
+WORKDIR /app
+
+# Dependencies first (cached while only the code changes).
+COPY pyproject.toml README.md ./
+RUN mkdir -p core bot retrieval training serving review supportbot \
+    && touch core/__init__.py bot/__init__.py retrieval/__init__.py training/__init__.py \
+             serving/__init__.py review/__init__.py supportbot/__init__.py \
+    && pip install . && pip uninstall -y supportbot
+
+COPY . .
+RUN pip install --no-deps -e . && chown -R supportbot /app
+
+USER supportbot
+VOLUME ["/data"]
+EXPOSE 8000 8080 3000
+ENTRYPOINT ["supportbot"]
+CMD ["--help"]

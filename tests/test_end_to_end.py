@@ -1,0 +1,91 @@
+"""`supportbot run`'s path end to end, at tiny sizes: sample data → index → model (trained from
+scratch, fine-tuned with LoRA, promoted) → model server → responder → local chat → stored
+conversation → `supportbot history list` and the review page show it."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+from click.testing import CliRunner
+
+
+def test_sample_data_to_an_answer_the_review_page_shows(tmp_path, monkeypatch):
+    from bot.runtime import build_responder
+    from core.context import AppContext
+    from core.db import make_engine, upgrade
+    from core.settings import load_settings
+    from review.app import create_app
+    from serving.embedded import EmbeddedServer
+    from supportbot.run import ensure_index, ensure_model, ensure_tickets, local_review_accounts
+    from training.base import BaseConfig
+    from training.config import FinetuneConfig
+    from training.finetune import resolve_base
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("SUPPORTBOT_HOME", str(home))
+    monkeypatch.delenv("SUPPORTBOT_DATABASE_URL", raising=False)
+    settings = load_settings(escalate_below_logprob=-50.0, max_answer_tokens=40)
+    settings.home.mkdir(parents=True)
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    engine.dispose()
+    settings, password = local_review_accounts(settings)
+    assert password
+    ctx = AppContext.open(settings)
+
+    assert ensure_tickets(ctx) == 710
+    retriever = ensure_index(ctx)
+    assert retriever.size == 710 and retriever.search("I forgot my password")[0].score > 0.5
+    assert ensure_tickets(ctx) == 710  # a second run imports nothing
+
+    tiny_base = BaseConfig(size="tiny", vocab_size=1024, steps=60, batch_size=8, lr=3e-3)
+    tiny_tune = FinetuneConfig(steps=8, batch_size=4, eval_max_questions=12, serve_eval=False)
+    live = ensure_model(ctx, base_config=tiny_base, finetune_config=tiny_tune)
+    assert live in {"v1", "base"}
+    assert ensure_model(ctx) == live  # a second run trains nothing
+    assert (settings.reports_dir / "v1").is_dir()
+
+    base_path = resolve_base(FinetuneConfig(), settings=settings, sessions=ctx.sessions)
+    with EmbeddedServer(base_path, device="cpu", sessions=ctx.sessions) as server:
+        ctx.settings = settings.model_copy(update={"model_base_url": server.base_url})
+        responder = build_responder(ctx, retriever=retriever)
+        from bot.local_chat import run_local_chat
+
+        out = io.StringIO()
+        answered = run_local_chat(
+            responder,
+            stdin=io.StringIO("How do I reset my password?\n"),
+            stdout=out,
+            interactive=False,
+        )
+    assert answered == 1
+    printed = out.getvalue()
+    assert "bot> " in printed and re.search(r"(sources|similar solved tickets): T-\d+", printed)
+
+    # The conversation is in the history CLI …
+    monkeypatch.setenv("SUPPORTBOT_REVIEW_ADMINS", ",".join(settings.review_admins))
+    from supportbot.cli import cli
+
+    listed = CliRunner().invoke(cli, ["history", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.output)
+    rows = rows["conversations"] if isinstance(rows, dict) else rows
+    assert len(rows) == 1
+    conversation_id = rows[0]["id"]
+
+    # … and on the review page, after logging in.
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(ctx), follow_redirects=False) as client:
+        form = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        r = client.post(
+            "/login", data={"name": "admin", "password": password, "csrf_token": token, "next": "/"}
+        )
+        assert r.status_code == 303
+        page = client.get(f"/conversations/{conversation_id}")
+        assert page.status_code == 200
+        assert "How do I reset my password?" in page.text
+    ctx.close()
