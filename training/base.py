@@ -29,10 +29,10 @@ class BaseConfig:
     eval_questions: str | None = str(SAMPLE_DIR / "eval_questions.jsonl")
     size: str = "small"  # tiny | small | medium (training/modeling.py)
     vocab_size: int = 4096
-    context: int = 512
-    steps: int = 400
+    context: int = 384
+    steps: int = 800
     batch_size: int = 8
-    lr: float = 3e-3
+    lr: float = 4e-3
     seed: int = 0
     val_fraction: float = 0.05
     # Loss on the answers only: a small model trained on everything spends itself on modelling

@@ -66,7 +66,7 @@ def train() -> None:
 
 @train.command("base")
 @click.option("--size", type=click.Choice(["tiny", "small", "medium"]), default="small", show_default=True)
-@click.option("--steps", type=int, default=None, help="Optimizer steps (default 400 for small).")
+@click.option("--steps", type=int, default=None, help="Optimizer steps (default 800 for small).")
 @click.option(
     "--data",
     multiple=True,

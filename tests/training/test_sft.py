@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from training.sft import IGNORE, collate_packed, encode, pack
+from training.sft import IGNORE, Example, collate_packed, encode, pack
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +50,21 @@ def test_packing_keeps_every_label_and_restarts_positions(tokenizer):
     starts = int((batch.position_ids == 0).sum())
     assert starts == len(examples)
     assert batch.attention_mask is None
+
+
+def test_packed_conversations_do_not_see_each_other(tiny_base):
+    """A conversation packed after another gets the same logits as on its own row: the restarted
+    position ids make the attention block-diagonal (with use_cache=False, as in training)."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_base).eval()
+    first = Example(list(range(5, 35)), list(range(5, 35)))
+    second = Example(list(range(40, 60)), list(range(40, 60)))
+    [row] = pack([first, second], max_length=64, pad_id=0)
+    batch = collate_packed([row], pad_id=0)
+    with torch.no_grad():
+        packed = model(**batch.model_inputs()).logits[0]
+        alone = model(input_ids=torch.tensor([second.input_ids]), use_cache=False).logits[0]
+    start = row.input_ids.index(40)
+    assert torch.allclose(packed[start : start + 20], alone, atol=1e-4)
