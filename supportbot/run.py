@@ -141,7 +141,8 @@ def run(review_port: int, model_port: int, no_review: bool, setup_only: bool) ->
     engine.dispose()
     say(f"database {report['database']} at revision {report['revision']}")
 
-    external_model = "SUPPORTBOT_MODEL_BASE_URL" in _environment(settings)
+    # An endpoint given in the environment or .env is used as it is; otherwise we serve our own.
+    external_model = "model_base_url" in settings.model_fields_set
     settings, password = local_review_accounts(settings)
     ctx = AppContext.open(settings)
     started: list[Any] = []
@@ -221,17 +222,3 @@ def run(review_port: int, model_port: int, no_review: bool, setup_only: bool) ->
         for thing in reversed(started):
             thing.stop()
         ctx.close()
-
-
-def _environment(settings: Any) -> dict[str, str]:
-    """The process environment plus the .env file (the explicit model endpoint may be in either)."""
-    import os
-
-    values = dict(os.environ)
-    env_file = Path(".env")
-    if env_file.exists():
-        for line in env_file.read_text(encoding="utf-8").splitlines():
-            key, sep, value = line.partition("=")
-            if sep and not key.strip().startswith("#"):
-                values.setdefault(key.strip(), value.strip())
-    return values
