@@ -12,7 +12,12 @@ import click
 @click.option("--host", default="0.0.0.0", show_default=True, help="HTTP mode: address to listen on.")
 @click.option("--port", default=3000, show_default=True, type=int, help="HTTP mode: port.")
 @click.option("--workers", default=32, show_default=True, type=int, help="Threads answering questions.")
-def bot(mode: str, host: str, port: int, workers: int) -> None:
+@click.option(
+    "--process-before-response",
+    is_flag=True,
+    help="Answer before acking (for platforms that freeze a process once it has responded).",
+)
+def bot(mode: str, host: str, port: int, workers: int, process_before_response: bool) -> None:
     """Run the Slack bot: Socket Mode (SLACK_APP_TOKEN) or HTTP on /slack/events."""
     from bot.runtime import build_responder
     from bot.slack_app import create_app, http_app
@@ -27,7 +32,12 @@ def bot(mode: str, host: str, port: int, workers: int) -> None:
         )
     if mode == "http" and not settings.slack_signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request with it)")
-    app = create_app(settings=settings, responder=build_responder(ctx), workers=workers)
+    app = create_app(
+        settings=settings,
+        responder=build_responder(ctx),
+        workers=workers,
+        process_before_response=process_before_response,
+    )
     if mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

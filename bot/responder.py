@@ -119,7 +119,11 @@ class Responder:
 
     # --- 2..8 ----------------------------------------------------------------------------------
 
-    def answer(self, question_id: int) -> Reply:
+    def answer(
+        self, question_id: int, *, slack_channel: str | None = None, slack_ts: str | None = None
+    ) -> Reply:
+        """Answer a stored question; ``slack_ts``: the Slack message that will show the answer (the
+        placeholder), stored with the reply in the same transaction."""
         started = time.perf_counter()
         with self.sessions() as s:
             question = s.get(Message, question_id)
@@ -206,6 +210,8 @@ class Responder:
                     details=details,
                     hits=[store.Hit(src.ticket_id, src.external_id, src.score) for src in sources],
                     escalated=escalated,
+                    slack_channel=slack_channel if slack_ts else None,
+                    slack_ts=slack_ts,
                 )
                 reply_id = reply.id
         except IntegrityError:

@@ -46,7 +46,7 @@ def answer_in_thread(*, client: Any, responder: Responder, incoming: Incoming, s
     except Exception:
         log.exception("could not post the placeholder; answering without it")
     try:
-        reply = responder.answer(recorded.message.id)
+        reply = responder.answer(recorded.message.id, slack_channel=incoming.channel, slack_ts=placeholder_ts)
         blocks = answer_blocks(reply, support_group_id=settings.support_group_id)
         text = reply.text
     except Exception:
@@ -57,12 +57,12 @@ def answer_in_thread(*, client: Any, responder: Responder, incoming: Incoming, s
             None,
         )
     if placeholder_ts:
+        # The reply was stored with the placeholder's ts already: one write less per answer.
         client.chat_update(channel=incoming.channel, ts=placeholder_ts, text=text, blocks=blocks)
-        ts = placeholder_ts
-    else:
-        ts = client.chat_postMessage(
-            channel=incoming.channel, thread_ts=incoming.thread_ts, text=text, blocks=blocks
-        )["ts"]
+        return
+    ts = client.chat_postMessage(
+        channel=incoming.channel, thread_ts=incoming.thread_ts, text=text, blocks=blocks
+    )["ts"]
     if reply is not None:
         responder.attach_slack_ts(reply_id=reply.message_id, channel=incoming.channel, ts=ts)
 

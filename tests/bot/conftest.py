@@ -194,7 +194,7 @@ class Bot:
             return store.message_by_slack_ts(s, channel=channel, ts=ts)
 
     def wait_reply(self, channel: str, ts: str, timeout: float = 60.0):
-        """The stored reply to the question (channel, ts), once it has been posted to Slack."""
+        """The stored reply to the question (channel, ts), once Slack shows it."""
         from core import store
 
         deadline = time.monotonic() + timeout
@@ -202,7 +202,8 @@ class Bot:
             with self.sessions() as s:
                 question = store.message_by_slack_ts(s, channel=channel, ts=ts)
                 reply = store.reply_to(s, message_id=question.id) if question else None
-                if reply is not None and reply.slack_ts:
+                shown = self.fake.messages.get((channel, reply.slack_ts)) if reply is not None else None
+                if shown is not None and shown["text"] == reply.text:  # answered in Slack too
                     _ = [(h.ticket_external_id, h.score) for h in reply.hits]
                     s.expunge_all()
                     return reply
