@@ -261,7 +261,7 @@ def main() -> None:
     parser.add_argument("--baseline-events", type=int, default=100, help="0 skips the baseline")
     parser.add_argument("--model", help="Model path (default: the default model)")
     parser.add_argument("--max-tokens", type=int, default=48)
-    parser.add_argument("--workers", type=int, default=16, help="the bot's answering threads")
+    parser.add_argument("--workers", type=int, default=8, help="the bot's answering threads")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
