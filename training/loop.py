@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from training.packed_attention import packed_attention
 from training.sft import IGNORE, Example, batches, collate_padded
 
 if TYPE_CHECKING:
@@ -148,7 +149,11 @@ def train(
                 k: v.to(accelerator.device) if hasattr(v, "to") else v
                 for k, v in batch.model_inputs().items()
             }
-            with accelerator.accumulate(model), accelerator.autocast():
+            with (
+                accelerator.accumulate(model),
+                accelerator.autocast(),
+                packed_attention(model, enabled=packing and "attention_mask" not in inputs),
+            ):
                 loss = model(**inputs).loss / grad_accum
             accelerator.backward(loss)
             step_loss += float(loss.detach())

@@ -68,3 +68,44 @@ def test_packed_conversations_do_not_see_each_other(tiny_base):
         alone = model(input_ids=torch.tensor([second.input_ids]), use_cache=False).logits[0]
     start = row.input_ids.index(40)
     assert torch.allclose(packed[start : start + 20], alone, atol=1e-4)
+
+
+def test_packed_attention_matches_the_masked_path_in_values_and_gradients(tiny_base):
+    """Attending example by example (training.packed_attention) gives the logits and gradients of
+    transformers' block-diagonal mask, on a batch of rows holding one, two and three examples."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from training.packed_attention import NAME, packed_attention
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_base)
+    model.train()
+    examples = [Example(list(range(5 + i, 5 + i + n)), list(range(5 + i, 5 + i + n))) for i, n in
+                enumerate([30, 20, 12, 9, 25, 7])]  # fmt: skip
+    rows = pack(examples, max_length=48, pad_id=0)
+    assert len(rows) >= 3 and max(len(r.positions or []) for r in rows) > 0
+    batch = collate_packed(rows, pad_id=0)
+
+    def run(packed: bool):
+        model.zero_grad()
+        with packed_attention(model, enabled=packed):
+            assert model.config._attn_implementation == (NAME if packed else "sdpa")
+            out = model(**batch.model_inputs())
+        out.loss.backward()
+        grads = [p.grad.clone() for p in model.parameters() if p.grad is not None]
+        return out.logits.detach(), grads
+
+    masked_logits, masked_grads = run(False)
+    ours_logits, ours_grads = run(True)
+    assert model.config._attn_implementation == "sdpa"  # switched back afterwards
+    assert torch.allclose(ours_logits, masked_logits, atol=1e-4)
+    assert len(ours_grads) == len(masked_grads)
+    for a, b in zip(ours_grads, masked_grads, strict=True):
+        assert torch.allclose(a, b, atol=1e-5, rtol=1e-3)
+    # And a row on its own is untouched: the fallback is transformers' own SDPA.
+    single = collate_packed([examples[0]], pad_id=0)
+    with torch.no_grad(), packed_attention(model):
+        alone = model(**single.model_inputs()).logits
+    with torch.no_grad():
+        plain = model(**single.model_inputs()).logits
+    assert torch.allclose(alone, plain, atol=1e-5)
