@@ -172,6 +172,74 @@ def _batched(encode_batch, texts: Sequence[str], *, dim: int, batch_size: int, p
     return out
 
 
+class BatchingEmbedder:
+    """One embedder shared by many threads, whose concurrent small requests run as one batch.
+
+    The bot answers on a pool of threads, and every answer starts by embedding its question. Run
+    from eight threads at once, eight one-text forward passes fight over the GIL and the cores; here
+    they go to one thread that takes everything waiting and runs a single forward pass over it (the
+    same vectors, far less dispatch overhead and contention). A lone request still goes straight
+    through that thread; bulk work (index builds, with a progress bar or more texts than
+    ``max_batch``) bypasses it.
+    """
+
+    def __init__(self, inner: Embedder, *, max_batch: int = 64) -> None:
+        import queue
+
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        from concurrent.futures import Future
+
+        texts = list(texts)
+        if progress or len(texts) > self.max_batch or threading.current_thread() is self._thread:
+            return self.inner.encode(texts, batch_size=batch_size, progress=progress)
+        self._ensure_thread()
+        future: Future = Future()
+        self._queue.put((texts, future))
+        return future.result()
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None:
+            return
+        with self._start_lock:
+            if self._thread is None:
+                thread = threading.Thread(target=self._loop, name="embedder-batch", daemon=True)
+                thread.start()
+                self._thread = thread
+
+    def _loop(self) -> None:
+        import queue
+
+        while True:
+            work = [self._queue.get()]
+            count = len(work[0][0])
+            while count < self.max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                work.append(item)
+                count += len(item[0])
+            texts = [t for chunk, _ in work for t in chunk]
+            try:
+                vectors = self.inner.encode(texts, batch_size=max(1, len(texts)))
+            except BaseException as exc:  # every waiting caller gets the error, the thread lives on
+                for _, future in work:
+                    future.set_exception(exc)
+                continue
+            start = 0
+            for chunk, future in work:
+                future.set_result(vectors[start : start + len(chunk)])
+                start += len(chunk)
+
+
 _cache: dict[tuple[str, str], Embedder] = {}
 _cache_lock = threading.Lock()
 

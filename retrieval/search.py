@@ -30,7 +30,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from retrieval.embedder import Embedder, canonical_name, embedder_device, load_embedder
+from retrieval.embedder import (
+    BatchingEmbedder,
+    Embedder,
+    canonical_name,
+    embedder_device,
+    load_embedder,
+)
 from retrieval.index import TicketIndex
 from retrieval.manifest import Manifest, manifest_stamp
 from retrieval.persist import load_index
@@ -95,7 +101,8 @@ class Retriever:
         manifest = Manifest.read(settings.index_dir)
         # Checked before loading a model: a wrong embedder is refused in milliseconds.
         manifest.check_embedder(name=canonical_name(settings.embedder))
-        embedder = load_embedder(settings.embedder, device=embedder_device(settings.device))
+        # The bot searches from many threads at once: their questions are embedded together.
+        embedder = BatchingEmbedder(load_embedder(settings.embedder, device=embedder_device(settings.device)))
         kwargs.setdefault("k", settings.retrieval_k)
         kwargs.setdefault("min_score", settings.min_score)
         return cls(folder=settings.index_dir, sessions=sessions, embedder=embedder, **kwargs)

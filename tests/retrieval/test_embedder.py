@@ -71,3 +71,67 @@ def test_names(embedder):
 def test_a_model_not_on_this_machine_is_one_clear_error(tmp_path):
     with pytest.raises(ModelUnavailable, match="nothing is downloaded"):
         load_embedder(str(tmp_path / "no-such-model"))
+
+
+def test_batching_embedder_serves_concurrent_callers_in_one_pass(embedder):
+    """Questions embedded from many threads at once come back right (each caller gets its own
+    vectors) and share forward passes."""
+    import threading
+
+    import numpy as np
+
+    from retrieval.embedder import BatchingEmbedder
+
+    class Counting:
+        name, dim = embedder.name, embedder.dim
+
+        def __init__(self) -> None:
+            self.calls = 0
+            self.gate = threading.Event()
+
+        def encode(self, texts, *, batch_size=64, progress=False):
+            self.calls += 1
+            self.gate.wait(5)  # hold the first pass so that the other callers queue up behind it
+            return embedder.encode(texts, batch_size=batch_size, progress=progress)
+
+    inner = Counting()
+    shared = BatchingEmbedder(inner)
+    texts = [
+        f"my order {n} never arrived, where is it?" if n % 2 else f"reset password try {n}" for n in range(12)
+    ]
+    results: dict[int, np.ndarray] = {}
+
+    def ask(n: int) -> None:
+        results[n] = shared.encode([texts[n]])
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    import time
+
+    deadline = time.monotonic() + 10
+    while shared._queue.qsize() < 10 and time.monotonic() < deadline:  # the rest wait behind pass 1
+        time.sleep(0.01)
+    inner.gate.set()
+    for t in threads:
+        t.join(10)
+    expected = embedder.encode(texts)
+    for n in range(12):
+        assert results[n].shape == (1, embedder.dim)
+        assert np.allclose(results[n][0], expected[n], atol=1e-5)
+    assert inner.calls <= 3  # the waiting questions went through together
+
+    # Bulk work bypasses the batching thread; errors reach the caller and the thread lives on.
+    assert np.allclose(shared.encode(texts, progress=True), expected, atol=1e-5)
+
+    class Broken(Counting):
+        def encode(self, texts, *, batch_size=64, progress=False):
+            raise RuntimeError("model exploded")
+
+    broken = BatchingEmbedder(Broken())
+    import pytest
+
+    with pytest.raises(RuntimeError, match="exploded"):
+        broken.encode(["x"])
+    with pytest.raises(RuntimeError, match="exploded"):
+        broken.encode(["y"])
