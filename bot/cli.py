@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -32,9 +33,16 @@ def bot(mode: str, host: str, port: int, workers: int, process_before_response: 
         )
     if mode == "http" and not settings.slack_signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request with it)")
+    responder = build_responder(ctx)
+    click.echo(f"supportbot: warmed up in {responder.warm_up():.1f} s")
+    # torch, transformers and the rest are millions of long-lived objects: once a full garbage
+    # collection has to walk them all it stops every thread, acks included, for a few hundred ms.
+    # Collect once now and move what is left out of the collector's way for good.
+    gc.collect()
+    gc.freeze()
     app = create_app(
         settings=settings,
-        responder=build_responder(ctx),
+        responder=responder,
         workers=workers,
         process_before_response=process_before_response,
     )
@@ -47,7 +55,7 @@ def bot(mode: str, host: str, port: int, workers: int, process_before_response: 
         import uvicorn
 
         click.echo(f"supportbot: Slack events on http://{host}:{port}/slack/events")
-        uvicorn.run(http_app(app), host=host, port=port, log_level="warning")
+        uvicorn.run(http_app(app), host=host, port=port, log_level="warning", access_log=False)
 
 
 @click.command()

@@ -60,17 +60,45 @@ class ModelClient:
             max_tokens=settings.max_answer_tokens,
         )
 
-    def complete(self, messages: Sequence[dict[str, str]]) -> Completion:
+    def warm_up(self, *, timeout_s: float = 5.0) -> bool:
+        """Ask for one token, once, to load what the first real call would load lazily (the
+        client's modules and response models, a pooled connection); True when the endpoint
+        answered. Never raises and never retries: the model may well be starting up too."""
+        try:
+            self.complete(
+                [{"role": "user", "content": "Hello"}], max_tokens=1, timeout_s=timeout_s, retries=0
+            )
+            return True
+        except Exception:
+            return False
+
+    def complete(
+        self,
+        messages: Sequence[dict[str, str]],
+        *,
+        max_tokens: int | None = None,
+        timeout_s: float | None = None,
+        retries: int | None = None,
+    ) -> Completion:
         """One greedy answer with token log-probabilities; ModelUnavailable when it cannot be had."""
         import openai
 
         started = time.perf_counter()
+        client = self._client
+        if timeout_s is not None or retries is not None:
+            options: dict[str, Any] = {}
+            if timeout_s is not None:
+                options["timeout"] = timeout_s
+            if retries is not None:
+                options["max_retries"] = retries
+            client = client.with_options(**options)
+        max_tokens = self.max_tokens if max_tokens is None else max_tokens
         try:
             if self.mode == "completion":
-                resp = self._client.completions.create(
+                resp = client.completions.create(
                     model=self.model,
                     prompt=render_flat(messages),
-                    max_tokens=self.max_tokens,
+                    max_tokens=max_tokens,
                     temperature=0,
                     stop=STOP,
                     logprobs=1,
@@ -79,10 +107,10 @@ class ModelClient:
                 text = choice.text
                 logprobs = list(choice.logprobs.token_logprobs or []) if choice.logprobs else []
             else:
-                resp = self._client.chat.completions.create(
+                resp = client.chat.completions.create(
                     model=self.model,
                     messages=list(messages),  # type: ignore[arg-type]
-                    max_tokens=self.max_tokens,
+                    max_tokens=max_tokens,
                     temperature=0,
                     logprobs=True,
                 )

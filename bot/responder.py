@@ -1,8 +1,9 @@
 """The answer pipeline, free of Slack: the Slack listeners and the local chat both call it.
 
 1. store the question first (idempotent on the Slack event) — nothing after this can lose it;
-2. thread history from our database; 3. similar solved tickets; 4. the prompt (identifiers
-masked, history trimmed to the context window); 5. the model; 6. the grounding guard;
+2. thread history from our database; 3. similar solved tickets (side by side with 5 when the
+prompt carries no tickets, the default); 4. the prompt (identifiers masked, history trimmed to
+the context window); 5. the model; 6. the grounding guard;
 7. the confidence gate; 8. the reply, stored with everything that explains it.
 The model being down never means silence: the best ticket's resolution (labelled as such) or a
 hand-over to a human.
@@ -12,7 +13,10 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -93,6 +97,8 @@ class Responder:
         self.retriever = retriever
         self.model = model
         self.history_turns = history_turns
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     # --- 1. the question, stored first ---------------------------------------------------------
 
@@ -117,13 +123,54 @@ class Responder:
             return None
         return self.answer(recorded.message.id)
 
+    def warm_up(self) -> float:
+        """Run the pipeline's parts once before the first customer does; returns the seconds taken.
+
+        First calls pay for lazy set-up (the embedder's first forward pass, SQL compilation, the
+        client's modules and response models) while holding the GIL: in a process that also acks
+        Slack's events, that would stall the first acks. The model is asked for one token if it
+        answers within a few seconds (it may not be up yet: the bot falls back until it is).
+        """
+        started = time.perf_counter()
+        if self.retriever is not None:
+            try:
+                self.retriever.search("Hello, my order has not arrived yet.", k=1)
+            except Exception as exc:  # real questions will search, or fail, the same way
+                log.warning("warm-up search failed: %s", exc)
+        # Every statement an answer runs, once, in a transaction that is then rolled back.
+        with self.sessions() as s:
+            try:
+                recorded = store.record_user_turn(
+                    s, text="warm-up", source="warm-up", channel="warm-up", thread_ts="0", ts="0"
+                )
+                question = recorded.message
+                store.thread_history(
+                    s, conversation_id=question.conversation_id, before_id=question.id, limit=1
+                )
+                store.record_reply(
+                    s, reply_to_id=question.id, text="warm-up", details={}, hits=[],
+                    slack_channel="warm-up", slack_ts="0.1",
+                )  # fmt: skip
+                store.reply_to(s, message_id=question.id)
+                store.find_conversation(s, team=None, channel="warm-up", thread_ts="0")
+            finally:
+                s.rollback()
+        if self.model is not None:
+            self.model.warm_up()
+        return time.perf_counter() - started
+
     # --- 2..8 ----------------------------------------------------------------------------------
 
     def answer(
-        self, question_id: int, *, slack_channel: str | None = None, slack_ts: str | None = None
+        self,
+        question_id: int,
+        *,
+        slack_channel: str | None = None,
+        slack_ts: str | Callable[[], str | None] | None = None,
     ) -> Reply:
         """Answer a stored question; ``slack_ts``: the Slack message that will show the answer (the
-        placeholder), stored with the reply in the same transaction."""
+        placeholder), stored with the reply in the same transaction. It may be a callable (the
+        placeholder being posted meanwhile), asked for the ts only when the reply is stored."""
         started = time.perf_counter()
         with self.sessions() as s:
             question = s.get(Message, question_id)
@@ -137,16 +184,25 @@ class Responder:
             )
             turns = [(m.role.value, m.text) for m in history]
             question_text, conversation_id = question.text, question.conversation_id
+        timings = {"load_ms": _ms_since(started)}
 
-        sources = self._retrieve(question_text)
-        top = sources[0].score if sources else None
+        # With no tickets in the prompt (the default), the model does not wait for retrieval: the
+        # two run side by side and the tickets are needed only afterwards (sources, gate, guard).
+        in_prompt = self.settings.prompt_tickets
+        sources_later: Future[list[Source]] | None = None
+        sources: list[Source] = []
+        if in_prompt or self.model is None:
+            sources = self._timed_retrieve(question_text, timings)
+        else:
+            sources_later = self._side_pool().submit(self._timed_retrieve, question_text, timings)
+        mark = time.perf_counter()
 
         masker = Masker()
         masked_turns = [(role, masker.mask(text)) for role, text in turns]
         masked_question = masker.mask(question_text)
         context = [
             ContextTicket(src.external_id, masker.mask(src.question), masker.mask(src.resolution))
-            for src in sources[: self.settings.prompt_tickets]
+            for src in sources[:in_prompt]
         ]
         messages = trim_history(
             build_messages(question=masked_question, history=masked_turns, tickets=context),
@@ -154,7 +210,9 @@ class Responder:
         )
 
         completion: Completion | None = None
-        details: dict[str, Any] = {"top_score": top}
+        details: dict[str, Any] = {"timings": timings}
+        timings["prompt_ms"] = _ms_since(mark)
+        mark = time.perf_counter()
         try:
             if self.model is None:
                 raise ModelUnavailable("no model endpoint configured")
@@ -163,6 +221,14 @@ class Responder:
             log.warning("model unavailable, falling back: %s", exc)
             details["model_error"] = str(exc)
 
+        timings["model_call_ms"] = _ms_since(mark)
+        if sources_later is not None:
+            mark = time.perf_counter()
+            sources = sources_later.result()
+            timings["retrieve_wait_ms"] = _ms_since(mark)
+        top = sources[0].score if sources else None
+        details["top_score"] = top
+        mark = time.perf_counter()
         if completion is None:
             outcome, text, escalated, reason = self._fallback(sources)
         else:
@@ -189,10 +255,13 @@ class Responder:
             else:
                 outcome, text, escalated, reason = "model", checked.text, False, None
         details["reason"] = reason
+        timings["guard_ms"] = _ms_since(mark)
         latency_ms = int((time.perf_counter() - started) * 1000)
         confidence = (
             math.exp(completion.mean_logprob) if completion and completion.mean_logprob is not None else None
         )
+        if callable(slack_ts):
+            slack_ts = slack_ts()
         try:
             with transaction(self.sessions) as s:
                 reply = store.record_reply(
@@ -234,6 +303,20 @@ class Responder:
             latency_ms=latency_ms,
             reason=reason,
         )
+
+    def _side_pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            with self._pool_lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="retrieval")
+        return self._pool
+
+    def _timed_retrieve(self, text: str, timings: dict[str, float]) -> list[Source]:
+        mark = time.perf_counter()
+        try:
+            return self._retrieve(text)
+        finally:
+            timings["retrieve_ms"] = _ms_since(mark)
 
     def _retrieve(self, text: str) -> list[Source]:
         if self.retriever is None:
@@ -322,3 +405,7 @@ class Responder:
     def attach_slack_ts(self, *, reply_id: int, channel: str, ts: str) -> None:
         with transaction(self.sessions) as s:
             store.set_slack_ts(s, message_id=reply_id, channel=channel, ts=ts)
+
+
+def _ms_since(mark: float) -> float:
+    return round((time.perf_counter() - mark) * 1000, 2)
