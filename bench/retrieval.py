@@ -360,31 +360,70 @@ class Cache:
             n += self.chunk
         return n
 
-    def grow(self, embedder, n: int) -> None:
-        """Make sure tickets 0..n-1 (rounded up to whole chunks) have real vectors cached."""
-        import numpy as np
+    def grow(self, embedder, n: int, *, jobs: int = 1) -> None:
+        """Make sure tickets 0..n-1 (rounded up to whole chunks) have real vectors cached.
 
+        With ``jobs`` > 1 the missing chunks are shared among that many processes of one torch
+        thread each (on a small machine this beats one process with several threads).
+        """
         self.folder.mkdir(parents=True, exist_ok=True)
-        have, total = self.available(), -(-n // self.chunk) * self.chunk
-        if have >= total:
+        missing = [c for c in range(-(-n // self.chunk)) if not self._file(c).exists()]
+        if not missing:
             return
         from tqdm import tqdm
 
-        bar = tqdm(total=total, initial=have, unit="ticket", desc="real embeddings", file=sys.stderr)
-        for start in range(have, total, self.chunk):
-            texts = [synth_ticket(i).question for i in range(start, start + self.chunk)]
-            vectors = embedder.encode(texts, batch_size=128).astype(np.float32)
-            tmp = self.folder / f".chunk-{start // self.chunk:05d}.tmp.npy"
-            np.save(tmp, vectors)
-            os.replace(tmp, self._file(start // self.chunk))
-            bar.update(self.chunk)
+        total = -(-n // self.chunk) * self.chunk
+        bar = tqdm(
+            total=total, initial=total - len(missing) * self.chunk, unit="ticket",
+            desc="real embeddings", file=sys.stderr,
+        )  # fmt: skip
+        if jobs <= 1:
+            for number in missing:
+                self._embed_chunk(embedder, number)
+                bar.update(self.chunk)
+        else:
+            import multiprocessing as mp
+
+            with mp.get_context("spawn").Pool(jobs, initializer=_worker_init, initargs=(self,)) as pool:
+                for _ in pool.imap_unordered(_worker_chunk, missing):
+                    bar.update(self.chunk)
         bar.close()
+
+    def _embed_chunk(self, embedder, number: int) -> None:
+        import numpy as np
+
+        start = number * self.chunk
+        texts = [synth_ticket(i).question for i in range(start, start + self.chunk)]
+        vectors = embedder.encode(texts, batch_size=32).astype(np.float32)
+        tmp = self.folder / f".chunk-{number:05d}.{os.getpid()}.tmp.npy"
+        np.save(tmp, vectors)
+        os.replace(tmp, self._file(number))
 
     def load(self, n: int):
         import numpy as np
 
         parts = [np.load(self._file(c)) for c in range(-(-n // self.chunk))]
         return np.concatenate(parts)[:n]
+
+
+_WORKER: tuple[Cache, object] | None = None
+
+
+def _worker_init(cache: Cache) -> None:
+    global _WORKER
+    import torch
+
+    from retrieval.embedder import load_embedder
+
+    torch.set_num_threads(1)
+    _WORKER = (cache, load_embedder(cache.embedder))
+
+
+def _worker_chunk(number: int) -> int:
+    assert _WORKER is not None
+    cache, embedder = _WORKER
+    cache._embed_chunk(embedder, number)
+    return number
 
 
 def collection_vectors(cache: Cache, n: int, *, real: int):
@@ -696,6 +735,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--real", type=int, default=200_000, help="Use at most this many real embeddings.")
     parser.add_argument("--embed", type=int, default=None, help="Only grow the real-embedding cache to N.")
     parser.add_argument(
+        "--jobs", type=int, default=1, help="Processes (one thread each) that grow the embedding cache."
+    )
+    parser.add_argument(
         "--throughput", type=int, default=2000, help="Texts for the throughput figure (0: skip)."
     )
     parser.add_argument("--no-st", action="store_true", help="Skip the sentence-transformers comparison.")
@@ -712,13 +754,13 @@ def main(argv: list[str] | None = None) -> dict:
     embedder = load_embedder()
     cache = Cache(args.results, embedder.name, args.chunk)
     if args.embed is not None:
-        cache.grow(embedder, args.embed)
+        cache.grow(embedder, args.embed, jobs=args.jobs)
         print(f"{cache.available():,} real embeddings cached in {cache.folder}")
         return {}
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     need = min(max(sizes), args.real)
     if cache.available() < need:
-        cache.grow(embedder, need)
+        cache.grow(embedder, need, jobs=args.jobs)
     faiss.omp_set_num_threads(1)
     print(
         f"machine: {os.cpu_count()} cores; faiss {faiss.__version__}; embedder {embedder.name}; "
