@@ -11,7 +11,8 @@ Printed side by side, same run, same events:
 
     python bench/bot.py [--events 500] [--concurrency 50] [--baseline-events 100] [--model PATH]
 
-Figures: ack latency p50/p99, end-to-end reply latency p50/p99 (event sent → answer in Slack),
+Figures: connect p99 (the sender opening its C keep-alive connections all at once, before the
+clock starts, as wrk does), ack latency p50/p99 over those connections, end-to-end reply latency p50/p99 (event sent → answer in Slack),
 queue wait p50 (event acked → a worker takes it: load beyond what the model answers per second),
 pipeline overhead p50/p99 (worker takes the event → answer in Slack, minus the model's own time:
 storing, retrieval, prompt, guard, Slack calls), duplicates and lost questions. The bot
@@ -173,8 +174,25 @@ def run_one(
                     with lock:
                         acks.append(elapsed * 1000)
 
+        # Like wrk, the sender opens its connections (one per sending thread) before the clock
+        # starts: a delivery service, or the load balancer in front of the bot replicas, keeps
+        # connections alive. Opening all 50 at the same moment is measured on its own.
+        pool = ThreadPoolExecutor(concurrency)
+        gate = threading.Barrier(concurrency)
+        connects: list[float] = []
+
+        def connect(_: int) -> None:
+            gate.wait(30)  # every thread exists first: connects start together, like the events
+            local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+            started = time.perf_counter()
+            local.conn.request("GET", "/health")
+            local.conn.getresponse().read()
+            with lock:
+                connects.append((time.perf_counter() - started) * 1000)
+
+        list(pool.map(connect, range(concurrency)))
         began = time.perf_counter()
-        with ThreadPoolExecutor(concurrency) as pool:
+        with pool:
             list(pool.map(send, range(events)))
         # Wait until every question has an answer in Slack, or nothing moves for 60 s.
         deadline = time.monotonic() + 600
@@ -237,6 +255,7 @@ def run_one(
         "events": events,
         "concurrency": concurrency,
         "stored_questions": asked,
+        "connect_p99_ms": pct(connects, 99),
         "ack_p50_ms": pct(acks, 50),
         "ack_p99_ms": pct(acks, 99),
         "e2e_p50_ms": pct(e2e, 50),
@@ -320,6 +339,7 @@ def main() -> None:
     keys = [
         ("events", "{:.0f}"),
         ("stored_questions", "{:.0f}"),
+        ("connect_p99_ms", "{:.1f}"),
         ("ack_p50_ms", "{:.1f}"),
         ("ack_p99_ms", "{:.1f}"),
         ("e2e_p50_ms", "{:.0f}"),
