@@ -2,7 +2,8 @@
 
     python bench/retrieval.py                       # 10k, 100k and 1M tickets
     python bench/retrieval.py --sizes 10000,100000  # any sizes, each runnable on its own
-    python bench/retrieval.py --embed 200000        # only grow the cache of real embeddings
+    python bench/retrieval.py --embed 1000000 --jobs 2   # only grow the cache of real embeddings
+    python bench/retrieval.py --real 1000000             # then measure with all-real vectors
 
 For each size it prints:
 - query latency p50/p99 of the full search the bot calls (embed + FAISS + one SELECT of the rows)
@@ -14,8 +15,9 @@ For each size it prints:
 The tickets are synthetic but look like support tickets: ~40 intents, each with many phrasings,
 products, devices, order numbers, error codes and small talk, so every text is distinct. Their
 vectors are real all-MiniLM-L6-v2 embeddings of those texts, cached under bench/results/ (the first
-run embeds them, at a few hundred tickets/s on 2 cores). Embedding a million texts here would take
-about an hour, so a size beyond the cached real vectors is filled up with *derived* vectors: a real
+run embeds them, at about 220 tickets/s on 2 cores with ``--jobs 2``). Embedding a million texts
+takes about 75 minutes, so by default a size beyond 200k real vectors (``--real``) is filled up
+with *derived* vectors: a real
 vector mixed with a real vector of the same intent plus a little noise, renormalised. The output
 says how many vectors of each size are real and how many derived; grow the real part with
 ``--embed N`` on a machine with time (or a GPU) to make the 1M figures all-real.
