@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from training.packed_attention import packed_attention
+from training.packed_attention import AttentionSwitch
 from training.sft import IGNORE, Example, batches, collate_padded
 
 if TYPE_CHECKING:
@@ -129,6 +129,7 @@ def train(
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
     model.train()
+    attention = AttentionSwitch(model)
     # Every process walks the same shuffled stream and takes every world_size-th batch.
     stream = batches(
         examples, batch_size=batch_size, pad_id=pad_id, max_length=max_length, packing=packing, seed=seed
@@ -152,7 +153,7 @@ def train(
             with (
                 accelerator.accumulate(model),
                 accelerator.autocast(),
-                packed_attention(model, enabled=packing and "attention_mask" not in inputs),
+                attention.packed(enabled=packing and "attention_mask" not in inputs),
             ):
                 loss = model(**inputs).loss / grad_accum
             accelerator.backward(loss)

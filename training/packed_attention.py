@@ -97,28 +97,38 @@ def _configs(model: Any) -> list[Any]:
     return out
 
 
-def supported(model: Any) -> bool:
-    """Only models whose attention runs through transformers' SDPA path (the CPU default, and the
-    usual GPU one) are switched; eager, flash-attention and others are left as they are (flash
-    attention handles packed rows by itself)."""
-    configs = _configs(model)
-    return bool(configs) and all(c._attn_implementation == "sdpa" for c in configs)
+class AttentionSwitch:
+    """Switches one model's SDPA attention to the packed kind and back; the model's configs are
+    looked up once, not on every training step."""
+
+    def __init__(self, model: Any) -> None:
+        configs = _configs(model)
+        # Only models whose attention runs through transformers' SDPA path (the CPU default, and
+        # the usual GPU one) are switched; eager, flash-attention and others are left as they are
+        # (flash attention handles packed rows by itself).
+        self.supported = bool(configs) and all(c._attn_implementation == "sdpa" for c in configs)
+        self._configs = configs if self.supported else []
+
+    @contextmanager
+    def packed(self, *, enabled: bool = True) -> Iterator[None]:
+        """Within the block, SDPA attention treats packed rows example by example."""
+        if not (enabled and self._configs):
+            yield
+            return
+        name = register()
+        # Set the private field directly: the public setter re-validates the whole model each time.
+        previous = [c._attn_implementation_internal for c in self._configs]
+        try:
+            for c in self._configs:
+                c._attn_implementation_internal = name
+            yield
+        finally:
+            for c, p in zip(self._configs, previous, strict=True):
+                c._attn_implementation_internal = p
 
 
 @contextmanager
 def packed_attention(model: Any, *, enabled: bool = True) -> Iterator[None]:
     """Within the block, the model's SDPA attention treats packed rows example by example."""
-    configs = _configs(model) if enabled and supported(model) else []
-    if not configs:
+    with AttentionSwitch(model).packed(enabled=enabled):
         yield
-        return
-    name = register()
-    # Set the private field directly: the public setter re-validates the whole model every time.
-    previous = [c._attn_implementation_internal for c in configs]
-    try:
-        for c in configs:
-            c._attn_implementation_internal = name
-        yield
-    finally:
-        for c, p in zip(configs, previous, strict=True):
-            c._attn_implementation_internal = p
