@@ -39,6 +39,48 @@ class LoopResult:
         return self.tokens / self.seconds if self.seconds else 0.0
 
 
+class LabelledHead:
+    """The LM head and the loss on the labelled positions only.
+
+    A causal LM projects every position onto the vocabulary and then ignores all but the labelled
+    ones (the assistant's tokens: about half of a support conversation, none of the padding).
+    transformers' ``logits_to_keep`` takes a boolean mask of the positions to project, and its
+    loss takes the already shifted labels of exactly those positions: the same loss and gradients
+    for less work, inside the model's own forward (so DDP and peft see an ordinary call).
+    A model whose forward does not honour the mask is noticed on the first batch and trained the
+    ordinary way from then on.
+    """
+
+    def __init__(self) -> None:
+        self.supported: bool | None = None
+
+    def loss(self, model: Any, inputs: dict[str, Any]) -> Any:
+        import torch
+
+        if self.supported is False:
+            return model(**inputs).loss
+        labels = inputs["labels"]
+        shifted = torch.nn.functional.pad(labels[:, 1:], (0, 1), value=IGNORE)
+        keep = shifted != IGNORE
+        kept = shifted[keep]
+        try:
+            out = model(
+                **{k: v for k, v in inputs.items() if k != "labels"},
+                labels=kept,
+                shift_labels=kept,
+                logits_to_keep=keep,
+            )
+            ok = out.logits.dim() == 2 and out.logits.shape[0] == kept.numel()
+        except TypeError:  # a forward without logits_to_keep / shift_labels
+            ok = False
+        if self.supported is None:
+            self.supported = ok
+        if not ok:
+            self.supported = False
+            return model(**inputs).loss
+        return out.loss
+
+
 def make_accelerator(*, seed: int) -> Accelerator:
     import torch
     from accelerate import Accelerator
@@ -130,6 +172,7 @@ def train(
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
     model.train()
     attention = AttentionSwitch(model)
+    head = LabelledHead()
     # Every process walks the same shuffled stream and takes every world_size-th batch.
     stream = batches(
         examples, batch_size=batch_size, pad_id=pad_id, max_length=max_length, packing=packing, seed=seed
@@ -155,7 +198,7 @@ def train(
                 accelerator.autocast(),
                 attention.packed(enabled=packing and "attention_mask" not in inputs),
             ):
-                loss = model(**inputs).loss / grad_accum
+                loss = head.loss(model, inputs) / grad_accum
             accelerator.backward(loss)
             step_loss += float(loss.detach())
             result.tokens += batch.tokens

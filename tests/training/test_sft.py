@@ -109,3 +109,44 @@ def test_packed_attention_matches_the_masked_path_in_values_and_gradients(tiny_b
     with torch.no_grad():
         plain = model(**single.model_inputs()).logits
     assert torch.allclose(alone, plain, atol=1e-5)
+
+
+@pytest.mark.parametrize("packed", [True, False])
+def test_loss_on_labelled_positions_only_matches_the_full_head(tiny_base, packed):
+    """LabelledHead projects only the labelled positions onto the vocabulary: the loss and every
+    gradient equal those of the ordinary full-width forward, packed rows and padded rows alike."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from training.loop import LabelledHead
+    from training.packed_attention import packed_attention
+    from training.sft import collate_padded
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_base)
+    model.train()
+    # Labels on part of each example only (as for assistant turns), the rest ignored.
+    examples = [
+        Example(list(range(5 + i, 5 + i + n)), [IGNORE] * (n // 2) + list(range(5 + i + n // 2, 5 + i + n)))
+        for i, n in enumerate([30, 20, 12, 9, 25, 7])
+    ]
+    batch = (
+        collate_packed(pack(examples, max_length=48, pad_id=0), pad_id=0)
+        if packed
+        else collate_padded(examples, pad_id=0)
+    )
+
+    def run(use_head: bool):
+        model.zero_grad()
+        head = LabelledHead()
+        with packed_attention(model, enabled=packed):
+            loss = head.loss(model, batch.model_inputs()) if use_head else model(**batch.model_inputs()).loss
+        loss.backward()
+        return head.supported, loss.item(), [p.grad.clone() for p in model.parameters() if p.grad is not None]
+
+    _, full_loss, full_grads = run(False)
+    supported, loss, grads = run(True)
+    assert supported is True  # the mask path was taken, not the fallback
+    assert loss == pytest.approx(full_loss, rel=1e-5)
+    assert len(grads) == len(full_grads)
+    for a, b in zip(grads, full_grads, strict=True):
+        assert torch.allclose(a, b, atol=1e-6, rtol=1e-4)
