@@ -233,6 +233,7 @@ def run_finetune(
             batch_size=config.batch_size,
             grad_accum=config.grad_accum,
             lr=config.lr,
+            warmup_ratio=config.warmup,
             packing=config.packing,
             max_length=max_length,
             pad_id=tokenizer.pad_token_id,
