@@ -1,9 +1,11 @@
 """LoRA fine-tuning throughput: sequence packing vs padding to the longest, same data, same steps.
 
-    python bench/training.py [--model PATH] [--steps 30] [--batch-size 8] [--max-length 512]
+    python bench/training.py [--model PATH] [--steps 120] [--batch-size 2] [--max-length 512]
 
 Each mode runs in a fresh process (so its peak memory is its own) on the same conversations from
-the bundled sample logs, with the same LoRA config, batch size and number of optimizer steps:
+the bundled sample logs, with the same LoRA config, batch size and number of optimizer steps. The
+LoRA settings, batch size and learning rate are `supportbot train run`'s defaults (FinetuneConfig),
+and rows are capped at the model's context window as in the run:
   packing  — short conversations packed first-fit-decreasing into rows of --max-length tokens,
              position ids restarting per conversation (block-diagonal attention);
   padding  — one conversation per row, padded to the longest in the batch (the usual collator).
@@ -59,11 +61,15 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict:
 
     from core.prompt import DEFAULT_SYSTEM, build_messages
     from training.base import BaseConfig, load_conversations
+    from training.config import FinetuneConfig
+    from training.finetune import _present_modules
     from training.loop import make_accelerator, train
     from training.sft import encode
 
     torch.manual_seed(0)
+    config = FinetuneConfig()
     model, tokenizer = model_and_tokenizer(args.model)
+    max_length = min(args.max_length, getattr(tokenizer, "model_max_length", 10**9) or 10**9)
     conversations = load_conversations(BaseConfig().data, eras=["recent", "base"])[: args.conversations]
     examples = [
         e
@@ -76,15 +82,15 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict:
                     history=[(m["role"], m["content"]) for m in c.messages],
                     system=DEFAULT_SYSTEM,
                 ),
-                max_length=args.max_length,
+                max_length=max_length,
             )
         )
     ]
     lora = LoraConfig(
-        r=16,
-        lora_alpha=32,
-        lora_dropout=0.0,
-        target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+        r=config.rank,
+        lora_alpha=config.alpha,
+        lora_dropout=config.dropout,
+        target_modules=_present_modules(model, config.target_modules),
         task_type="CAUSAL_LM",
     )
     model = get_peft_model(model, lora)
@@ -94,9 +100,10 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict:
         examples=examples,
         steps=args.steps,
         batch_size=args.batch_size,
-        lr=1e-3,
+        lr=config.lr,
+        warmup_ratio=config.warmup,
         packing=mode == "packing",
-        max_length=args.max_length,
+        max_length=max_length,
         pad_id=tokenizer.pad_token_id,
         progress=False,
     )
@@ -104,6 +111,7 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict:
     return {
         "mode": mode,
         "steps": result.steps,
+        "max_length": max_length,
         "seconds": result.seconds,
         "tokens": result.tokens,
         "tokens_per_s": result.tokens / result.seconds,
@@ -114,12 +122,14 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
+    from training.config import FinetuneConfig
+
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--model", help="Model path (default: the default model, or a fresh one)")
-    parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--steps", type=int, default=120)
+    parser.add_argument("--batch-size", type=int, default=FinetuneConfig().batch_size)
     parser.add_argument("--max-length", type=int, default=512)
     parser.add_argument("--conversations", type=int, default=2000)
     parser.add_argument("--mode", choices=["packing", "padding"], help=argparse.SUPPRESS)
@@ -141,7 +151,7 @@ def main() -> None:
         return
     packing, padding = results
     print(
-        f"LoRA fine-tuning, {args.steps} steps of batch {args.batch_size}, rows up to {args.max_length} tokens"
+        f"LoRA fine-tuning, {args.steps} steps of batch {args.batch_size}, rows up to {packing['max_length']} tokens"
     )
     print(f"{'':<24}{'packing':>12}{'padding':>12}{'ratio':>10}")
     for key, fmt in [
