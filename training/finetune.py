@@ -213,8 +213,9 @@ def run_finetune(
             task_type="CAUSAL_LM",
             bias="none",
         )
-        model = get_peft_model(model, lora)
+        # Seeded before the adapter exists: its initial weights are part of what `seed` fixes.
         accelerator = make_accelerator(seed=config.seed)
+        model = get_peft_model(model, lora)
 
         def on_step(step: int, total: int, loss: float) -> bool:
             return report_progress(

@@ -144,3 +144,31 @@ def test_config_rejects_unknown_and_bad_values(tmp_path):
 
 def test_redact_helper_on_text():
     assert redact("card 4111 1111 1111 1111").text == "card [CARD]"
+
+
+def test_the_same_seed_gives_the_same_adapter(tiny_base, tmp_path):
+    """`seed` fixes the LoRA initialisation as well as the data order: two runs, one adapter."""
+    from safetensors.torch import load_file
+
+    from training.finetune import run_finetune
+
+    chats = str(_chat_file(tmp_path))
+
+    def adapter(home: str):
+        config = FinetuneConfig(
+            base=tiny_base,
+            data=[chats],
+            replay_ratio=0,
+            conversations=False,
+            serve_eval=False,
+            steps=2,
+            eval_questions=None,
+            seed=5,
+        )
+        result = run_finetune(config, settings=Settings(home=tmp_path / home), sessions=None, progress=False)
+        return load_file(str(result.adapter_path / "adapter_model.safetensors"))
+
+    first, second = adapter("one"), adapter("two")
+    assert first.keys() == second.keys() and any("lora_A" in k for k in first)
+    for name in first:
+        assert (first[name] == second[name]).all(), name
