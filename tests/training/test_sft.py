@@ -150,3 +150,37 @@ def test_loss_on_labelled_positions_only_matches_the_full_head(tiny_base, packed
     assert len(grads) == len(full_grads)
     for a, b in zip(grads, full_grads, strict=True):
         assert torch.allclose(a, b, atol=1e-6, rtol=1e-4)
+
+
+def test_labelled_head_falls_back_for_a_forward_without_logits_to_keep(tiny_base):
+    """A model whose forward takes no logits_to_keep (older or custom code) is noticed on the
+    first batch and trained the ordinary way, with the ordinary loss."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from training.loop import LabelledHead
+    from training.sft import collate_padded
+
+    class Plain(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, labels=None, attention_mask=None, position_ids=None, use_cache=None):
+            return self.inner(
+                input_ids=input_ids, labels=labels, attention_mask=attention_mask, use_cache=False
+            )
+
+    model = Plain(AutoModelForCausalLM.from_pretrained(tiny_base)).eval()
+    examples = [
+        Example(list(range(5, 25)), [IGNORE] * 10 + list(range(15, 25))),
+        Example([7, 8, 9], [7, 8, 9]),
+    ]
+    inputs = collate_padded(examples, pad_id=0).model_inputs()
+    head = LabelledHead()
+    with torch.no_grad():
+        loss = head.loss(model, dict(inputs))
+        again = head.loss(model, dict(inputs))
+        plain = model(**inputs).loss
+    assert head.supported is False
+    assert loss.item() == pytest.approx(plain.item()) and again.item() == pytest.approx(plain.item())
