@@ -182,7 +182,7 @@ def served_answers(
     mode: str,
     system: str = DEFAULT_SYSTEM,
     max_tokens: int = 160,
-    concurrency: int = 16,
+    concurrency: int = 64,  # the server's default batch: 400 questions in ~15 s instead of ~20
     api_key: str = "unused",
 ) -> list[str]:
     """The same questions through an OpenAI-compatible server, in completion or chat style."""
