@@ -32,7 +32,8 @@ class FinetuneConfig:
     conversations: bool = opt(True, "Also learn from our own conversations rated 👍 or approved in review.")
     replay: list[str] = opt(
         list,
-        "Earlier data mixed back in so old topics are not forgotten. Default: the sample logs' base era.",
+        "Earlier data mixed back in so old topics are not forgotten. Default: the sample logs' base era"
+        " when learning the sample logs; none when --data names your own logs.",
     )
     replay_eras: list[str] = opt(
         lambda: ["base"], "For the bundled sample logs: which era is the earlier data."

@@ -114,7 +114,14 @@ def gather_data(config: FinetuneConfig, *, sessions: Any | None) -> tuple[Prepar
     if not new:
         raise InvalidInput("no conversations to learn from (check --data)")
     replay: list[Conversation] = []
-    if config.replay_ratio > 0:
+    if config.replay_ratio > 0 and config.data and not config.replay:
+        # The bundled sample is another company's history: it is replayed only into fine-tunes on
+        # the sample itself, never into a team's own logs.
+        print(
+            "replay: none (pass --replay FILE with your earlier logs so the old topics are not forgotten)",
+            file=sys.stderr,
+        )
+    elif config.replay_ratio > 0:
         pool = _load(config.replay, config.replay_eras, config=config, what="replay")
         want = int(len(new) * config.replay_ratio)
         # Deterministic choice spread over the whole history, not just its start.

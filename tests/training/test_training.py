@@ -172,3 +172,23 @@ def test_the_same_seed_gives_the_same_adapter(tiny_base, tmp_path):
     assert first.keys() == second.keys() and any("lora_A" in k for k in first)
     for name in first:
         assert (first[name] == second[name]).all(), name
+
+
+def test_the_sample_logs_are_never_replayed_into_a_teams_own_logs(tmp_path, capsys):
+    """Replay defaults to the bundled sample's earlier era only when the sample is what is learned;
+    with --data naming a team's own logs and no --replay, nothing foreign is mixed in."""
+    from training.finetune import gather_data
+
+    own = FinetuneConfig(data=[str(_chat_file(tmp_path))], conversations=False, eval_questions=None)
+    new, replay = gather_data(own, sessions=None)
+    assert len(new.train) + len(new.val) == 40 and not replay.train and not replay.val
+    assert "--replay" in capsys.readouterr().err
+
+    (tmp_path / "earlier").mkdir()
+    earlier = _chat_file(tmp_path / "earlier", 12)
+    _, replay = gather_data(own.merged(replay=[str(earlier)]), sessions=None)
+    assert 0 < len(replay.train) + len(replay.val) <= 12
+
+    sample = FinetuneConfig(conversations=False, eval_questions=None)
+    _, replay = gather_data(sample, sessions=None)
+    assert len(replay.train) + len(replay.val) > 0
