@@ -23,7 +23,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,28 @@ class SearchHit:
         return asdict(self)
 
 
+@contextmanager
+def omp_threads(n: int | None) -> Iterator[None]:
+    """OpenMP threads for the calling thread while the block runs, then back to what they were.
+
+    A single query is fastest on one thread (no fork/join of a team); batch work wants them all.
+    """
+    if n is None:
+        yield
+        return
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    if before == n:
+        yield
+        return
+    faiss.omp_set_num_threads(n)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
 @dataclass(frozen=True)
 class _State:
     index: TicketIndex
@@ -85,10 +108,10 @@ class Retriever:
         self.min_score = min_score
         self.check_tickets = check_tickets
         self.refresh_interval_s = refresh_interval_s
-        if faiss_threads is not None:
-            import faiss
-
-            faiss.omp_set_num_threads(faiss_threads)
+        # Applied around each FAISS call only: OpenMP's thread count is shared with torch (the same
+        # runtime), so setting it once here would leave the caller's thread training or generating
+        # on one core.
+        self.faiss_threads = faiss_threads
         self._reload_lock = threading.Lock()
         self._next_check = 0.0
         self._state = self._load()
@@ -194,7 +217,8 @@ class Retriever:
         if not todo or state.index.count == 0:
             return results
         vectors = self.embedder.encode([texts[i] for i in todo], progress=progress)
-        scores, ids = state.index.search(vectors, k)
+        with omp_threads(self.faiss_threads):
+            scores, ids = state.index.search(vectors, k)
         wanted = {int(t) for row in ids for t in row if t >= 0}
         with self.sessions() as session:
             rows = fetch_rows(session, wanted)

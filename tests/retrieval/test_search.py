@@ -134,3 +134,19 @@ def ticket_rows_path(tmp_path):
     path = tmp_path / "tickets.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in ticket_rows()))
     return path
+
+
+def test_searching_leaves_torchs_thread_count_alone(sessions, embedder, index_dir):
+    """FAISS and torch share one OpenMP runtime: the retriever's one-thread searches must not
+    leave the caller (say, a training run that evaluates against the tickets) on one core."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        retriever = Retriever.from_index(index_dir, sessions=sessions, embedder=embedder)
+        assert retriever.faiss_threads == 1
+        assert retriever.search("my parcel never arrived", k=3)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
