@@ -47,8 +47,8 @@ class LabelledHead:
     transformers' ``logits_to_keep`` takes a boolean mask of the positions to project, and its
     loss takes the already shifted labels of exactly those positions: the same loss and gradients
     for less work, inside the model's own forward (so DDP and peft see an ordinary call).
-    A model whose forward does not honour the mask is noticed on the first batch and trained the
-    ordinary way from then on.
+    A model whose forward does not take the mask (older or custom code) is noticed on the first
+    batch and trained the ordinary way.
     """
 
     def __init__(self) -> None:
@@ -63,22 +63,16 @@ class LabelledHead:
         shifted = torch.nn.functional.pad(labels[:, 1:], (0, 1), value=IGNORE)
         keep = shifted != IGNORE
         kept = shifted[keep]
-        try:
-            out = model(
-                **{k: v for k, v in inputs.items() if k != "labels"},
-                labels=kept,
-                shift_labels=kept,
-                logits_to_keep=keep,
-            )
-            ok = out.logits.dim() == 2 and out.logits.shape[0] == kept.numel()
-        except TypeError:  # a forward without logits_to_keep / shift_labels
-            ok = False
-        if self.supported is None:
-            self.supported = ok
-        if not ok:
+        masked = {k: v for k, v in inputs.items() if k != "labels"}
+        masked.update(labels=kept, shift_labels=kept, logits_to_keep=keep)
+        if self.supported:
+            return model(**masked).loss
+        try:  # the first batch finds out whether this model's forward takes the mask
+            out = model(**masked)
+            self.supported = out.logits.dim() == 2 and out.logits.shape[0] == kept.numel()
+        except (TypeError, IndexError, ValueError, RuntimeError):
             self.supported = False
-            return model(**inputs).loss
-        return out.loss
+        return out.loss if self.supported else model(**inputs).loss
 
 
 def make_accelerator(*, seed: int) -> Accelerator:
