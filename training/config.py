@@ -45,7 +45,9 @@ class FinetuneConfig:
         " crowded out (on the sample logs 1 per new one cost the earlier topics 0.07 answer F1, 4 none).",
     )
     eval_questions: str | None = opt(
-        None, "Held-out questions (JSONL: question, reference, intent, era). Default: the sample's."
+        None,
+        "Held-out questions (JSONL: question, reference, intent, era). Default: the sample's; with"
+        " --data naming your own logs, the first question and answer of each validation conversation.",
     )
     question_field: str = opt("question", "Q/A CSV: the column with the customer's question.")
     answer_field: str = opt("resolution", "Q/A CSV: the column with the answer.")

@@ -281,6 +281,7 @@ def run_finetune(
             val_new=val_new,
             val_replay=val_replay,
             out_dir=work_dir,
+            held_out=new.val,
         )
         from training.evaluate import headline
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from training.config import FinetuneConfig
+from training.data import Conversation
 from training.evaluate import (
     EvalItem,
     Report,
@@ -23,9 +24,26 @@ from training.loop import token_metrics
 log = logging.getLogger(__name__)
 
 
-def eval_items_for(config: FinetuneConfig) -> tuple[list[EvalItem], str | None]:
+def eval_items_for(
+    config: FinetuneConfig, held_out: Sequence[Conversation] | None = None
+) -> tuple[list[EvalItem], str | None]:
+    """The held-out questions: --eval-questions; for a team's own logs without it, the first
+    question and answer of each validation conversation; else the bundled sample's questions."""
     from training.finetune import eval_questions_path
 
+    if held_out is not None and config.data and not config.eval_questions:
+        items = [
+            EvalItem(question=c.first_question, reference=answer)
+            for c in held_out
+            if c.first_question and (answer := first_answer(c))
+        ]
+        if len(items) > config.eval_max_questions:
+            step = len(items) / config.eval_max_questions
+            items = [items[int(i * step)] for i in range(config.eval_max_questions)]
+        digest = hashlib.sha256(
+            "\n".join(f"{i.question}\t{i.reference}" for i in items).encode()
+        ).hexdigest()[:16]
+        return items, f"validation-{digest}"
     path = eval_questions_path(config)
     if path is None:
         return [], None
@@ -33,6 +51,13 @@ def eval_items_for(config: FinetuneConfig) -> tuple[list[EvalItem], str | None]:
     items = load_eval_items(path, intents_path=intents, limit=config.eval_max_questions)
     digest = hashlib.sha256(path.read_bytes() + str(config.eval_max_questions).encode()).hexdigest()[:16]
     return items, digest
+
+
+def first_answer(conversation: Conversation) -> str:
+    """The assistant's reply to the conversation's first question."""
+    messages = conversation.messages
+    start = next((i for i, m in enumerate(messages) if m["role"] == "user"), len(messages))
+    return next((m["content"] for m in messages[start + 1 :] if m["role"] == "assistant"), "")
 
 
 def ticket_baseline(settings: Any, sessions: Any, questions: Sequence[str]) -> list[str] | None:
@@ -64,6 +89,7 @@ def evaluate_run(
     val_new: Sequence[Any],
     val_replay: Sequence[Any],
     out_dir: Path,
+    held_out: Sequence[Conversation] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Path]]:
     pad = tokenizer.pad_token_id
     notes: list[str] = []
@@ -76,7 +102,7 @@ def evaluate_run(
     if val_replay:
         tokens["after · earlier topics"] = token_metrics(model, list(val_replay), pad_id=pad)
 
-    items, eval_set = eval_items_for(config)
+    items, eval_set = eval_items_for(config, held_out)
     answers: dict[str, dict[str, Any]] = {}
     generated: dict[str, list[str]] = {}
     if items:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,14 @@ def test_loss_falls_lora_changes_only_adapter_and_reloads_identically(tiny_base,
     report = json.loads((result.adapter_path / "eval.json").read_text())
     # The loss fell: validation perplexity after training is below the base model's.
     assert report["token_metrics"]["after"]["perplexity"] < report["token_metrics"]["before"]["perplexity"]
+    # Own logs and no --eval-questions: the held-out questions are the validation conversations'
+    # first questions (the bundled sample's questions say nothing about this team's model).
+    assert report["extra"]["eval_set"].startswith("validation-")
+    assert 0 < report["extra"]["eval_questions"] <= 8
+    assert report["examples"] and all(
+        re.fullmatch(r"question \d+ about my (password|blender|refund)", e["question"])
+        for e in report["examples"]
+    )
 
     base = AutoModelForCausalLM.from_pretrained(tiny_base)
     for name, tensor in base.state_dict().items():
