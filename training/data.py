@@ -17,10 +17,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from core.identifiers import Masker
 from core.pii import redact
+
+T = TypeVar("T")
 
 ROLES = {"system", "user", "assistant"}
 
@@ -35,6 +37,20 @@ class Conversation:
     @property
     def first_question(self) -> str:
         return next((m["content"] for m in self.messages if m["role"] == "user"), "")
+
+    @property
+    def first_answer(self) -> str:
+        """The assistant's reply to the first question."""
+        start = next((i for i, m in enumerate(self.messages) if m["role"] == "user"), len(self.messages))
+        return next((m["content"] for m in self.messages[start + 1 :] if m["role"] == "assistant"), "")
+
+
+def spread(items: Sequence[T], n: int) -> list[T]:
+    """``n`` items taken evenly over the whole sequence (not just its start); all if n >= len."""
+    if n >= len(items):
+        return list(items)
+    step = len(items) / n if n > 0 else 0
+    return [items[int(i * step)] for i in range(max(n, 0))]
 
 
 @dataclass

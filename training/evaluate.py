@@ -14,6 +14,7 @@ from typing import Any
 
 from core.identifiers import Masker
 from core.prompt import DEFAULT_SYSTEM, build_messages
+from training.data import spread
 
 
 @dataclass
@@ -45,11 +46,8 @@ def load_eval_items(
                 keyphrases=keyphrases.get(row.get("intent") or "", []),
             )
         )
-    if limit is not None and len(items) > limit:
-        # An even spread over the file, so every intent stays represented.
-        step = len(items) / limit
-        items = [items[int(i * step)] for i in range(limit)]
-    return items
+    # An even spread over the file, so every intent stays represented.
+    return items if limit is None else spread(items, limit)
 
 
 # --- scores -----------------------------------------------------------------------------------

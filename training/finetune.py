@@ -21,7 +21,7 @@ from core.errors import InvalidInput, ModelUnavailable
 from core.prompt import DEFAULT_SYSTEM, build_messages
 from training.base import SAMPLE_DIR
 from training.config import FinetuneConfig
-from training.data import Conversation, LoadReport, Prepared, from_store_rows, load_file, prepare
+from training.data import Conversation, LoadReport, Prepared, from_store_rows, load_file, prepare, spread
 
 log = logging.getLogger(__name__)
 
@@ -124,11 +124,7 @@ def gather_data(config: FinetuneConfig, *, sessions: Any | None) -> tuple[Prepar
     elif config.replay_ratio > 0:
         pool = _load(config.replay, config.replay_eras, config=config, what="replay")
         want = int(len(new) * config.replay_ratio)
-        # Deterministic choice spread over the whole history, not just its start.
-        if pool and want < len(pool):
-            step = len(pool) / want
-            pool = [pool[int(i * step)] for i in range(want)]
-        replay = pool
+        replay = spread(pool, want)  # deterministic, over the whole history
     return (
         prepare(new, eval_questions=held_out, val_fraction=config.val_fraction),
         prepare(replay, eval_questions=held_out, val_fraction=config.val_fraction),

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from training.config import FinetuneConfig
-from training.data import Conversation
+from training.data import Conversation, spread
 from training.evaluate import (
     EvalItem,
     Report,
@@ -32,14 +32,14 @@ def eval_items_for(
     from training.finetune import eval_questions_path
 
     if held_out is not None and config.data and not config.eval_questions:
-        items = [
-            EvalItem(question=c.first_question, reference=answer)
-            for c in held_out
-            if c.first_question and (answer := first_answer(c))
-        ]
-        if len(items) > config.eval_max_questions:
-            step = len(items) / config.eval_max_questions
-            items = [items[int(i * step)] for i in range(config.eval_max_questions)]
+        items = spread(
+            [
+                EvalItem(question=c.first_question, reference=c.first_answer)
+                for c in held_out
+                if c.first_question and c.first_answer
+            ],
+            config.eval_max_questions,
+        )
         digest = hashlib.sha256(
             "\n".join(f"{i.question}\t{i.reference}" for i in items).encode()
         ).hexdigest()[:16]
@@ -51,13 +51,6 @@ def eval_items_for(
     items = load_eval_items(path, intents_path=intents, limit=config.eval_max_questions)
     digest = hashlib.sha256(path.read_bytes() + str(config.eval_max_questions).encode()).hexdigest()[:16]
     return items, digest
-
-
-def first_answer(conversation: Conversation) -> str:
-    """The assistant's reply to the conversation's first question."""
-    messages = conversation.messages
-    start = next((i for i, m in enumerate(messages) if m["role"] == "user"), len(messages))
-    return next((m["content"] for m in messages[start + 1 :] if m["role"] == "assistant"), "")
 
 
 def ticket_baseline(settings: Any, sessions: Any, questions: Sequence[str]) -> list[str] | None:
