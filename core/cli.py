@@ -103,3 +103,36 @@ def status(as_json: bool) -> None:
         click.echo(json.dumps(report))
     else:
         echo_status(report)
+
+
+@db.command()
+@click.option("--dry-run", is_flag=True, help="Count what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+def redact(dry_run: bool, as_json: bool) -> None:
+    """Redact PII (cards, CVVs, IBANs, e-mails, phones) in every stored text.
+
+    Migration 0003 does this once when upgrading; run it again with --dry-run to check that
+    nothing is left, or after widening SUPPORTBOT_PHONE_REGIONS.
+    """
+    from core import pii
+    from core.db import ensure_schema_current
+    from core.settings import load_settings
+    from core.store.privacy import redact_stored
+
+    pii.configure(load_settings().phone_regions)
+    engine = _engine()
+    ensure_schema_current(engine)
+    with engine.begin() as conn:
+        report = redact_stored(conn, apply=not dry_run)
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    verb = "would change" if dry_run else "changed"
+    if not report["rows_changed"]:
+        click.echo("no PII found in stored texts")
+        return
+    for name, n in report["rows_changed"].items():
+        click.echo(f"{name:<28}{n} row(s) {verb}")
+    click.echo("PII found: " + ", ".join(f"{n} {k}" for k, n in report["pii_found"].items()))
+    if report["reindex_needed"] and not dry_run:
+        click.echo("ticket texts changed: run `supportbot index build`")

@@ -21,6 +21,9 @@ class AppContext:
     def open(cls, settings: Settings | None = None, *, check_schema: bool = True) -> AppContext:
         """Connect and refuse an out-of-date schema (with the command that fixes it)."""
         settings = settings or load_settings()
+        from core import pii
+
+        pii.configure(settings.phone_regions)
         settings.home.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.db_url)
         if check_schema:

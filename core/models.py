@@ -149,7 +149,10 @@ class Message(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     role: Mapped[Role] = mapped_column(_enum(Role, "message_role"))
+    # Always the redacted text (core.pii): placeholders instead of cards, e-mails, phones, IBANs.
     text: Mapped[str] = mapped_column(Text)
+    # Only with SUPPORTBOT_ORIGINALS_KEY set: what the customer typed, encrypted (core.originals).
+    original_encrypted: Mapped[str | None] = mapped_column(Text)
     slack_user: Mapped[str | None] = mapped_column(String(32))
     slack_channel: Mapped[str | None] = mapped_column(String(32))
     slack_ts: Mapped[str | None] = mapped_column(String(32))

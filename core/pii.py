@@ -1,26 +1,54 @@
-"""PII redaction: e-mail addresses, phone numbers, payment cards and IBANs become typed placeholders.
+"""PII redaction: e-mail addresses, phone numbers, payment cards, CVVs and IBANs become placeholders.
 
-Applied before anything is indexed or trained on. Cards are Luhn-checked and IBANs mod-97-checked,
-so order numbers, amounts and dates are left alone.
+Applied before the first write of anything a customer or agent typed: the delivery spool, the
+database, logs, the ticket index, exports, training data and model requests all hold
+``[EMAIL]``, ``[PHONE]``, ``[CARD]``, ``[IBAN]`` and ``[CVV]`` instead.
+
+- Phone numbers come from ``phonenumbers`` (the maintained port of Google's libphonenumber):
+  numbers it finds valid in the configured regions, plus any number written in international
+  form (``+44 7700 900123``) or with a national trunk prefix (``07700 900123``) that has a
+  possible length. Reserved ranges such as the UK's 07700 900xxx are not "valid" to the library,
+  yet customers (and sample logs) type them: the second rule catches those.
+- Cards are 13–19 digits that pass the Luhn check, and IBANs (any case) pass mod-97; so random
+  digit strings are left alone.
+- A number right after an order word ("order", "purchase", "invoice", "#", ...) is an order
+  number, never a card or a phone: a 15-digit order number can pass Luhn by chance (1 in 10).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-PLACEHOLDERS = {"email": "[EMAIL]", "phone": "[PHONE]", "card": "[CARD]", "iban": "[IBAN]"}
+PLACEHOLDERS = {
+    "email": "[EMAIL]",
+    "phone": "[PHONE]",
+    "card": "[CARD]",
+    "iban": "[IBAN]",
+    "cvv": "[CVV]",
+}
+# National numbers are recognised for these regions (international ones for every region).
+DEFAULT_PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR")
 
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b")
+# An IBAN candidate: country code, check digits, then up to 30 letters/digits in groups.
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?=[ ]?[A-Za-z0-9])")
+_IBAN_TAIL = re.compile(r"(?:[ ]?[A-Za-z0-9]){11,30}")
 _CARD = re.compile(r"(?<![\w#])\d(?:[ -]?\d){12,18}(?![\w])")
-# A run of digit groups with an optional +country code or (area code); checked for length below.
-_PHONE = re.compile(
-    r"(?<![\w#$])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,5}){1,4}(?![\w])"
-    r"|(?<![\w#$])\+\d{8,15}(?![\w])"
+_CVV = re.compile(
+    r"(?i)\b(?:cvv2?|cvc2?|cvn|csc|cid|security\s+code|card\s+verification(?:\s+(?:code|value))?)"
+    r"(?:\s*(?:code|number|no\.?|is|was|[:#=-]))*\s*(\d{3,4})(?!\d)"
 )
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{2}[./-]\d{2}[./-]\d{4}$")
+# What makes the number after it an order (or other business) reference, not a card or phone.
+_ORDER_CONTEXT = re.compile(
+    r"(?i)(?:\b(?:o(?=[rde]*r)[rde]{2,4}s?|purchase|invoice|receipt|ref|reference|tracking|shipment|parcel|"
+    r"confirmation|booking|transaction|rma)"
+    r"(?:\s*(?:no\.?|nr\.?|number|num\.?|id|code|is|was))*\s*[:#]?|#)\s*$"
+)
+_LOOSE_HINT = re.compile(r"\+\s?\(?\d|(?<![\w.,])\(?0\d")
+_DATE = re.compile(r"^\d{4}[./-]\d{1,2}[./-]\d{1,2}$|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -36,25 +64,19 @@ def luhn_ok(digits: str) -> bool:
 
 
 def iban_ok(candidate: str) -> bool:
-    compact = candidate.replace(" ", "")
-    if not 15 <= len(compact) <= 34:
+    compact = candidate.replace(" ", "").upper()
+    if not 15 <= len(compact) <= 34 or not compact[:2].isalpha() or not compact[2:4].isdigit():
+        return False
+    if not compact.isalnum() or not compact.isascii():
         return False
     rearranged = compact[4:] + compact[:4]
     number = "".join(str(int(ch, 36)) for ch in rearranged)
     return int(number) % 97 == 1
 
 
-def _is_card(match: str) -> bool:
-    digits = re.sub(r"\D", "", match)
-    return 13 <= len(digits) <= 19 and luhn_ok(digits)
-
-
-def _is_phone(match: str) -> bool:
-    if _DATE.match(match.strip()):
-        return False
-    digits = re.sub(r"\D", "", match)
-    international = match.lstrip().startswith("+")
-    return (8 if international else 9) <= len(digits) <= 15
+def in_order_context(text: str, start: int) -> bool:
+    """Does the number starting at ``start`` follow an order word (``order #``, ``purchase``)?"""
+    return _ORDER_CONTEXT.search(text[max(0, start - 40) : start]) is not None
 
 
 @dataclass
@@ -67,26 +89,139 @@ class Redaction:
         return sum(self.counts.values())
 
 
+Span = tuple[int, int, str]  # start, end, kind
+
+
+def _iban_spans(text: str) -> list[Span]:
+    """IBANs in any case; the longest group-aligned prefix that passes mod-97 wins, so the words
+    after an IBAN ("... 0130 00 for the refund") are not swallowed into it."""
+    spans: list[Span] = []
+    pos = 0
+    while (m := _IBAN_START.search(text, pos)) is not None:
+        tail = _IBAN_TAIL.match(text, m.end())
+        found = None
+        if tail is not None:
+            # Candidate ends: after each character of the tail where a group ends.
+            ends = [
+                i + 1
+                for i in range(tail.start(), tail.end())
+                if text[i] != " " and (i + 1 == tail.end() or text[i + 1] == " " or i + 1 == len(text))
+            ]
+            ends = ends or [tail.end()]
+            for end in sorted(set(ends) | {tail.end()}, reverse=True):
+                if iban_ok(text[m.start() : end]):
+                    found = (m.start(), end, "iban")
+                    break
+        if found is not None:
+            spans.append(found)
+            pos = found[1]
+        else:
+            pos = m.start() + 1
+    return spans
+
+
+def _card_spans(text: str) -> list[Span]:
+    spans = []
+    for m in _CARD.finditer(text):
+        digits = re.sub(r"\D", "", m.group(0))
+        if 13 <= len(digits) <= 19 and luhn_ok(digits) and not in_order_context(text, m.start()):
+            spans.append((m.start(), m.end(), "card"))
+    return spans
+
+
+def _cvv_spans(text: str) -> list[Span]:
+    return [(m.start(1), m.end(1), "cvv") for m in _CVV.finditer(text)]
+
+
+def _email_spans(text: str) -> list[Span]:
+    return [(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
+
+
+def _phone_spans(text: str, regions: Iterable[str]) -> list[Span]:
+    from phonenumbers import Leniency, PhoneNumberMatcher
+
+    spans: list[Span] = []
+
+    def keep(start: int, end: int, raw: str) -> None:
+        if _DATE.match(raw.strip()) or in_order_context(text, start):
+            return
+        spans.append((start, end, "phone"))
+
+    # Only a number in international form or with a trunk prefix can be "possible but not
+    # valid" and still count (below): most texts need the strict pass alone.
+    loose = _LOOSE_HINT.search(text) is not None
+    for region in regions:
+        for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
+            keep(match.start, match.end, match.raw_string)
+        if not loose:
+            continue
+        # Possible-but-not-valid numbers count only in a form nobody writes an order number in:
+        # international ("+44 ...", "0044 ...") or with the national trunk prefix ("07700 ...").
+        for match in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE):
+            raw = match.raw_string.lstrip("(")
+            digits = re.sub(r"\D", "", raw)
+            international = raw.startswith("+") or raw.startswith("00")
+            trunk = raw.startswith("0") and not raw.startswith("00")
+            if (international and len(digits) >= 8) or (trunk and len(digits) >= 10):
+                keep(match.start, match.end, match.raw_string)
+    return spans
+
+
+def _apply(text: str, spans: list[Span], counts: Counter[str]) -> str:
+    """Replace non-overlapping spans (earlier kinds win over later ones on overlap)."""
+    taken: list[Span] = []
+    for span in spans:
+        if any(span[0] < e and s < span[1] for s, e, _ in taken):
+            continue
+        taken.append(span)
+    out = []
+    pos = 0
+    for start, end, kind in sorted(taken):
+        out.append(text[pos:start])
+        out.append(PLACEHOLDERS[kind])
+        counts[kind] += 1
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+class Redactor:
+    """Redaction with a chosen set of phone regions; ``redact`` uses the process's default one."""
+
+    def __init__(self, phone_regions: Iterable[str] = DEFAULT_PHONE_REGIONS) -> None:
+        self.phone_regions = tuple(r.upper() for r in phone_regions)
+
+    def redact(self, text: str) -> Redaction:
+        counts: Counter[str] = Counter()
+        if not text:
+            return Redaction(text or "", counts)
+        # In passes, so a kind never sees another kind's digits: IBANs, cards, CVVs, e-mails,
+        # then phones (the phone matcher would otherwise take card groups for phone numbers).
+        out = _apply(text, _iban_spans(text), counts)
+        out = _apply(out, _card_spans(out) + _cvv_spans(out), counts)
+        out = _apply(out, _email_spans(out), counts)
+        if any(ch.isdigit() for ch in out):
+            out = _apply(out, _phone_spans(out, self.phone_regions), counts)
+        return Redaction(out, counts)
+
+
+_default = Redactor()
+
+
+def configure(phone_regions: Iterable[str]) -> None:
+    """Set the phone regions of this process's default redactor (called once, from the settings)."""
+    global _default
+    _default = Redactor(phone_regions)
+
+
 def redact(text: str) -> Redaction:
     """Replace PII with placeholders; ``counts`` says how many of each kind were found."""
-    counts: Counter[str] = Counter()
-
-    def sub(kind: str, pattern: re.Pattern[str], check, value: str) -> str:
-        def replace(m: re.Match[str]) -> str:
-            if check is not None and not check(m.group(0)):
-                return m.group(0)
-            counts[kind] += 1
-            return PLACEHOLDERS[kind]
-
-        return pattern.sub(replace, value)
-
-    # IBANs and cards first: their digit runs would otherwise look like phone numbers.
-    out = sub("iban", _IBAN, iban_ok, text)
-    out = sub("card", _CARD, _is_card, out)
-    out = sub("email", _EMAIL, None, out)
-    out = sub("phone", _PHONE, _is_phone, out)
-    return Redaction(out, counts)
+    return _default.redact(text)
 
 
 def redact_text(text: str) -> str:
-    return redact(text).text
+    return _default.redact(text).text
+
+
+def redact_optional(text: str | None) -> str | None:
+    return None if text is None else _default.redact(text).text

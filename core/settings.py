@@ -87,17 +87,55 @@ class Settings(BaseSettings):
     escalate_below_score: float = Field(0.5, description="Top retrieval score under this: hand over.")
     escalate_below_logprob: float = Field(-1.5, description="Mean token log-prob under this: hand over.")
 
+    # --- privacy -------------------------------------------------------------------------------
+    phone_regions: CommaList = Field(
+        default_factory=lambda: ["US", "GB", "DE", "FR"],
+        description="Regions whose national phone formats are redacted (international ones always are).",
+    )
+    originals_key: SecretStr | None = Field(
+        None,
+        description="Fernet key: keep customers' original texts encrypted in the database (opt-in; "
+        "`supportbot history original`). Unset: only the redacted text is kept.",
+    )
+
     # --- review web app ------------------------------------------------------------------------
     review_admins: CommaList = Field(
         default_factory=list, description="name:pbkdf2-hash pairs (`supportbot review hash-password`)."
     )
     session_secret: SecretStr | None = Field(None, description="Signs review session cookies.")
 
-    @field_validator("admin_user_ids", "review_admins", mode="before")
+    @field_validator("admin_user_ids", "review_admins", "phone_regions", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("phone_regions")
+    @classmethod
+    def _check_regions(cls, value: list[str]) -> list[str]:
+        import phonenumbers
+
+        regions = [r.upper() for r in value]
+        unknown = [r for r in regions if r not in phonenumbers.SUPPORTED_REGIONS]
+        if unknown:
+            raise ValueError(f"unknown region code(s) {', '.join(unknown)} (use ISO 3166 codes: US, GB, DE)")
+        return regions
+
+    @field_validator("originals_key")
+    @classmethod
+    def _check_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        from cryptography.fernet import Fernet
+
+        try:
+            Fernet(value.get_secret_value().strip().encode())
+        except (ValueError, TypeError):
+            raise ValueError(
+                "not a Fernet key (make one with "
+                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)"
+            ) from None
         return value
 
     @field_validator("database_url")

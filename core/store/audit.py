@@ -8,6 +8,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.models import AuditEntry
+from core.pii import redact_text
+
+
+def _redacted(value: Any) -> Any:
+    """Free text in an audit detail (a comment, a corrected answer) is redacted like any other."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v) for v in value]
+    return value
 
 
 def audit(
@@ -20,7 +32,11 @@ def audit(
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     entry = AuditEntry(
-        actor=actor, action=action, conversation_id=conversation_id, message_id=message_id, detail=detail
+        actor=actor,
+        action=action,
+        conversation_id=conversation_id,
+        message_id=message_id,
+        detail=_redacted(detail) if detail is not None else None,
     )
     session.add(entry)
     session.flush()

@@ -23,6 +23,7 @@ from core.models import (
     Role,
     utcnow,
 )
+from core.pii import redact_optional, redact_text
 
 
 @dataclass(frozen=True)
@@ -116,12 +117,15 @@ def record_user_turn(
     ts: str | None = None,
     event_id: str | None = None,
     role: Role = Role.user,
+    original_encrypted: str | None = None,
 ) -> Recorded:
     """Store a question exactly once.
 
     A Slack event seen before (same event id, or same channel + ts: Slack delivers one @mention
     as two events) returns the stored message with ``created=False`` and adds no row, also when
     two processes record it at the same moment: the unique keys decide, not a prior read.
+    The text is stored redacted whatever the caller passed (callers redact earlier still: before
+    their own first write); ``original_encrypted`` is the sealed original, when a team keeps them.
     """
     seen = _seen(session, event_id=event_id, channel=channel, ts=ts)
     if seen is not None:
@@ -132,7 +136,8 @@ def record_user_turn(
     message = Message(
         conversation_id=conversation.id,
         role=role,
-        text=text,
+        text=redact_text(text),
+        original_encrypted=original_encrypted,
         slack_user=user,
         slack_channel=channel,
         slack_ts=ts,
@@ -182,7 +187,7 @@ def record_reply(
     reply = Message(
         conversation_id=question.conversation_id,
         role=role,
-        text=text,
+        text=redact_text(text),
         reply_to_id=reply_to_id,
         model=model,
         model_version=model_version,
@@ -269,9 +274,9 @@ def record_feedback(
         feedback = Feedback(message_id=message_id, user=user)
         session.add(feedback)
     feedback.rating = rating if rating is not None else feedback.rating
-    feedback.comment = comment if comment is not None else feedback.comment
+    feedback.comment = redact_optional(comment) if comment is not None else feedback.comment
     feedback.corrected_answer = (
-        corrected_answer if corrected_answer is not None else feedback.corrected_answer
+        redact_optional(corrected_answer) if corrected_answer is not None else feedback.corrected_answer
     )
     feedback.created_at = utcnow()
     conversation = session.get(Conversation, message.conversation_id)

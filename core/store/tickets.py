@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import NotFound
 from core.models import Ticket, utcnow
+from core.pii import redact_optional, redact_text
 
 Change = Literal["created", "updated", "unchanged"]
 
@@ -31,7 +32,11 @@ def upsert_ticket(
     category: str | None = None,
     source: str = "import",
 ) -> tuple[Ticket, Change]:
-    """Insert a ticket, or update the one with the same external id (never a duplicate)."""
+    """Insert a ticket, or update the one with the same external id (never a duplicate).
+
+    The importer redacts (and counts) first; redacting here again is a no-op for it and keeps
+    every other caller from storing PII."""
+    question, resolution, body = redact_text(question), redact_text(resolution), redact_optional(body)
     digest = content_hash(question=question, body=body, resolution=resolution, category=category)
     ticket = session.scalars(select(Ticket).where(Ticket.external_id == external_id)).first()
     if ticket is None:

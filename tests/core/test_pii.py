@@ -17,6 +17,16 @@ from core.pii import iban_ok, luhn_ok, redact
         ("paid with 4012888888881881", "card"),
         ("IBAN DE89 3704 0044 0532 0130 00 for the refund", "iban"),
         ("IBAN GB82WEST12345698765432", "iban"),
+        # Found by the audit: each of these used to survive redaction.
+        ("call me on +44 7700 900123 tonight", "phone"),
+        ("my mobile is 07700 900123", "phone"),
+        ("my mobile is 07700900123", "phone"),
+        ("Berlin office +49 30 1234567", "phone"),
+        ("the cvv 123 is on the back", "cvv"),
+        ("CVC: 4821", "cvv"),
+        ("security code is 999", "cvv"),
+        ("iban de89 3704 0044 0532 0130 00 for the refund", "iban"),
+        ("iban gb82west12345698765432", "iban"),
     ],
 )
 def test_each_kind_is_redacted(text, kind):
@@ -33,10 +43,43 @@ def test_each_kind_is_redacted(text, kind):
         "the code 4111 1111 1111 1112 fails the Luhn check",  # not a card: left for the human
         "model BR-2040 firmware 3.2.14",
         "reference 12345678",
+        # A 15-digit order number that passes Luhn (audit: "cancel purchase [CARD]").
+        "cancel purchase 123456789012347",
+        "order number 4111111111111111 is late",
+        "order #07700900123",
+        "delivered on 17.03.2024 at 10:30",
+        "ticket T-10314, 2 items at 19.99",
     ],
 )
 def test_order_numbers_amounts_dates_are_left_alone(text):
     assert redact(text).total == 0, redact(text)
+
+
+def test_the_audit_cases_leave_no_digits_of_the_pii():
+    text = (
+        "Card 4111 1111 1111 1111, cvv 123, IBAN de89 3704 0044 0532 0130 00, "
+        "mail jane@example.org, phone +44 7700 900123 or 07700900123 or +49 30 1234567"
+    )
+    out = redact(text).text
+    for raw in ("4111", "123,", "3704", "jane@", "7700", "900123", "1234567"):
+        assert raw not in out, out
+    assert out.count("[PHONE]") == 3 and "[CVV]" in out and "[IBAN]" in out and "[CARD]" in out
+
+
+def test_a_fifteen_digit_order_number_that_passes_luhn_is_kept():
+    assert luhn_ok("123456789012347")
+    assert redact("cancel purchase 123456789012347").text == "cancel purchase 123456789012347"
+    # The same digits with nothing saying "order" are a card number.
+    assert redact("charged to 123456789012347 twice").text == "charged to [CARD] twice"
+
+
+def test_phone_regions_decide_national_numbers():
+    from core.pii import Redactor
+
+    assert Redactor(["US"]).redact("call (415) 555 0134").counts["phone"] == 1
+    assert Redactor(["FR"]).redact("appelez le 01 23 45 67 89").counts["phone"] == 1
+    # International numbers are found whatever the regions.
+    assert Redactor(["FR"]).redact("call +1 415-555-0134").counts["phone"] == 1
 
 
 def test_checksums():
