@@ -78,3 +78,11 @@ def replace_actions(blocks: list[dict[str, Any]], note: str) -> list[dict[str, A
 
 def working_text() -> str:
     return "_Looking into it…_"
+
+
+def delayed_text() -> str:
+    """Shown while the answer waits on something of ours (the database) to come back."""
+    return (
+        "_Sorry, I'm having trouble on my side right now. I've kept your question and will answer "
+        "here as soon as I can._"
+    )

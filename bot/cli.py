@@ -14,13 +14,22 @@ import click
 @click.option("--port", default=3000, show_default=True, type=int, help="HTTP mode: port.")
 @click.option("--workers", default=32, show_default=True, type=int, help="Threads answering questions.")
 @click.option(
+    "--health-port",
+    default=3000,
+    show_default=True,
+    type=int,
+    help="Socket Mode: serve /health on this port (0: none). HTTP mode serves it beside /slack/events.",
+)
+@click.option(
     "--process-before-response",
     is_flag=True,
     help="Answer before acking (for platforms that freeze a process once it has responded).",
 )
-def bot(mode: str, host: str, port: int, workers: int, process_before_response: bool) -> None:
+def bot(
+    mode: str, host: str, port: int, workers: int, health_port: int, process_before_response: bool
+) -> None:
     """Run the Slack bot: Socket Mode (SLACK_APP_TOKEN) or HTTP on /slack/events."""
-    from bot.runtime import build_responder
+    from bot.runtime import build_responder, health_check
     from bot.slack_app import create_app, http_app
     from core.context import AppContext
     from core.errors import ConfigError
@@ -46,16 +55,30 @@ def bot(mode: str, host: str, port: int, workers: int, process_before_response: 
         workers=workers,
         process_before_response=process_before_response,
     )
+    health = health_check(responder, app.supportbot_inbox)
     if mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+        if health_port:
+            from core.webserver import BackgroundServer
+
+            BackgroundServer(
+                http_app(None, health=health, events=False), host=host, port=health_port, name="bot-health"
+            ).start()
+            click.echo(f"supportbot: health on http://{host}:{health_port}/health")
         click.echo("supportbot: connected to Slack in Socket Mode (Ctrl-C to stop)")
         SocketModeHandler(app, settings.secret("slack_app_token")).start()
     else:
         import uvicorn
 
         click.echo(f"supportbot: Slack events on http://{host}:{port}/slack/events")
-        uvicorn.run(http_app(app), host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            http_app(app, health=health, signing_secret=settings.secret("slack_signing_secret")),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
 
 
 @click.command()

@@ -46,6 +46,9 @@ class Incoming:
     user: str | None = None
     ts: str | None = None
     event_id: str | None = None
+    # Only when a team keeps originals (core.originals): the sealed text as typed. ``text`` is
+    # always redacted.
+    original_encrypted: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,10 @@ class Responder:
         retriever: Searcher | None,
         model: ModelClient | None,
         history_turns: int = 20,
+        index_problem: str | None = None,
     ) -> None:
         self.settings = settings
+        self.index_problem = index_problem  # why ``retriever`` is None, when it is
         self.sessions = sessions
         self.retriever = retriever
         self.model = model
@@ -114,6 +119,7 @@ class Responder:
                 user=incoming.user,
                 ts=incoming.ts,
                 event_id=incoming.event_id,
+                original_encrypted=incoming.original_encrypted,
             )
 
     def handle(self, incoming: Incoming) -> Reply | None:
@@ -374,12 +380,22 @@ class Responder:
 
     # --- actions on a conversation -------------------------------------------------------------
 
-    def hand_over(self, *, reply_id: int, actor: str) -> int:
-        """The customer asked for a human: mark the conversation escalated; returns its id."""
+    @staticmethod
+    def _clicked_reply(s: Any, *, reply_id: int, shown_in: tuple[str, str] | None) -> Message:
+        """The reply a button belongs to, checked against the Slack message that was clicked:
+        a button's value is only an id, and a signed payload could name any reply."""
+        reply = s.get(Message, reply_id)
+        if reply is None or reply.role != Role.assistant:
+            raise NotFound(f"reply {reply_id} does not exist")
+        if shown_in is not None and (reply.slack_channel, reply.slack_ts) != shown_in:
+            raise NotFound(f"reply {reply_id} is not the message that was clicked")
+        return reply
+
+    def hand_over(self, *, reply_id: int, actor: str, shown_in: tuple[str, str] | None = None) -> int:
+        """The customer asked for a human: mark the conversation escalated; returns its id.
+        ``shown_in``: (channel, ts) of the Slack message whose button was clicked."""
         with transaction(self.sessions) as s:
-            reply = s.get(Message, reply_id)
-            if reply is None:
-                raise NotFound(f"message {reply_id} does not exist")
+            reply = self._clicked_reply(s, reply_id=reply_id, shown_in=shown_in)
             store.set_status(s, conversation_id=reply.conversation_id, status=ConversationStatus.escalated)
             store.audit(
                 s,
@@ -390,8 +406,11 @@ class Responder:
             )
             return reply.conversation_id
 
-    def feedback(self, *, reply_id: int, user: str, rating: int) -> None:
+    def feedback(
+        self, *, reply_id: int, user: str, rating: int, shown_in: tuple[str, str] | None = None
+    ) -> None:
         with transaction(self.sessions) as s:
+            self._clicked_reply(s, reply_id=reply_id, shown_in=shown_in)
             store.record_feedback(s, message_id=reply_id, user=user, rating=rating)
 
     def is_bot_thread(self, *, team: str | None, channel: str, thread_ts: str) -> bool:

@@ -11,21 +11,43 @@ from bot.responder import Responder
 log = logging.getLogger(__name__)
 
 
-def open_retriever(settings: Any, sessions: Any) -> Any | None:
-    """The ticket index, or None (with a warning) when none was built yet."""
+def load_retriever(settings: Any, sessions: Any) -> tuple[Any | None, str | None]:
+    """(the ticket index, None), or (None, why not): a missing, corrupt or stale index."""
     try:
         from retrieval.search import Retriever
 
-        return Retriever.open(settings=settings, sessions=sessions)
+        return Retriever.open(settings=settings, sessions=sessions), None
     except Exception as exc:
-        log.warning("answering without ticket retrieval: %s", exc)
-        return None
+        problem = str(exc) or type(exc).__name__
+        # Loud: without an index every question is handed over; /health reports it too.
+        log.error("no ticket index loaded, every question will be handed over: %s", problem)
+        return None, problem
+
+
+def open_retriever(settings: Any, sessions: Any) -> Any | None:
+    """The ticket index, or None (logged as an error) when there is none to load."""
+    return load_retriever(settings, sessions)[0]
 
 
 def build_responder(ctx: Any, *, retriever: Any | None = None, model: ModelClient | None = None) -> Responder:
+    problem = None
+    if retriever is None:
+        retriever, problem = load_retriever(ctx.settings, ctx.sessions)
     return Responder(
         settings=ctx.settings,
         sessions=ctx.sessions,
-        retriever=retriever if retriever is not None else open_retriever(ctx.settings, ctx.sessions),
+        retriever=retriever,
         model=model or ModelClient.from_settings(ctx.settings),
+        index_problem=problem,
+    )
+
+
+def health_check(responder: Responder, inbox: Any | None = None) -> Any:
+    from bot.health import HealthCheck
+
+    return HealthCheck(
+        sessions=responder.sessions,
+        retriever=responder.retriever,
+        inbox=inbox,
+        index_problem=responder.index_problem,
     )

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
 
+from bot.delivery import Inbox, Spool
+from bot.health import HealthCheck
 from bot.listeners import actions, commands, messages
 from bot.responder import Responder
 from core.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+# Slack's payloads are a few kB (a block_actions payload with its message, tens of kB); nothing
+# larger is read before the signature has been checked.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def web_client(settings: Any):
@@ -19,10 +29,20 @@ def web_client(settings: Any):
     return WebClient(token=settings.secret("slack_bot_token"), **kwargs)
 
 
+def open_inbox(folder: Path, *, pool: ThreadPoolExecutor) -> Inbox:
+    """The delivery spool under ``folder`` (``$SUPPORTBOT_HOME/spool``) and the work on it."""
+    return Inbox(Spool.claim(folder), pool=pool)
+
+
 def create_app(
-    *, settings: Any, responder: Responder, workers: int = 32, process_before_response: bool = False
+    *,
+    settings: Any,
+    responder: Responder,
+    workers: int = 32,
+    process_before_response: bool = False,
+    inbox: Inbox | None = None,
 ):
-    """A Bolt app: acks at once, answers on a pool of worker threads.
+    """A Bolt app: spools each question, acks at once, answers on a pool of worker threads.
 
     ``process_before_response=True`` (answer first, ack after) exists for the benchmark's baseline
     and for platforms that freeze a process once its response is sent (FaaS).
@@ -31,49 +51,151 @@ def create_app(
 
     if not settings.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN is not set")
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bolt-listener")
     app = App(
         signing_secret=settings.secret("slack_signing_secret") or "socket-mode-needs-no-signing-secret",
         client=web_client(settings),
         process_before_response=process_before_response,
-        listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bolt-listener"),
+        listener_executor=pool,
     )
-    for module in (messages, actions, commands):
+    inbox = inbox or open_inbox(settings.spool_dir, pool=pool)
+    messages.register(app, responder=responder, settings=settings, inbox=inbox)
+    for module in (actions, commands):
         module.register(app, responder=responder, settings=settings)
+    app.supportbot_inbox = inbox  # type: ignore[attr-defined]  # for /health and the CLI
+    inbox.start()
     return app
 
 
-def http_app(bolt_app: Any):
+def _plain(status: int, message: str):
+    from starlette.responses import JSONResponse
+
+    return JSONResponse({"ok": False, "error": message}, status_code=status)
+
+
+async def _bounded_body(request: Request) -> bytes | None:
+    """The body, or None when it is larger than MAX_BODY_BYTES (checked before reading it all)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def payload_problem(body: bytes, content_type: str) -> str | None:
+    """What is wrong with the shape of a (signed) Slack request, or None when Bolt can take it.
+
+    Slack's own requests always pass; this keeps a malformed one from reaching code that
+    assumes Slack's shapes (an answer of 400 rather than a 500 with a traceback)."""
+    import json
+    from urllib.parse import parse_qs
+
+    try:
+        text = body.decode("utf-8")
+        if content_type.startswith("application/json"):
+            data = json.loads(text)
+            if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+                return "an Events API body is a JSON object with a type"
+            if data["type"] == "event_callback":
+                event = data.get("event")
+                if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                    return "an event_callback carries an event object with a type"
+            return None
+        form = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), max_num_fields=200)
+    except (UnicodeDecodeError, ValueError):
+        return "the body does not parse"
+    if "payload" in form:
+        try:
+            payload = json.loads(form["payload"][0])
+        except ValueError:
+            return "payload is not JSON"
+        if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+            return "payload is a JSON object with a type"
+        if not isinstance(payload.get("user", {}), dict):
+            return "payload.user is an object"
+        actions = payload.get("actions", [])
+        if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+            return "payload.actions is a list of objects"
+        return None
+    if "command" in form:
+        if not all(form.get(k, [""])[0] for k in ("user_id", "channel_id")):
+            return "a slash command names its user_id and channel_id"
+        return None
+    return "neither an event, an interaction nor a command"
+
+
+def http_app(
+    bolt_app: Any,
+    *,
+    health: HealthCheck | None = None,
+    events: bool = True,
+    signing_secret: str | None = None,
+):
     """`POST /slack/events` for Events API, interactivity and slash commands, plus `/health`.
 
     An Events API delivery is dispatched right on the event loop: Bolt verifies the signature,
-    acks, and hands the listener to its worker pool, all in well under a millisecond, so hopping
-    to a thread and back would only add two waits for the GIL to every ack. Slash commands and
-    button clicks (form posts) are dispatched on a thread, because there Bolt waits for the
-    listener's own ``ack()``; so is everything when the app answers before it acks
-    (``process_before_response``).
+    the question is spooled (an fsync of one line, ~0.2 ms), Bolt acks and hands the listener to
+    its worker pool, so hopping to a thread and back would only add two waits for the GIL to
+    every ack. Slash commands and button clicks (form posts) are dispatched on a thread, because
+    there Bolt waits for the listener's own ``ack()``; so is everything when the app answers
+    before it acks (``process_before_response``).
+
+    Before Bolt sees a request: bodies over 1 MiB get 413 unread, missing or malformed signature
+    headers and wrong signatures 401; a signed body of a shape Slack never sends gets 400.
     """
     from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+    from slack_sdk.signature import SignatureVerifier
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    inline_events = not bolt_app.process_before_response
+    inline_events = bolt_app is not None and not bolt_app.process_before_response
+    if events and not signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request with it)")
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
-    async def events(request: Request):
-        body = await request.body()
+    async def slack_events(request: Request):
+        stamp = request.headers.get("x-slack-request-timestamp", "")
+        signature = request.headers.get("x-slack-signature", "")
+        if not stamp.isdigit() or not signature:
+            return _plain(401, "missing or malformed Slack signature headers")
+        body = await _bounded_body(request)
+        if body is None:
+            return _plain(413, f"request body larger than {MAX_BODY_BYTES} bytes")
+        assert verifier is not None
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:  # Slack sends UTF-8 only
+            return _plain(400, "the request body is not UTF-8")
+        if not verifier.is_valid(body=text, timestamp=stamp, signature=signature):
+            return _plain(401, "invalid or expired Slack signature")
+        content_type = request.headers.get("content-type", "")
+        problem = payload_problem(body, content_type)
+        if problem is not None:
+            log.warning("signed Slack request refused: %s", problem)
+            return _plain(400, f"malformed Slack request: {problem}")
         bolt_request = to_bolt_request(request, body)
-        if inline_events and request.headers.get("content-type", "").startswith("application/json"):
+        if inline_events and content_type.startswith("application/json"):
             bolt_response = bolt_app.dispatch(bolt_request)
         else:
             bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)
         return to_starlette_response(bolt_response)
 
-    async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
+    async def health_route(request: Request) -> JSONResponse:
+        if health is None:
+            return JSONResponse({"status": "ok"})
+        ok, report = await run_in_threadpool(health.run)
+        return JSONResponse(report, status_code=200 if ok else 503)
 
     # Plain Starlette: two routes need no OpenAPI schema, and every ack skips FastAPI's
     # per-request dependency machinery.
-    return Starlette(
-        routes=[Route("/slack/events", events, methods=["POST"]), Route("/health", health, methods=["GET"])]
-    )
+    routes = [Route("/health", health_route, methods=["GET"])]
+    if events:
+        routes.append(Route("/slack/events", slack_events, methods=["POST"]))
+    return Starlette(routes=routes)

@@ -170,6 +170,11 @@ class Settings(BaseSettings):
         return self.home / "index"
 
     @property
+    def spool_dir(self) -> Path:
+        """Where the bot keeps Slack deliveries until they are stored and answered."""
+        return self.home / "spool"
+
+    @property
     def models_dir(self) -> Path:
         return self.home / "models"
 

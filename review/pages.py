@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from core import store
 from core.db import transaction
 from core.errors import Conflict, InvalidInput, NotFound
-from core.models import Conversation, JobStatus, Message, Role
+from core.models import Conversation, Message, Role
 from review import overview
 from review.auth import LOGIN_COOKIE, SESSION_COOKIE, Auth
 from review.counting import COUNT_CAP, count_capped, count_is_expensive, describe_count
@@ -413,15 +413,7 @@ def retrain(request: Request) -> Response:
     admin = _admin(request)
     try:
         with transaction(_ctx(request).sessions) as s:
-            pending = store.list_jobs(s, status=JobStatus.queued.value, limit=1) or store.list_jobs(
-                s, status=JobStatus.running.value, limit=1
-            )
-            if pending:
-                raise Conflict(
-                    f"job {pending[0].id} is already {pending[0].status.value}; not queuing another"
-                )
-            job = store.enqueue_job(s, config={}, requested_by=admin)
-            store.audit(s, actor=admin, action="job.enqueue", detail={"job": job.id, "from": "review"})
+            store.request_retrain(s, requested_by=admin, via="review")
     except Conflict as exc:
         return RedirectResponse(f"/overview?{urlencode({'problem': str(exc)})}", status_code=303)
     return RedirectResponse("/overview?done=retrain", status_code=303)

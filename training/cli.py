@@ -321,8 +321,7 @@ def jobs_enqueue(config_file: Path | None, settings_: tuple[str, ...], requested
     FinetuneConfig.from_dict(raw)  # fail now, not in the worker
     ctx = _ctx()
     with transaction(ctx.sessions) as s:
-        job = store.enqueue_job(s, config=raw, requested_by=requested_by)
-        store.audit(s, actor=requested_by, action="job.enqueue", detail={"job": job.id})
+        job = store.request_retrain(s, config=raw, requested_by=requested_by, via="cli")
         click.echo(f"queued job {job.id}")
 
 

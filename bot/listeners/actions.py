@@ -7,21 +7,43 @@ from typing import Any
 
 from bot.blocks import FEEDBACK_DOWN, FEEDBACK_UP, HANDOVER, replace_actions
 from bot.responder import Responder
+from core.errors import NotFound
 
 log = logging.getLogger(__name__)
 
 
-def register(app: Any, *, responder: Responder, settings: Any) -> None:
-    def rate(body: dict[str, Any], client: Any, rating: int) -> None:
+def clicked(body: dict[str, Any]) -> tuple[int, str, str, str] | None:
+    """(reply id, user, channel, message ts) of a button click, or None when the payload lacks one."""
+    try:
         action = body["actions"][0]
         reply_id = int(action["value"])
         user = body["user"]["id"]
-        responder.feedback(reply_id=reply_id, user=user, rating=rating)
+        channel = body["channel"]["id"]
+        ts = (body.get("message") or {}).get("ts") or body["container"]["message_ts"]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    if not 0 < reply_id < 2**63 or not all(isinstance(v, str) and v for v in (user, channel, ts)):
+        return None
+    return reply_id, user, channel, ts
+
+
+def register(app: Any, *, responder: Responder, settings: Any) -> None:
+    def rate(body: dict[str, Any], client: Any, rating: int) -> None:
+        click = clicked(body)
+        if click is None:
+            log.warning("a feedback click without a usable payload: ignored")
+            return
+        reply_id, user, channel, ts = click
+        try:
+            responder.feedback(reply_id=reply_id, user=user, rating=rating, shown_in=(channel, ts))
+        except NotFound as exc:
+            log.warning("feedback click ignored: %s", exc)
+            return
         message = body.get("message") or {}
         note = "Thanks for the feedback 👍" if rating > 0 else "Thanks — we'll use this to improve 👎"
         client.chat_update(
-            channel=body["channel"]["id"],
-            ts=message.get("ts") or body["container"]["message_ts"],
+            channel=channel,
+            ts=ts,
             text=message.get("text") or "answer",
             blocks=replace_actions(message.get("blocks") or [], note),
         )
@@ -39,19 +61,24 @@ def register(app: Any, *, responder: Responder, settings: Any) -> None:
     @app.action(HANDOVER)
     def on_handover(ack: Any, body: dict[str, Any], client: Any) -> None:
         ack()
-        action = body["actions"][0]
-        user = body["user"]["id"]
-        responder.hand_over(reply_id=int(action["value"]), actor=user)
+        click = clicked(body)
+        if click is None:
+            log.warning("a hand-over click without a usable payload: ignored")
+            return
+        reply_id, user, channel, ts = click
+        try:
+            responder.hand_over(reply_id=reply_id, actor=user, shown_in=(channel, ts))
+        except NotFound as exc:
+            log.warning("hand-over click ignored: %s", exc)
+            return
         message = body.get("message") or {}
-        channel = body["channel"]["id"]
-        thread_ts = message.get("thread_ts") or message.get("ts")
-        who = f"<!subteam^{settings.support_group_id}>" if settings.support_group_id else "A support agent"
-        client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, text=f"{who}: <@{user}> would like to talk to a human."
-        )
+        thread_ts = message.get("thread_ts") or ts
+        who = f"<@{user}> would like to talk to a human."
+        group = f"<!subteam^{settings.support_group_id}>" if settings.support_group_id else "A support agent"
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=f"{group}: {who}")
         client.chat_update(
             channel=channel,
-            ts=message.get("ts"),
+            ts=ts,
             text=message.get("text") or "answer",
             blocks=replace_actions(message.get("blocks") or [], "A human is on the way 🙋"),
         )

@@ -45,8 +45,9 @@ def run_command(
             return status_text(sessions, retriever)
         if verb == "retrain":
             with transaction(sessions) as s:
-                job = store.enqueue_job(s, requested_by=user, notify={"slack_channel": channel})
-                store.audit(s, actor=user, action="job.enqueue", detail={"job": job.id, "via": "slack"})
+                job = store.request_retrain(
+                    s, requested_by=user, via="slack", notify={"slack_channel": channel}
+                )
                 return f"Queued retraining job {job.id}. I'll post here when it ends."
         if verb == "promote":
             if len(words) != 2:

@@ -1,4 +1,10 @@
-"""@mentions, direct messages and follow-ups in the bot's threads."""
+"""@mentions, direct messages and follow-ups in the bot's threads.
+
+A global middleware turns each delivery into a plain ``Incoming`` (text redacted) and writes it
+to the delivery spool before Bolt acks (``bot.delivery``); the listeners then work the spooled
+entry off on Bolt's worker pool. Deliveries that are not questions (edits, joins, other bots'
+posts, this app's own messages, malformed ids) are acked and dropped at the door.
+"""
 
 from __future__ import annotations
 
@@ -7,118 +13,229 @@ import re
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
-from bot.blocks import answer_blocks, working_text
+from bot.blocks import answer_blocks, delayed_text, working_text
+from bot.delivery import Entry, Inbox, SpoolError, transient
 from bot.responder import Incoming, Responder
+from core.originals import Sealer, clean
 
 log = logging.getLogger(__name__)
 
-# Message subtypes are edits, joins, bot posts, file shares…: none of them is a new question.
 MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
+# Slack's ids: an upper-case letter saying what it is, then upper-case letters and digits.
+CHANNEL_ID = re.compile(r"^[CDG][A-Z0-9]{1,31}$")
+TEAM_ID = re.compile(r"^[TE][A-Z0-9]{1,31}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{1,31}$")
+TS = re.compile(r"^\d{1,12}\.\d{1,9}$")
+EVENT_ID = re.compile(r"^Ev[A-Za-z0-9]{2,62}$")
+MAX_TEXT_CHARS = 40_000  # Slack's own limit on a message's text
+SPOOL_KEY = "supportbot_spool_key"
 
 
-def incoming_from(event: dict[str, Any], body: dict[str, Any]) -> Incoming:
-    text = MENTION.sub("", event.get("text") or "").strip()
-    return Incoming(
-        text=text,
+class NotAQuestion(ValueError):
+    """A delivery that carries no question for the bot (the reason says why)."""
+
+
+def _valid(pattern: re.Pattern[str], value: Any, what: str, *, required: bool = True) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not pattern.match(value):
+        raise NotAQuestion(f"malformed {what}")
+    return value
+
+
+def from_bot(event: dict[str, Any], bot_user_id: str | None) -> bool:
+    """Posted by a bot or an app (this one included): answering those makes bots talk in loops."""
+    if event.get("bot_id") or event.get("bot_profile") or event.get("app_id"):
+        return True
+    return bool(bot_user_id) and event.get("user") == bot_user_id
+
+
+def classify(
+    event: dict[str, Any], body: dict[str, Any], *, bot_user_id: str | None, sealer: Sealer | None = None
+) -> tuple[str, Incoming]:
+    """(kind, Incoming) of a question for the bot; raises NotAQuestion otherwise.
+
+    kind: ``mention`` (an @mention anywhere), ``im`` (a direct message), ``thread`` (a reply in a
+    thread, for the bot only if the bot takes part there: decided later, from the database).
+    """
+    if not isinstance(event, dict):
+        raise NotAQuestion("no event")
+    etype = event.get("type")
+    if etype not in ("app_mention", "message"):
+        raise NotAQuestion(f"event type {etype!r}")
+    if event.get("subtype"):  # edits, deletions, joins, file shares, bot posts: not a new question
+        raise NotAQuestion(f"subtype {event.get('subtype')!r}")
+    if from_bot(event, bot_user_id):
+        raise NotAQuestion("posted by a bot")
+    channel = _valid(CHANNEL_ID, event.get("channel"), "channel id")
+    ts = _valid(TS, event.get("ts"), "ts")
+    thread_ts = _valid(TS, event.get("thread_ts"), "thread_ts", required=False)
+    user = _valid(USER_ID, event.get("user"), "user id")
+    team = _valid(TEAM_ID, body.get("team_id") or event.get("team"), "team id", required=False)
+    event_id = _valid(EVENT_ID, body.get("event_id"), "event id", required=False)
+    raw = event.get("text") or ""
+    if not isinstance(raw, str):
+        raise NotAQuestion("text is not a string")
+    if len(raw) > MAX_TEXT_CHARS:
+        raise NotAQuestion(f"text longer than {MAX_TEXT_CHARS} characters")
+
+    if etype == "app_mention":
+        kind = "mention"
+    elif event.get("channel_type") == "im":
+        kind = "im"
+    elif thread_ts and thread_ts != ts:
+        if bot_user_id and f"<@{bot_user_id}>" in raw:
+            raise NotAQuestion("a mention: its app_mention event carries it")
+        kind = "thread"
+    else:
+        raise NotAQuestion("a top-level channel message without a mention")
+
+    text = clean(MENTION.sub("", raw).strip(), sealer)  # redacted before the first write
+    return kind, Incoming(
+        text=text.text,
         source="slack",
-        team=body.get("team_id") or event.get("team"),
-        channel=event["channel"],
-        thread_ts=event.get("thread_ts") or event["ts"],
-        user=event.get("user"),
-        ts=event["ts"],
-        event_id=body.get("event_id"),
+        team=team,
+        channel=channel,
+        thread_ts=thread_ts or ts,
+        user=user,
+        ts=ts,
+        event_id=event_id,
+        original_encrypted=text.sealed_original,
     )
 
 
-def answer_in_thread(
-    *, client: Any, responder: Responder, incoming: Incoming, settings: Any, posts: Executor | None = None
-) -> None:
-    """Store the question, show we are on it, answer, and turn the placeholder into the answer.
+class Answering:
+    """What happens to a spooled question: store it, show we are on it, answer, show the answer."""
 
-    The placeholder is posted on ``posts`` while the answer is being worked out, so Slack's round
-    trip is not added to the reply time; the reply is stored with the placeholder's ts.
-    """
-    recorded = responder.record(incoming)
-    if not recorded.created:
-        log.info("event %s already handled (a retry or a second delivery)", incoming.event_id)
-        return
-    if not incoming.text:
-        return
+    def __init__(
+        self, *, client: Any, responder: Responder, settings: Any, inbox: Inbox, posts: Executor
+    ) -> None:
+        self.client = client
+        self.responder = responder
+        self.settings = settings
+        self.inbox = inbox
+        self.posts = posts
 
-    def post_placeholder() -> str | None:
-        try:
-            posted = client.chat_postMessage(
-                channel=incoming.channel, thread_ts=incoming.thread_ts, text=working_text()
-            )
+    def deliver(self, entry: Entry) -> None:
+        incoming = entry.incoming
+        if entry.kind == "thread" and not self.responder.is_bot_thread(
+            team=incoming.team, channel=incoming.channel, thread_ts=incoming.thread_ts
+        ):
+            return  # a thread the bot takes no part in
+        recorded = self.responder.record(incoming)
+        if not recorded.created and entry.attempts == 0:
+            log.info("message %s already handled (a second delivery)", entry.key)
+            return
+        if not incoming.text:
+            return
+        self.answer(entry, question_id=recorded.message.id)
+
+    def answer(self, entry: Entry, *, question_id: int) -> None:
+        """Answer into the placeholder: posted now (beside the answering, so Slack's round trip
+        is not added to the reply time), or the one an earlier attempt of this entry posted."""
+        incoming = entry.incoming
+        client = self.client
+
+        def post_placeholder() -> str | None:
+            try:
+                posted = client.chat_postMessage(
+                    channel=incoming.channel, thread_ts=incoming.thread_ts, text=working_text()
+                )
+            except Exception:
+                log.exception("could not post the placeholder; answering without it")
+                return None
+            self.inbox.note_placeholder(entry, posted["ts"])
             return posted["ts"]
-        except Exception:
-            log.exception("could not post the placeholder; answering without it")
-            return None
 
-    if posts is not None:
-        pending = posts.submit(post_placeholder)
-        placeholder = pending.result
-    else:
-        ts = post_placeholder()
+        if entry.placeholder_ts is not None:
+            known = entry.placeholder_ts
 
-        def placeholder() -> str | None:
-            return ts
+            def placeholder() -> str | None:
+                return known
+        else:
+            placeholder = self.posts.submit(post_placeholder).result
 
-    try:
-        reply = responder.answer(recorded.message.id, slack_channel=incoming.channel, slack_ts=placeholder)
-        blocks = answer_blocks(reply, support_group_id=settings.support_group_id)
-        text = reply.text
-    except Exception:
-        log.exception("answering message %s failed", recorded.message.id)
-        blocks, text, reply = (
-            None,
-            "⚠️ Something went wrong on my side; a member of the support team will follow up.",
-            None,
-        )
-    placeholder_ts = placeholder()
-    if placeholder_ts:
-        # The reply was stored with the placeholder's ts already: one write less per answer.
-        client.chat_update(channel=incoming.channel, ts=placeholder_ts, text=text, blocks=blocks)
-        return
-    ts = client.chat_postMessage(
-        channel=incoming.channel, thread_ts=incoming.thread_ts, text=text, blocks=blocks
-    )["ts"]
-    if reply is not None:
-        responder.attach_slack_ts(reply_id=reply.message_id, channel=incoming.channel, ts=ts)
+        try:
+            reply = self.responder.answer(question_id, slack_channel=incoming.channel, slack_ts=placeholder)
+            blocks, text = answer_blocks(reply, support_group_id=self.settings.support_group_id), reply.text
+        except Exception as exc:
+            placeholder()  # known before the inbox decides what to show meanwhile
+            if transient(exc):
+                raise  # the database is away: the inbox keeps the question and retries
+            log.exception("answering message %s failed", question_id)
+            blocks, text, reply = (
+                None,
+                "⚠️ Something went wrong on my side; a member of the support team will follow up.",
+                None,
+            )
+        placeholder_ts = placeholder()
+        if placeholder_ts:
+            # The reply was stored with the placeholder's ts already: one write less per answer.
+            client.chat_update(channel=incoming.channel, ts=placeholder_ts, text=text, blocks=blocks)
+            return
+        ts = client.chat_postMessage(
+            channel=incoming.channel, thread_ts=incoming.thread_ts, text=text, blocks=blocks
+        )["ts"]
+        if reply is not None:
+            self.responder.attach_slack_ts(reply_id=reply.message_id, channel=incoming.channel, ts=ts)
+
+    def on_delay(self, entry: Entry) -> None:
+        """Told once per delayed question: the placeholder (or a new message) says we will answer."""
+        incoming = entry.incoming
+        if entry.placeholder_ts is not None:
+            self.client.chat_update(channel=incoming.channel, ts=entry.placeholder_ts, text=delayed_text())
+        elif entry.kind != "thread":  # a thread reply may not be for the bot at all: stay quiet
+            posted = self.client.chat_postMessage(
+                channel=incoming.channel, thread_ts=incoming.thread_ts, text=delayed_text()
+            )
+            self.inbox.note_placeholder(entry, posted["ts"])
 
 
-def register(app: Any, *, responder: Responder, settings: Any, posts: Executor | None = None) -> None:
+def register(
+    app: Any, *, responder: Responder, settings: Any, inbox: Inbox, posts: Executor | None = None
+) -> Answering:
     posts = posts or ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack-placeholder")
+    sealer = Sealer.from_settings(settings)
+    answering = Answering(client=app.client, responder=responder, settings=settings, inbox=inbox, posts=posts)
+    inbox.deliver = answering.deliver
+    inbox.on_delay = answering.on_delay
+
+    from slack_bolt import BoltResponse
+
+    @app.middleware
+    def spool_questions(body: dict[str, Any], context: Any, next: Any) -> Any:
+        """Before the ack: a question is made durable, or the delivery is not acked (503)."""
+        if not isinstance(body, dict) or body.get("type") != "event_callback":
+            return next()
+        event = body.get("event")
+        if not isinstance(event, dict) or event.get("type") not in ("app_mention", "message"):
+            return next()
+        try:
+            kind, incoming = classify(event, body, bot_user_id=context.get("bot_user_id"), sealer=sealer)
+        except NotAQuestion as why:
+            log.debug("delivery %s acked and dropped: %s", body.get("event_id"), why)
+            return BoltResponse(status=200, body="")
+        try:
+            key = inbox.accept(kind=kind, incoming=incoming)
+        except SpoolError:
+            log.exception("delivery %s NOT acked: the spool cannot be written", body.get("event_id"))
+            return BoltResponse(status=503, body="")
+        if key is None:
+            return BoltResponse(status=200, body="")  # a retry or a second event of one message
+        context[SPOOL_KEY] = key
+        return next()
+
+    def work(context: Any) -> None:
+        key = context.get(SPOOL_KEY)
+        if key is not None:
+            inbox.run(key)
 
     @app.event("app_mention")
-    def on_mention(event: dict[str, Any], body: dict[str, Any], client: Any) -> None:
-        if event.get("subtype") or event.get("bot_id"):
-            return
-        answer_in_thread(
-            client=client,
-            responder=responder,
-            incoming=incoming_from(event, body),
-            settings=settings,
-            posts=posts,
-        )
+    def on_mention(context: Any) -> None:
+        work(context)
 
     @app.event("message")
-    def on_message(event: dict[str, Any], body: dict[str, Any], client: Any, context: Any) -> None:
-        if event.get("subtype") or event.get("bot_id"):
-            return
-        incoming = incoming_from(event, body)
-        if event.get("channel_type") == "im":
-            answer_in_thread(
-                client=client, responder=responder, incoming=incoming, settings=settings, posts=posts
-            )
-            return
-        thread_ts = event.get("thread_ts")
-        if not thread_ts or thread_ts == event["ts"]:
-            return  # a top-level channel message without a mention is not for us
-        bot_user = getattr(context, "bot_user_id", None) or context.get("bot_user_id")
-        if bot_user and f"<@{bot_user}>" in (event.get("text") or ""):
-            return  # the app_mention event answers it
-        if responder.is_bot_thread(team=incoming.team, channel=incoming.channel, thread_ts=thread_ts):
-            answer_in_thread(
-                client=client, responder=responder, incoming=incoming, settings=settings, posts=posts
-            )
+    def on_message(context: Any) -> None:
+        work(context)
+
+    return answering

@@ -34,6 +34,7 @@ from core.store.jobs import (
     list_jobs,
     reap_stale_jobs,
     request_cancel,
+    request_retrain,
     requeue_job,
 )
 from core.store.registry import (
@@ -96,6 +97,7 @@ __all__ = [
     "record_user_turn",
     "reply_to",
     "request_cancel",
+    "request_retrain",
     "requeue_job",
     "rollback",
     "set_approved",

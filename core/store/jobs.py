@@ -28,6 +28,41 @@ def enqueue_job(
     return job
 
 
+def request_retrain(
+    session: Session,
+    *,
+    requested_by: str,
+    via: str,
+    config: dict[str, Any] | None = None,
+    notify: dict[str, Any] | None = None,
+) -> TrainingJob:
+    """Queue a fine-tuning job, unless one is queued or running already (Conflict).
+
+    The one way every entry point (Slack command, review page, CLI) asks for a retrain: a
+    replayed or double-clicked request never queues a second job, and the audit entry has one
+    shape. On PostgreSQL a transaction-scoped advisory lock makes the check and the insert one
+    step for concurrent requests; SQLite's writers are serialised already (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(RETRAIN_LOCK)))
+    pending = session.scalars(
+        select(TrainingJob)
+        .where(TrainingJob.status.in_([JobStatus.queued, JobStatus.running]))
+        .order_by(TrainingJob.id)
+        .limit(1)
+    ).first()
+    if pending is not None:
+        raise Conflict(f"job {pending.id} is already {pending.status.value}; not queuing another")
+    job = enqueue_job(session, config=config, requested_by=requested_by, notify=notify)
+    from core.store.audit import audit
+
+    audit(session, actor=requested_by, action="job.enqueue", detail={"job": job.id, "via": via})
+    return job
+
+
+RETRAIN_LOCK = 0x5B07_0001  # any constant of this app's own
+
+
 def get_job(session: Session, *, job_id: int) -> TrainingJob:
     job = session.get(TrainingJob, job_id)
     if job is None:

@@ -238,6 +238,7 @@ def start_bot(settings: Any, *, index_dir: Path, fake: FakeSlack, embedder: Any)
     """A bot replica over its own database connection pool: (Bot, server)."""
     from bot.model_client import ModelClient
     from bot.responder import Responder
+    from bot.runtime import health_check
     from bot.slack_app import create_app, http_app
     from core.db import make_engine, session_factory
     from core.webserver import BackgroundServer
@@ -249,8 +250,17 @@ def start_bot(settings: Any, *, index_dir: Path, fake: FakeSlack, embedder: Any)
     responder = Responder(
         settings=settings, sessions=sessions, retriever=retriever, model=ModelClient.from_settings(settings)
     )
-    server = BackgroundServer(http_app(create_app(settings=settings, responder=responder)), name="bot")
+    app = create_app(settings=settings, responder=responder)
+    server = BackgroundServer(
+        http_app(
+            app,
+            health=health_check(responder, app.supportbot_inbox),
+            signing_secret=settings.secret("slack_signing_secret"),
+        ),
+        name="bot",
+    )
     server.start()
+    server.inbox = app.supportbot_inbox
     bot = Bot(url=server.url, fake=fake, sessions=sessions, settings=settings, responder=responder)
     return bot, server, engine
 
@@ -297,6 +307,8 @@ def bot_factory(tmp_path, sample_world, model_server, fake_slack, embedder):
     yield factory
     for bot, server, engine in started:
         server.stop()
+        server.inbox.stop()
+        server.inbox.spool.close()
         bot.http.close()
         engine.dispose()
 

@@ -214,7 +214,7 @@ def test_retrain_now_queues_one_job(admin, sessions):
         jobs = s.scalars(select(TrainingJob)).all()
         assert [(j.requested_by, j.status.value, j.config) for j in jobs] == [("alice", "queued", {})]
         assert [(e.actor, e.detail) for e in store.audit_entries(s) if e.action == "job.enqueue"] == [
-            ("alice", {"job": jobs[0].id, "from": "review"})
+            ("alice", {"job": jobs[0].id, "via": "review"})
         ]
     page = admin.get("/overview").text
     assert "job-queued" in page

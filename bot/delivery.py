@@ -1,0 +1,380 @@
+"""Nothing acked is lost: every Slack delivery is on local disk before Slack gets its ack.
+
+The bot acks an event within milliseconds and answers afterwards; so if the database is down
+when the answer starts, acking first would lose the question (Slack never redelivers an acked
+event). Instead each question is appended to a spool, a local append-only file, and fsynced
+before the ack goes out; a spool that cannot be written means no ack (HTTP 503, which Slack
+retries). The spool is then worked off:
+
+- at once, on the listener's thread (the normal case: the entry is done within the answer);
+- when the database (or anything else transient) fails, the entry stays pending; the customer is
+  told once that the answer will come (the placeholder becomes a holding message), and a drainer
+  thread retries every pending entry, oldest first, with a backoff while the failures go on;
+- after a restart, whatever the file still holds as pending is picked up again.
+
+Records are JSON lines: ``event`` (the redacted question and where it came from), ``placeholder``
+(the ts of the Slack message that will show the answer, so a retry updates that message instead
+of posting a second one) and ``done``. The file is compacted when most of it is done. Nothing in
+it is raw: the text was redacted before the first write, this one.
+
+Exactly once: an entry runs on one thread at a time; the database's unique keys make a replayed
+question a no-op and a replayed answer the stored one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.responder import Incoming
+
+log = logging.getLogger(__name__)
+
+SPOOL_FILE = "spool.jsonl"
+
+
+class SpoolError(Exception):
+    """The spool could not be written: the delivery must not be acked."""
+
+
+@dataclass
+class Entry:
+    key: str  # "channel:ts": one Slack message, whichever event (app_mention, message) brought it
+    kind: str  # mention | im | thread
+    incoming: Incoming
+    received_at: float
+    placeholder_ts: str | None = None
+    # Runs so far; an entry read back from disk counts as tried (it may have been half done).
+    attempts: int = 0
+    held: bool = False  # the customer has been told the answer is delayed
+    busy: bool = field(default=False, repr=False)
+
+
+def transient(exc: BaseException) -> bool:
+    """Is this a failure that goes away by itself (the database down or restarting)?"""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from core.errors import DatabaseError
+
+    if isinstance(exc, OperationalError | PoolTimeout | DatabaseError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+class Spool:
+    """The append-only file; ``append`` returns once the record is on disk (fsync)."""
+
+    def __init__(self, folder: Path, *, compact_after: int = 2000) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = self.folder / SPOOL_FILE
+        self.compact_after = compact_after
+        self._lock = threading.Lock()
+        self._handle = open(self.path, "ab")  # noqa: SIM115 (held for the process's life)
+        self._done_since_compaction = 0
+        self._lock_handle: Any = None
+
+    @classmethod
+    def claim(cls, folder: Path, *, slots: int = 64, **kwargs: Any) -> Spool:
+        """A spool of this process's own under ``folder``: the first slot no other process holds.
+
+        Replicas sharing one volume each take a slot (an exclusive ``flock`` held for the
+        process's life); a replica that restarts, or any other, takes over a slot left behind and
+        replays what it holds.
+        """
+        import fcntl
+
+        folder = Path(folder)
+        for slot in range(slots):
+            path = folder / str(slot)
+            path.mkdir(parents=True, exist_ok=True)
+            handle = open(path / ".lock", "a+")  # noqa: SIM115 (kept open: it holds the lock)
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                continue
+            spool = cls(path, **kwargs)
+            spool._lock_handle = handle
+            return spool
+        raise SpoolError(f"all {slots} delivery spools under {folder} are held by other processes")
+
+    def read(self) -> list[Entry]:
+        """The entries not yet done, in arrival order (a torn last line is skipped)."""
+        entries: OrderedDict[str, Entry] = OrderedDict()
+        if not self.path.is_file():  # e.g. a device in its place: nothing to replay from it
+            return []
+        with open(self.path, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    record = json.loads(raw)
+                    op, key = record["op"], record["key"]
+                except (ValueError, KeyError, TypeError):
+                    log.warning("spool line %d is not a record (a write cut short?): skipped", number)
+                    continue
+                if op == "event" and key not in entries:
+                    entries[key] = Entry(
+                        key=key,
+                        kind=record["kind"],
+                        incoming=Incoming(**record["incoming"]),
+                        received_at=record["at"],
+                        attempts=1,
+                    )
+                elif op == "placeholder" and key in entries:
+                    entries[key].placeholder_ts = record["ts"]
+                elif op == "held" and key in entries:
+                    entries[key].held = True
+                elif op == "done":
+                    entries.pop(key, None)
+        return list(entries.values())
+
+    def append(self, record: dict[str, Any]) -> None:
+        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        try:
+            with self._lock:
+                self._handle.write(line)
+                self._handle.flush()
+                os.fsync(self._handle.fileno())
+                if record["op"] == "done":
+                    self._done_since_compaction += 1
+        except OSError as exc:
+            raise SpoolError(f"cannot write the delivery spool {self.path}: {exc}") from exc
+
+    def compact(self, pending: list[Entry]) -> None:
+        """Rewrite the file with the pending entries only (atomically: a new file, then rename)."""
+        tmp = self.path.with_suffix(".tmp")
+        with self._lock:
+            with open(tmp, "wb") as out:
+                for entry in pending:
+                    for record in _records(entry):
+                        out.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, self.path)
+            dir_fd = os.open(self.folder, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+            self._handle.close()
+            self._handle = open(self.path, "ab")  # noqa: SIM115
+            self._done_since_compaction = 0
+
+    @property
+    def wants_compaction(self) -> bool:
+        return self._done_since_compaction >= self.compact_after
+
+    def close(self) -> None:
+        with self._lock, contextlib.suppress(OSError):
+            self._handle.close()
+            if self._lock_handle is not None:
+                self._lock_handle.close()  # releases the slot
+
+
+def _records(entry: Entry) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [
+        {
+            "op": "event",
+            "key": entry.key,
+            "kind": entry.kind,
+            "incoming": asdict(entry.incoming),
+            "at": entry.received_at,
+        }
+    ]
+    if entry.placeholder_ts:
+        out.append({"op": "placeholder", "key": entry.key, "ts": entry.placeholder_ts})
+    if entry.held:
+        out.append({"op": "held", "key": entry.key})
+    return out
+
+
+Deliver = Callable[[Entry], None]
+
+
+class Inbox:
+    """The spool plus the work on it: accept before the ack, run, retry, replay after a restart.
+
+    ``deliver(entry)`` answers one entry; it returns when the entry is done, and raises a
+    transient error (see ``transient``) when it should be tried again later. ``on_delay(entry)``
+    is called once per entry on its first transient failure (tell the customer to wait).
+    """
+
+    def __init__(
+        self,
+        spool: Spool,
+        *,
+        pool: Executor,
+        first_retry_s: float = 1.0,
+        max_retry_s: float = 15.0,
+        remember: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.spool = spool
+        self.pool = pool
+        self.deliver: Deliver | None = None
+        self.on_delay: Callable[[Entry], None] | None = None
+        self.first_retry_s = first_retry_s
+        self.max_retry_s = max_retry_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._pending: OrderedDict[str, Entry] = OrderedDict((e.key, e) for e in spool.read())
+        self._done: OrderedDict[str, None] = OrderedDict()  # recently done keys: retried deliveries
+        self._remember = remember
+        self._backoff = 0.0
+        self._retry_at = 0.0
+        self._last_error: str | None = None
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if self._pending:
+            log.warning(
+                "delivery spool: %d question(s) from before the restart to answer", len(self._pending)
+            )
+
+    # --- before the ack ----------------------------------------------------------------------
+
+    def accept(self, *, kind: str, incoming: Incoming) -> str | None:
+        """Spool a delivery; returns its key, or None when it was seen already (a retry, or the
+        same message as a second event). Raises SpoolError when it could not be made durable."""
+        key = f"{incoming.channel}:{incoming.ts}"
+        with self._lock:
+            if key in self._pending or key in self._done:
+                return None
+            entry = Entry(key=key, kind=kind, incoming=incoming, received_at=time.time())
+            self.spool.append(_records(entry)[0])
+            self._pending[key] = entry
+        return key
+
+    # --- the work ----------------------------------------------------------------------------
+
+    def run(self, key: str) -> None:
+        """Work on one entry on this thread (a no-op if another thread has it or it is done)."""
+        with self._lock:
+            entry = self._pending.get(key)
+            if entry is None or entry.busy:
+                return
+            entry.busy = True
+        assert self.deliver is not None, "Inbox.deliver is not set"
+        try:
+            self.deliver(entry)
+        except Exception as exc:
+            if transient(exc):
+                self._failed(entry, exc)
+                return
+            # A defect, not an outage: retrying would fail the same way forever. deliver() has
+            # told the customer (it catches what it can); the entry is closed and logged.
+            log.exception("delivery %s failed for good", key)
+            self._finish(entry)
+            return
+        self._finish(entry)
+
+    def note_placeholder(self, entry: Entry, ts: str) -> None:
+        """The Slack message that will show this entry's answer (a retry updates it)."""
+        entry.placeholder_ts = ts
+        try:
+            self.spool.append({"op": "placeholder", "key": entry.key, "ts": ts})
+        except SpoolError:
+            log.exception("could not note the placeholder of %s", entry.key)
+
+    def _finish(self, entry: Entry) -> None:
+        try:
+            self.spool.append({"op": "done", "key": entry.key})
+        except SpoolError:
+            log.exception("could not mark %s done; a restart will replay it (idempotently)", entry.key)
+        with self._lock:
+            entry.busy = False
+            self._pending.pop(entry.key, None)
+            self._done[entry.key] = None
+            while len(self._done) > self._remember:
+                self._done.popitem(last=False)
+            self._backoff = 0.0
+            self._retry_at = 0.0
+            self._last_error = None
+            pending = list(self._pending.values()) if self.spool.wants_compaction else None
+            had_backlog = bool(self._pending)
+        if pending is not None:
+            try:
+                self.spool.compact(pending)
+            except OSError:
+                log.exception("spool compaction failed; the file keeps growing until the next one")
+        if had_backlog:
+            self._wake.set()  # the database answers again: work off the backlog now
+
+    def _failed(self, entry: Entry, exc: BaseException) -> None:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = not entry.held
+        with self._lock:
+            entry.attempts += 1
+            entry.busy = False
+            self._backoff = min(self.max_retry_s, max(self.first_retry_s, self._backoff * 2))
+            self._retry_at = self._clock() + self._backoff
+            self._last_error = reason
+        log.warning("delivery %s delayed (%s); retrying in %.0f s", entry.key, reason, self._backoff)
+        if first and self.on_delay is not None:
+            try:
+                self.on_delay(entry)
+                entry.held = True
+                self.spool.append({"op": "held", "key": entry.key})
+            except Exception:
+                log.exception("could not tell the customer of %s about the delay", entry.key)
+
+    # --- the drainer -------------------------------------------------------------------------
+
+    def start(self) -> Inbox:
+        """Replay what the spool holds and keep retrying what fails, on a background thread."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._drain, name="spool-drainer", daemon=True)
+            self._thread.start()
+        self._wake.set()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _due(self) -> list[str]:
+        with self._lock:
+            if self._clock() < self._retry_at:
+                return []
+            # Entries that have not run at all are the listener's (it runs them right after the ack).
+            return [k for k, e in self._pending.items() if not e.busy and e.attempts > 0]
+
+    def _drain(self) -> None:
+        while not self._stop.is_set():
+            due = self._due()
+            if due:
+                # One probe first while failing: twenty questions need not all wait on a dead
+                # database's connect timeout.
+                if self._backoff > 0:
+                    self.run(due[0])
+                    due = self._due()
+                for key in due:
+                    self.pool.submit(self.run, key)
+            with self._lock:
+                wait = max(0.05, self._retry_at - self._clock()) if self._pending else 5.0
+            self._wake.wait(timeout=min(wait, 5.0))
+            self._wake.clear()
+
+    # --- health ------------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        with self._lock:
+            oldest = min((e.received_at for e in self._pending.values()), default=None)
+            return {
+                "pending": len(self._pending),
+                "oldest_s": round(time.time() - oldest, 1) if oldest is not None else None,
+                "last_error": self._last_error,
+            }
