@@ -216,7 +216,7 @@ class Inbox:
         *,
         pool: Executor,
         first_retry_s: float = 1.0,
-        max_retry_s: float = 15.0,
+        max_retry_s: float = 5.0,
         remember: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -10,17 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
-
-
-def database_status(sessions: Any) -> tuple[bool, str]:
-    try:
-        with sessions() as s:
-            s.execute(text("SELECT 1"))
-        return True, "ok"
-    except Exception as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        return False, f"unreachable: {reason[0] if reason else type(exc).__name__}"
+from core.db import database_status
 
 
 @dataclass

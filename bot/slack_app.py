@@ -163,7 +163,7 @@ def http_app(
     async def slack_events(request: Request):
         stamp = request.headers.get("x-slack-request-timestamp", "")
         signature = request.headers.get("x-slack-signature", "")
-        if not stamp.isdigit() or not signature:
+        if not (stamp.isascii() and stamp.isdigit()) or not signature:
             return _plain(401, "missing or malformed Slack signature headers")
         body = await _bounded_body(request)
         if body is None:

@@ -66,6 +66,17 @@ def check_connection(engine: Engine) -> None:
         raise DatabaseError(f"cannot reach the database {describe(engine)}: {reason}") from None
 
 
+def database_status(sessions: sessionmaker[Session]) -> tuple[bool, str]:
+    """(True, "ok") when the database answers a query now, else (False, why): for /health."""
+    try:
+        with sessions() as session:
+            session.execute(text("SELECT 1"))
+        return True, "ok"
+    except Exception as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return False, f"unreachable: {reason[0] if reason else type(exc).__name__}"
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -103,8 +103,12 @@ class Settings(BaseSettings):
         default_factory=list, description="name:pbkdf2-hash pairs (`supportbot review hash-password`)."
     )
     session_secret: SecretStr | None = Field(None, description="Signs review session cookies.")
+    trusted_proxies: CommaList = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose X-Forwarded-For is believed (none by default).",
+    )
 
-    @field_validator("admin_user_ids", "review_admins", "phone_regions", mode="before")
+    @field_validator("admin_user_ids", "review_admins", "phone_regions", "trusted_proxies", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

@@ -45,7 +45,11 @@ class BackgroundServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self._port))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, timeout_graceful_shutdown=3)
+        # No proxy headers: uvicorn would believe X-Forwarded-For from any local client. An app
+        # behind a proxy says which proxies it trusts itself (review: SUPPORTBOT_TRUSTED_PROXIES).
+        config = uvicorn.Config(
+            self.app, log_level="warning", access_log=False, timeout_graceful_shutdown=3, proxy_headers=False
+        )
         self._server = uvicorn.Server(config)
 
         def serve() -> None:

@@ -335,6 +335,7 @@ def status(as_json: bool) -> None:
     from core.errors import IndexMismatch
     from retrieval.embedder import canonical_name
     from retrieval.manifest import Manifest
+    from retrieval.persist import verify_index_file
     from retrieval.rows import table_fingerprint
 
     app = _context()
@@ -342,6 +343,7 @@ def status(as_json: bool) -> None:
     manifest = Manifest.read(s.index_dir)
     problem = None
     try:
+        verify_index_file(s.index_dir, manifest)
         manifest.check_embedder(name=canonical_name(s.embedder))
         with app.sessions() as session:
             count, digest = table_fingerprint(session)

@@ -65,12 +65,41 @@ def load_index(folder: Path, manifest: Manifest | None = None) -> tuple[TicketIn
     params = dict(manifest.params)
     if manifest.index_type == "hnsw":
         params["tombstones"] = manifest.tombstones
-    index = TicketIndex.read(path, kind=manifest.index_type, dim=manifest.dim, params=params)
+    try:
+        index = TicketIndex.read(path, kind=manifest.index_type, dim=manifest.dim, params=params)
+    except RuntimeError as exc:  # FAISS on a truncated or overwritten file
+        raise IndexMismatch(f"the index file {path} is unreadable ({_first_line(exc)}): {REBUILD}") from None
     if index.count != manifest.count:
         raise IndexMismatch(
             f"the index file holds {index.count} tickets, its manifest says {manifest.count}: {REBUILD}"
         )
     return index, manifest
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return lines[-1].strip() if lines else type(exc).__name__
+
+
+def verify_index_file(folder: Path, manifest: Manifest) -> None:
+    """Check that the FAISS file the manifest names is there and readable, and holds what the
+    manifest says, without loading it (memory-mapped: milliseconds even for a million vectors)."""
+    import faiss
+
+    path = folder / manifest.faiss_file
+    if not path.exists():
+        raise IndexMismatch(f"the index file {path} named by the manifest is missing: {REBUILD}")
+    try:
+        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+    except RuntimeError as exc:
+        raise IndexMismatch(f"the index file {path} is unreadable ({_first_line(exc)}): {REBUILD}") from None
+    # HNSW keeps removed tickets' nodes as tombstones: they are in the file, not in the count.
+    expected = manifest.count + (manifest.tombstones if manifest.index_type == "hnsw" else 0)
+    if int(index.ntotal) != expected or int(index.d) != manifest.dim:
+        raise IndexMismatch(
+            f"the index file holds {index.ntotal} vectors of {index.d} dimensions, its manifest says "
+            f"{expected} of {manifest.dim}: {REBUILD}"
+        )
 
 
 def index_exists(folder: Path) -> bool:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from core import store
 from review import overview
+from review.filters import RowId
 from review.pages import count_data, list_page_data
 from review.serialize import conversation_dict, row_dict
 
@@ -31,7 +32,7 @@ def api_count(request: Request) -> dict:
 
 
 @router.get("/conversations/{conversation_id}")
-def api_conversation(request: Request, conversation_id: int) -> dict:
+def api_conversation(request: Request, conversation_id: RowId) -> dict:
     with request.app.state.ctx.sessions() as s:
         conv = store.get_conversation(s, conversation_id=conversation_id)
         return conversation_dict(conv, store.audit_entries(s, conversation_id=conversation_id))

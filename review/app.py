@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -29,7 +30,7 @@ from review.rendering import make_templates, render
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-PUBLIC_PATHS = {"/login", "/favicon.ico"}
+PUBLIC_PATHS = {"/login", "/favicon.ico", "/health"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SECURITY_HEADERS = {
     # Everything the pages use comes from this app; no inline script is ever needed.
@@ -83,6 +84,16 @@ def create_app(
     app.state.page_size = page_size
     app.state.ephemeral_secret = ephemeral
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.get("/health")
+    def health() -> JSONResponse:
+        """200 while the database answers, else 503 (for probes: no login needed, nothing shown)."""
+        from core.db import database_status
+
+        ok, database = database_status(ctx.sessions)
+        body = {"status": "ok" if ok else "degraded", "database": database, "index": "not used"}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
     app.include_router(pages.router)
     app.include_router(api.router)
 
@@ -105,6 +116,12 @@ def create_app(
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return error_response(request, exc.status_code, str(exc.detail))
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # An id in the path that cannot be a row (0, negative, past 2^63) names nothing: 404.
+        in_path = any(err.get("loc", ("",))[0] == "path" for err in exc.errors())
+        return error_response(request, 404 if in_path else 400, "Not found" if in_path else "Bad request")
+
     @app.exception_handler(SupportbotError)
     async def domain_error(request: Request, exc: SupportbotError) -> Response:
         status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 400
@@ -112,6 +129,12 @@ def create_app(
             log.warning("review: %s", exc)
         return error_response(request, status, str(exc))
 
+    if ctx.settings.trusted_proxies:
+        # X-Forwarded-For names the client only when a proxy we trust set it; from anyone else
+        # it would let a client pick its own address (and so its own login throttle).
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(ctx.settings.trusted_proxies))
     return app
 
 

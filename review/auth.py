@@ -20,6 +20,8 @@ from review.throttle import Throttle
 
 SESSION_COOKIE = "review_session"
 LOGIN_COOKIE = "review_login"
+DEVICE_COOKIE = "review_device"  # "this browser has logged in as X before" (OWASP device cookie)
+DEVICE_MAX_AGE_S = 90 * 24 * 3600
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SESSION_MAX_AGE_S = 12 * 3600  # a working day; then log in again
@@ -51,9 +53,18 @@ class Auth:
         self.max_age_s = max_age_s
         self._signer = Signer(secret)
         self._clock = clock
-        # By account name: a few free tries. By address: more, since one office shares an address.
-        self.user_throttle = Throttle(free_attempts=3, clock=clock)
+        # Who is throttled for what:
+        # - a name from one address: a few free tries, then doubling waits (up to 5 minutes);
+        # - one address, whatever the names: more, since one office shares an address;
+        # - a name from anywhere: many more, and the wait never exceeds 30 s, so failing an
+        #   admin's logins from elsewhere cannot keep the admin out (and from their own browser
+        #   they are not slowed by it at all: a device cookie from an earlier login skips it);
+        # - a browser with a device cookie for that name: a few free tries of its own.
+        self.pair_throttle = Throttle(free_attempts=3, clock=clock)
         self.address_throttle = Throttle(free_attempts=10, clock=clock)
+        self.account_throttle = Throttle(free_attempts=20, max_delay_s=30.0, clock=clock)
+        self.device_throttle = Throttle(free_attempts=3, clock=clock)
+        self._attempt_lock = threading.Lock()
         self._revoked: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -115,19 +126,52 @@ class Auth:
             return False
         return same_token(token, payload["t"])
 
-    # --- passwords, with throttling ----------------------------------------------------------
-    def login_wait_s(self, *, user: str, address: str) -> float:
-        return max(
-            self.user_throttle.wait_s([f"user:{user.lower()}"]),
-            self.address_throttle.wait_s([f"addr:{address}"]),
-        )
+    # --- device cookies ----------------------------------------------------------------------
+    def new_device_cookie(self, user: str) -> str:
+        payload = {"u": user, "d": secrets.token_urlsafe(12), "e": int(self._clock()) + DEVICE_MAX_AGE_S}
+        return self._signer.sign(payload, purpose="device")
 
-    def attempt_login(self, *, user: str, password: str, address: str) -> bool:
-        """Check a password (the caller has checked ``login_wait_s`` first) and count the outcome."""
-        ok = self.admins.check(user, password)
+    def _device_of(self, cookie: str | None, user: str) -> str | None:
+        """The device id when ``cookie`` says this browser logged in as ``user`` before."""
+        payload = self._signer.unsign(cookie, purpose="device")
+        if payload is None or str(payload.get("u", "")).lower() != user.lower():
+            return None
+        try:
+            if int(payload.get("e", 0)) <= self._clock():
+                return None
+        except (TypeError, ValueError):
+            return None
+        return str(payload.get("d", ""))
+
+    # --- passwords, with throttling ----------------------------------------------------------
+    def _throttles(self, *, user: str, address: str, device: str | None) -> list[tuple[Throttle, str]]:
+        name = user.lower()
+        if device:
+            return [(self.device_throttle, f"device:{device}")]
+        return [
+            (self.pair_throttle, f"pair:{name}|{address}"),
+            (self.address_throttle, f"addr:{address}"),
+            (self.account_throttle, f"user:{name}"),
+        ]
+
+    def attempt_login(
+        self, *, user: str, password: str, address: str, device_cookie: str | None = None
+    ) -> tuple[bool, float]:
+        """(ok, 0) after checking the password, or (False, seconds to wait) without checking it.
+
+        The throttle check and the count of the attempt are one step under a lock: the attempt is
+        counted as a failure before the (slow) password check and forgotten if it succeeds, so
+        30 guesses sent at once get the free attempts' worth of real checks, not 30.
+        """
+        throttles = self._throttles(user=user, address=address, device=self._device_of(device_cookie, user))
+        with self._attempt_lock:
+            wait = max(t.wait_s([key]) for t, key in throttles)
+            if wait > 0:
+                return False, wait
+            for t, key in throttles:
+                t.failed([key])
+        ok = bool(user) and self.admins.check(user, password)
         if ok:
-            self.user_throttle.succeeded([f"user:{user.lower()}"])
-        else:
-            self.user_throttle.failed([f"user:{user.lower()}"])
-            self.address_throttle.failed([f"addr:{address}"])
-        return ok
+            for t, key in throttles:
+                t.succeeded([key])
+        return ok, 0.0

@@ -210,6 +210,40 @@ def history_export(approved_only: bool, output: Path) -> None:
     click.echo(f"wrote {count} conversation{'s' if count != 1 else ''} to {output}", err=True)
 
 
+@history.command("original")
+@click.argument("message_id", type=click.IntRange(1, 2**63 - 1))
+def history_original(message_id: int) -> None:
+    """What the customer typed in message MESSAGE_ID, PII included (needs SUPPORTBOT_ORIGINALS_KEY).
+
+    Only messages that had PII in them have an original; every read is in the audit log.
+    """
+    from core import store
+    from core.db import transaction
+    from core.errors import ConfigError, NotFound
+    from core.models import Message
+    from core.originals import Sealer
+
+    ctx = _ctx()
+    sealer = Sealer.from_settings(ctx.settings)
+    if sealer is None:
+        raise ConfigError("SUPPORTBOT_ORIGINALS_KEY is not set: originals are neither kept nor readable")
+    with transaction(ctx.sessions) as s:
+        message = s.get(Message, message_id)
+        if message is None:
+            raise NotFound(f"message {message_id} does not exist")
+        if message.original_encrypted is None:
+            raise NotFound(f"message {message_id} has no original (it had no PII, or none was kept)")
+        text = sealer.open(message.original_encrypted)
+        store.audit(
+            s,
+            actor=_cli_actor(),
+            action="history.original",
+            conversation_id=message.conversation_id,
+            message_id=message_id,
+        )
+    click.echo(text)
+
+
 # --- review ---------------------------------------------------------------------------------------
 
 
@@ -248,7 +282,8 @@ def serve(*, host: str, port: int) -> None:
     click.echo(
         f"review app: http://{host}:{port}/ ({len(ctx.settings.review_admins)} admin account(s))", err=True
     )
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    # The app applies SUPPORTBOT_TRUSTED_PROXIES itself; uvicorn's own default trusts 127.0.0.1.
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @review.command("hash-password")

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
+
+from fastapi import Path
 
 from core.errors import InvalidInput
 from core.models import ConversationStatus
 from review.durations import end_of_day, parse_since
+
+# A row id in a URL: a positive 64-bit integer (PostgreSQL's BIGINT, SQLite's INTEGER). A larger
+# number is no row; checked here, it is a 404 rather than a database overflow (a 500).
+MAX_ROW_ID = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 STATUSES = [s.value for s in ConversationStatus]
 RATINGS = {"up": 1, "down": -1, "none": None}

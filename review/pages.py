@@ -19,10 +19,10 @@ from core.db import transaction
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import Conversation, Message, Role
 from review import overview
-from review.auth import LOGIN_COOKIE, SESSION_COOKIE, Auth
+from review.auth import DEVICE_COOKIE, DEVICE_MAX_AGE_S, LOGIN_COOKIE, SESSION_COOKIE, Auth
 from review.counting import COUNT_CAP, count_capped, count_is_expensive, describe_count
 from review.export import export_rows, jsonl_lines
-from review.filters import RATINGS, STATUSES, ListFilters
+from review.filters import RATINGS, STATUSES, ListFilters, RowId
 from review.rendering import render
 
 log = logging.getLogger(__name__)
@@ -110,9 +110,12 @@ def login(
             next_url=next_url,
             name=name,
         )
+    # The client's address; behind a trusted proxy (SUPPORTBOT_TRUSTED_PROXIES) the one it saw.
     address = request.client.host if request.client else "unknown"
     name = name.strip()
-    wait = auth.login_wait_s(user=name, address=address)
+    ok, wait = auth.attempt_login(
+        user=name, password=password, address=address, device_cookie=request.cookies.get(DEVICE_COOKIE)
+    )
     if wait > 0:
         seconds = int(wait) + 1
         log.warning("review: login for %r from %s refused, locked for %d s", name, address, seconds)
@@ -124,7 +127,7 @@ def login(
             name=name,
             headers={"Retry-After": str(seconds)},
         )
-    if not name or not auth.attempt_login(user=name, password=password, address=address):
+    if not ok:
         log.warning("review: failed login for %r from %s", name, address)
         return _login_page(
             request, error="Wrong name or password.", status_code=401, next_url=next_url, name=name
@@ -143,6 +146,15 @@ def login(
         path="/",
     )
     response.delete_cookie(LOGIN_COOKIE)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        auth.new_device_cookie(name),
+        max_age=DEVICE_MAX_AGE_S,
+        httponly=True,
+        samesite="strict",
+        secure=_cookie_secure(request),
+        path="/login",
+    )
     return response
 
 
@@ -248,7 +260,7 @@ def _back_query(value: str | None) -> str:
 
 
 @router.get("/conversations/{conversation_id}")
-def conversation(request: Request, conversation_id: int, done: str = "", back: str = "") -> Response:
+def conversation(request: Request, conversation_id: RowId, done: str = "", back: str = "") -> Response:
     with _ctx(request).sessions() as s:
         conv = store.get_conversation(s, conversation_id=conversation_id)
         entries = store.audit_entries(s, conversation_id=conversation_id)
@@ -286,7 +298,7 @@ def _back_to(conversation_id: int, *, done: str, back: str, anchor: str = "") ->
 
 @router.post("/conversations/{conversation_id}/messages/{message_id}/rate")
 def rate(
-    request: Request, conversation_id: int, message_id: int, rating: str = Form(...), back: str = Form("")
+    request: Request, conversation_id: RowId, message_id: RowId, rating: str = Form(...), back: str = Form("")
 ) -> Response:
     if rating not in ("up", "down"):
         raise InvalidInput("rating must be up or down")
@@ -307,7 +319,7 @@ def rate(
 
 @router.post("/conversations/{conversation_id}/messages/{message_id}/comment")
 def comment(
-    request: Request, conversation_id: int, message_id: int, comment: str = Form(""), back: str = Form("")
+    request: Request, conversation_id: RowId, message_id: RowId, comment: str = Form(""), back: str = Form("")
 ) -> Response:
     text = comment.strip()
     if not text:
@@ -330,8 +342,8 @@ def comment(
 @router.post("/conversations/{conversation_id}/messages/{message_id}/correct")
 def correct(
     request: Request,
-    conversation_id: int,
-    message_id: int,
+    conversation_id: RowId,
+    message_id: RowId,
     corrected_answer: str = Form(""),
     back: str = Form(""),
 ) -> Response:
@@ -358,7 +370,7 @@ def correct(
 
 @router.post("/conversations/{conversation_id}/approve")
 def approve(
-    request: Request, conversation_id: int, approved: str = Form("1"), back: str = Form("")
+    request: Request, conversation_id: RowId, approved: str = Form("1"), back: str = Form("")
 ) -> Response:
     value = approved not in ("0", "false", "no", "")
     admin = _admin(request)
@@ -375,7 +387,7 @@ def approve(
 
 @router.post("/conversations/{conversation_id}/status")
 def set_status(
-    request: Request, conversation_id: int, status: str = Form(...), back: str = Form("")
+    request: Request, conversation_id: RowId, status: str = Form(...), back: str = Form("")
 ) -> Response:
     if status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")

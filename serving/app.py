@@ -118,7 +118,9 @@ def create_app(
     api_key: str | None = None,
     admin_token: str | None = None,
     title: str = "supportbot model server",
+    registry: Any | None = None,
 ) -> FastAPI:
+    """``registry``: the RegistryWatcher the server follows, if any (its database is in /health)."""
     chat = ChatServing(engine)
     completion = CompletionServing(engine)
     started = int(time.time())
@@ -192,9 +194,19 @@ def create_app(
 
     @app.get("/health")
     async def health() -> JSONResponse:
-        ok = engine.alive
+        """503 while the generation loop is down, or the registry's database cannot be read (the
+        server keeps answering with the version it has, but would miss a promote or rollback)."""
+        alive = engine.alive
+        if registry is None:
+            database = "not used"
+        else:
+            database = "ok" if registry.problem is None else f"unreachable: {registry.problem}"
+        ok = alive and database in ("ok", "not used")
         body = {
-            "status": "ok" if ok else "down",
+            "status": "ok" if ok else ("degraded" if alive else "down"),
+            "generation": "running" if alive else "stopped",
+            "database": database,
+            "index": "not used",
             "model": engine.base_id,
             "adapters": [a["name"] for a in engine.adapters()],
             "aliases": engine.aliases(),

@@ -123,7 +123,12 @@ def serve(
         watcher.start()
     elif settings.model_name not in {engine.base_id, *extra}:
         engine.set_alias(settings.model_name, engine.base_id)
-    app = create_app(engine, api_key=settings.secret("api_key"), admin_token=settings.secret("admin_token"))
+    app = create_app(
+        engine,
+        api_key=settings.secret("api_key"),
+        admin_token=settings.secret("admin_token"),
+        registry=watcher,
+    )
     names = ", ".join(m["id"] or "" for m in engine.models())
     click.echo(
         f"serving {names} on http://{host}:{port}/v1 ({engine.device}, batch up to {engine.max_batch_size})",

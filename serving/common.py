@@ -68,6 +68,20 @@ def stop_token_ids(engine: Engine, stops: tuple[str, ...]) -> frozenset[int]:
     return frozenset(int(added[s]) for s in stops if s in added)
 
 
+def check_chars(engine: Engine, chars: int, *, param: str) -> None:
+    """Refuse a text that cannot fit the context window however it tokenizes, before tokenizing
+    it: no token is longer than the vocabulary's longest, so more characters than the window
+    times that length can never fit (an 8 MB prompt used to hold the tokenizer for ~19 s)."""
+    limit = engine.max_prompt_chars
+    if chars > limit:
+        raise bad_request(
+            f"This model's maximum context length is {engine.context_window} tokens; the text of "
+            f"{param} has {chars} characters, more than can fit in it (at most {limit}).",
+            param=param,
+            code="context_length_exceeded",
+        )
+
+
 def check_length(engine: Engine, prompt_tokens: int, *, param: str, what: str) -> None:
     limit = engine.context_window
     if prompt_tokens >= limit:

@@ -30,7 +30,7 @@ import time
 import warnings
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -219,6 +219,10 @@ class Engine:
         self.tokenizer = tokenizer  # for the event loop (prompts, templates, token strings)
         # The loop decodes with its own copy: a fast tokenizer must not be used by two threads.
         self._loop_tokenizer = copy.deepcopy(tokenizer)
+        # Prompts are templated and tokenized on one thread of their own, with a copy of their
+        # own: CPU work off the event loop (a long prompt used to stall every request).
+        self.prompt_tokenizer = copy.deepcopy(tokenizer)
+        self._prompt_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize")
         self._tokenizer_size = len(tokenizer)
         self.base_id = base_id
         self.base_path = base_path
@@ -228,6 +232,10 @@ class Engine:
         self.metrics = metrics or ServerMetrics()
         self.device = next(model.parameters()).device
         self.context_window = context_window(model, tokenizer)
+        # The longest token's text bounds how many characters can fit the window (checked before
+        # tokenizing a prompt). Byte-level tokens print as at most 4 characters per byte.
+        longest = max((len(t) for t in tokenizer.get_vocab()), default=16)
+        self.max_prompt_chars = self.context_window * max(4, longest)
         self.vocab_size = model.get_input_embeddings().num_embeddings
         self.eos_ids = eos_ids(model, tokenizer)
         self.chat_template = tokenizer.chat_template if isinstance(tokenizer.chat_template, str) else None
@@ -324,11 +332,12 @@ class Engine:
             return {alias: target for alias, (target, _) in self._aliases.items()}
 
     def models(self) -> list[dict[str, str | None]]:
-        """id, root (where it was loaded from) and parent, for /v1/models."""
+        """id, root and parent, for /v1/models."""
         with self._lock:
-            out: list[dict[str, str | None]] = [{"id": self.base_id, "root": self.base_path, "parent": None}]
+            # Names only: where the files live on the server is for the admin routes, not clients.
+            out: list[dict[str, str | None]] = [{"id": self.base_id, "root": self.base_id, "parent": None}]
             for a in self._adapters.values():
-                out.append({"id": a.name, "root": str(a.path), "parent": self.base_id})
+                out.append({"id": a.name, "root": a.name, "parent": self.base_id})
             for alias, (target, _) in self._aliases.items():
                 out.append({"id": alias, "root": None, "parent": target})
             return out
@@ -339,6 +348,10 @@ class Engine:
                 {"name": a.name, "path": str(a.path), "version": a.label, "source": a.source}
                 for a in self._adapters.values()
             ]
+
+    async def in_prompt_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(*args)`` on the prompt thread (the only user of ``prompt_tokenizer``)."""
+        return await asyncio.get_running_loop().run_in_executor(self._prompt_pool, fn, *args)
 
     def token_text(self, token_id: int) -> str:
         """A token's own text (special tokens included), for log-probabilities; event loop only."""

@@ -56,6 +56,7 @@ class RegistryWatcher:
         self.current: str | None = None  # the version "supportbot" serves
         self._loaded: str | None = None  # the adapter this watcher loaded for it
         self.refused: str | None = None  # a version that cannot be served (reported once)
+        self.problem: str | None = None  # why the last look at the registry failed, if it did
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -107,8 +108,11 @@ class RegistryWatcher:
         while not self._stop.wait(self.interval):
             try:
                 self.check()
+                self.problem = None
             except Exception as exc:  # the database may be away for a moment; try again later
-                log.warning("model registry check failed: %s", exc)
+                reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+                self.problem = reason[0] if reason else type(exc).__name__
+                log.warning("model registry check failed: %s", self.problem)
 
     def start(self) -> RegistryWatcher:
         if self._thread is None:

@@ -77,10 +77,11 @@ def _prompt_ids(engine: Engine, target: Target, messages: list[dict[str, str]]) 
             code="no_chat_template",
         )
     try:
-        text = engine.tokenizer.apply_chat_template(
+        tokenizer = engine.prompt_tokenizer  # the prompt thread's own (see Engine.in_prompt_thread)
+        text = tokenizer.apply_chat_template(
             messages, chat_template=target.chat_template, add_generation_prompt=True, tokenize=False
         )
-        return list(engine.tokenizer.encode(text, add_special_tokens=False))
+        return list(tokenizer.encode(text, add_special_tokens=False))
     except Exception as exc:  # a template that raises on these messages, text that cannot be encoded
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise bad_request(
@@ -123,7 +124,9 @@ class ChatServing:
         common.note_ignored(request, "chat.completions")
         target = common.resolve(engine, request.model)
         messages = _messages(request.messages)
-        prompt = _prompt_ids(engine, target, messages)
+        common.check_chars(engine, sum(len(m["content"]) for m in messages), param="messages")
+        # Templating and tokenizing are CPU work: off the event loop, so /health does not wait.
+        prompt = await engine.in_prompt_thread(_prompt_ids, engine, target, messages)
         common.check_length(engine, len(prompt), param="messages", what="the messages take")
         n = request.n or 1
         if request.top_logprobs and not request.logprobs:

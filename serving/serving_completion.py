@@ -33,8 +33,9 @@ def _prompts(engine: Engine, prompt: Any) -> list[list[int]]:
     for i, item in enumerate(items):
         param = "prompt" if len(items) == 1 else f"prompt.{i}"
         if isinstance(item, str):
+            common.check_chars(engine, len(item), param=param)
             try:
-                ids = list(engine.tokenizer.encode(item))
+                ids = list(engine.prompt_tokenizer.encode(item))
             except Exception as exc:
                 raise bad_request(
                     f"The prompt cannot be tokenized: {exc}", param=param, code="invalid_prompt"
@@ -85,7 +86,8 @@ class CompletionServing:
         engine = self.engine
         common.note_ignored(request, "completions")
         target = common.resolve(engine, request.model)
-        prompts = _prompts(engine, request.prompt)
+        # Tokenizing is CPU work: off the event loop, so /health and other requests do not wait.
+        prompts = await engine.in_prompt_thread(_prompts, engine, request.prompt)
         n = request.n or 1
         if len(prompts) * n > common.MAX_CHOICES:
             raise bad_request(

@@ -84,11 +84,16 @@ def load_chat_jsonl(path: Path, report: LoadReport | None = None) -> tuple[list[
     """OpenAI chat JSONL; a bad line is reported as file:line and skipped."""
     report = report or LoadReport()
     out: list[Conversation] = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
                 continue
             where = f"{path}:{lineno}"
+            try:  # line by line: one bad byte costs its line, not the file
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                report.add_error(where, f"not valid UTF-8 (byte {exc.start + 1} of the line)")
+                continue
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
@@ -119,7 +124,8 @@ def load_qa_csv(
     """Question/answer CSV (a helpdesk export); each row becomes a one-exchange conversation."""
     report = report or LoadReport()
     out: list[Conversation] = []
-    with path.open(encoding="utf-8", newline="") as fh:
+    # Undecodable bytes survive as surrogates, so the row that holds them can be named and skipped.
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [f for f in (question_field, answer_field) if f not in (reader.fieldnames or [])]
         if missing:
@@ -129,6 +135,9 @@ def load_qa_csv(
             return out, report
         for row in reader:
             where = f"{path}:{reader.line_num}"
+            if any(_undecodable(v) for v in row.values()):
+                report.add_error(where, "not valid UTF-8")
+                continue
             question = (row.get(question_field) or "").strip()
             answer = (row.get(answer_field) or "").strip()
             if not question or not answer:
@@ -144,6 +153,11 @@ def load_qa_csv(
             )
             report.loaded += 1
     return out, report
+
+
+def _undecodable(value: Any) -> bool:
+    values = value if isinstance(value, list) else [value]
+    return any(isinstance(v, str) and any("\udc80" <= ch <= "\udcff" for ch in v) for v in values)
 
 
 def load_file(path: Path, **fields: str) -> tuple[list[Conversation], LoadReport]:

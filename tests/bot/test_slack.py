@@ -10,7 +10,7 @@ import time
 from bot.fake_slack import BOT_USER_ID
 from core import store
 from core.models import Conversation, ConversationStatus, Feedback, Message, Role, TrainingJob
-from tests.bot.conftest import ADMIN, SAMPLE, SUPPORT_GROUP
+from tests.slack_world import ADMIN, SAMPLE, SUPPORT_GROUP
 
 
 def texts_of(blocks) -> str:

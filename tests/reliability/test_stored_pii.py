@@ -102,3 +102,44 @@ def test_migration_0003_redacts_rows_stored_before_it(db_url, tmp_path):
             assert s.get(Message, 1).text.startswith("card [CARD] cvv [CVV], iban [IBAN]")
     finally:
         engine.dispose()
+
+
+def test_originals_are_kept_only_encrypted_and_only_when_a_team_opts_in(bot_factory, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from cryptography.fernet import Fernet
+
+    from core.models import Message
+
+    key = Fernet.generate_key().decode()
+    bot = bot_factory(originals_key=key)
+    event, _ = bot.mention(f"Refund to {RAW}")
+    plain, _ = bot.mention("Where is my parcel?")
+    bot.wait_reply(event["channel"], event["ts"])
+    bot.wait_reply(plain["channel"], plain["ts"])
+    with bot.engine.connect() as conn:
+        dump = all_text(conn)
+    for piece in RAW_PIECES:
+        assert piece not in dump, piece  # the sealed original is unreadable without the key
+    with bot.sessions() as s:
+        sealed = s.query(Message).filter(Message.slack_ts == event["ts"]).one()
+        unsealed = s.query(Message).filter(Message.slack_ts == plain["ts"]).one()
+        assert sealed.original_encrypted and "[CARD]" in sealed.text
+        assert unsealed.original_encrypted is None  # nothing to keep: it had no PII
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTBOT_")}
+    env |= {"SUPPORTBOT_HOME": str(tmp_path / "cli"), "SUPPORTBOT_DATABASE_URL": bot.settings.db_url}
+
+    def original(**extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "supportbot", "history", "original", str(sealed.id)],
+            env=env | extra, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    assert original(SUPPORTBOT_ORIGINALS_KEY=key).stdout.strip() == f"Refund to {RAW}"
+    refused = original()
+    assert refused.returncode == 1 and "SUPPORTBOT_ORIGINALS_KEY" in refused.stderr
+    wrong = original(SUPPORTBOT_ORIGINALS_KEY=Fernet.generate_key().decode())
+    assert wrong.returncode == 1 and "did not encrypt" in wrong.stderr

@@ -69,7 +69,8 @@ def test_accepted_answers_become_redacted_tickets(sessions):
 
     result = tickets_from_conversations(sessions)
     assert (result.conversations, result.created, result.skipped) == (4, 3, 1)
-    assert result.redacted == {"email": 1, "phone": 1}
+    # Stored redacted in the first place, nothing is left to redact by the time it becomes a ticket.
+    assert result.redacted == {}
     found = tickets(sessions)
     assert set(found) == {f"conv-{a}", f"conv-{b}", f"conv-{c}"}
     assert (found[f"conv-{a}"].question, found[f"conv-{a}"].resolution) == (

@@ -21,7 +21,7 @@ import pytest
 
 from bot.fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack, running_fake_slack, sign
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 SECRET = "test-signing-secret-0123456789"
 ADMIN = "UADMIN01"
 SUPPORT_GROUP = "S0SUPPORT"
@@ -70,7 +70,24 @@ class Bot:
     settings: Any
     responder: Any
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
+    server: Any = None
+    engine: Any = None
     _seq: int = 0
+    _stopped: bool = False
+
+    def stop(self) -> None:
+        """Stop this replica as a crash or a deploy would: its spool stays on disk."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.server.stop()
+        self.server.inbox.stop()
+        self.server.inbox.spool.close()
+        self.http.close()
+        self.engine.dispose()
+
+    def health(self) -> httpx.Response:
+        return self.http.get(f"{self.url}/health")
 
     def next_ts(self) -> str:
         self._seq += 1
@@ -261,7 +278,15 @@ def start_bot(settings: Any, *, index_dir: Path, fake: FakeSlack, embedder: Any)
     )
     server.start()
     server.inbox = app.supportbot_inbox
-    bot = Bot(url=server.url, fake=fake, sessions=sessions, settings=settings, responder=responder)
+    bot = Bot(
+        url=server.url,
+        fake=fake,
+        sessions=sessions,
+        settings=settings,
+        responder=responder,
+        server=server,
+        engine=engine,
+    )
     return bot, server, engine
 
 
@@ -305,12 +330,8 @@ def bot_factory(tmp_path, sample_world, model_server, fake_slack, embedder):
         return bot
 
     yield factory
-    for bot, server, engine in started:
-        server.stop()
-        server.inbox.stop()
-        server.inbox.spool.close()
-        bot.http.close()
-        engine.dispose()
+    for bot, _server, _engine in started:
+        bot.stop()
 
 
 @pytest.fixture
