@@ -90,6 +90,7 @@ def run_one(
             **os.environ,
             "SUPPORTBOT_HOME": str(world / "home"),
             "SUPPORTBOT_DATABASE_URL": f"sqlite:///{db}",
+            "SUPPORTBOT_SPOOL_DIR": str(world / f"{label}-spool"),  # each run its own deliveries
             "SLACK_BOT_TOKEN": "xoxb-bench",
             "SLACK_SIGNING_SECRET": SECRET,
             "SUPPORTBOT_SLACK_API_URL": fake_url,

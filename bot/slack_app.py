@@ -58,7 +58,7 @@ def create_app(
         process_before_response=process_before_response,
         listener_executor=pool,
     )
-    inbox = inbox or open_inbox(settings.spool_dir, pool=pool)
+    inbox = inbox or open_inbox(settings.spool_folder, pool=pool)
     messages.register(app, responder=responder, settings=settings, inbox=inbox)
     for module in (actions, commands):
         module.register(app, responder=responder, settings=settings)

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default sqlite:///$SUPPORTBOT_HOME/supportbot.db."
     )
+    spool_dir: Path | None = Field(
+        None,
+        description="The bot's delivery spool (questions on disk until answered); default $SUPPORTBOT_HOME/spool.",
+    )
 
     # --- Slack (Slack's own variable names) ----------------------------------------------------
     slack_bot_token: SecretStr | None = Field(
@@ -174,9 +178,9 @@ class Settings(BaseSettings):
         return self.home / "index"
 
     @property
-    def spool_dir(self) -> Path:
+    def spool_folder(self) -> Path:
         """Where the bot keeps Slack deliveries until they are stored and answered."""
-        return self.home / "spool"
+        return self.spool_dir or self.home / "spool"
 
     @property
     def models_dir(self) -> Path:
