@@ -57,7 +57,8 @@ class Entry:
     # Runs so far; an entry read back from disk counts as tried (it may have been half done).
     attempts: int = 0
     held: bool = False  # the customer has been told the answer is delayed
-    busy: bool = field(default=False, repr=False)
+    busy: bool = field(default=False, repr=False)  # a thread is working on it
+    queued: bool = field(default=False, repr=False)  # handed to the pool, not yet started
 
 
 def transient(exc: BaseException) -> bool:
@@ -82,8 +83,25 @@ class Spool:
         self.compact_after = compact_after
         self._lock = threading.Lock()
         self._handle = open(self.path, "ab")  # noqa: SIM115 (held for the process's life)
+        self._end_torn_line()
         self._done_since_compaction = 0
         self._lock_handle: Any = None
+
+    def _end_torn_line(self) -> None:
+        """A write cut short (a crash mid-line) leaves no newline at the end: end that line, so
+        the next record starts on one of its own (the torn one is skipped when read)."""
+        try:
+            if not self.path.is_file() or self.path.stat().st_size == 0:
+                return
+            with open(self.path, "rb") as handle:
+                handle.seek(-1, os.SEEK_END)
+                if handle.read(1) == b"\n":
+                    return
+            self._handle.write(b"\n")
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+        except OSError as exc:
+            raise SpoolError(f"cannot repair the delivery spool {self.path}: {exc}") from exc
 
     @classmethod
     def claim(cls, folder: Path, *, slots: int = 64, **kwargs: Any) -> Spool:
@@ -120,23 +138,23 @@ class Spool:
                 try:
                     record = json.loads(raw)
                     op, key = record["op"], record["key"]
-                except (ValueError, KeyError, TypeError):
-                    log.warning("spool line %d is not a record (a write cut short?): skipped", number)
-                    continue
-                if op == "event" and key not in entries:
-                    entries[key] = Entry(
-                        key=key,
-                        kind=record["kind"],
-                        incoming=Incoming(**record["incoming"]),
-                        received_at=record["at"],
-                        attempts=1,
-                    )
-                elif op == "placeholder" and key in entries:
-                    entries[key].placeholder_ts = record["ts"]
-                elif op == "held" and key in entries:
-                    entries[key].held = True
-                elif op == "done":
-                    entries.pop(key, None)
+                    if op == "event" and key not in entries:
+                        entries[key] = Entry(
+                            key=key,
+                            kind=str(record["kind"]),
+                            incoming=Incoming(**record["incoming"]),
+                            received_at=float(record["at"]),
+                            attempts=1,
+                        )
+                    elif op == "placeholder" and key in entries:
+                        entries[key].placeholder_ts = str(record["ts"])
+                    elif op == "held" and key in entries:
+                        entries[key].held = True
+                    elif op == "done":
+                        entries.pop(key, None)
+                except (ValueError, KeyError, TypeError) as exc:
+                    # A torn write, or a record this version does not know: the others still count.
+                    log.warning("spool line %d skipped (%s: %s)", number, type(exc).__name__, exc)
         return list(entries.values())
 
     def append(self, record: dict[str, Any]) -> None:
@@ -208,6 +226,11 @@ class Inbox:
     ``deliver(entry)`` answers one entry; it returns when the entry is done, and raises a
     transient error (see ``transient``) when it should be tried again later. ``on_delay(entry)``
     is called once per entry on its first transient failure (tell the customer to wait).
+
+    One lock (``_lock``) covers the in-memory state and every write to the spool file, so a
+    compaction never races an accept or a "done". Entries of one Slack thread run in arrival
+    order: a follow-up waits while an older question of its thread is pending (it may be what
+    makes the thread the bot's).
     """
 
     def __init__(
@@ -217,6 +240,7 @@ class Inbox:
         pool: Executor,
         first_retry_s: float = 1.0,
         max_retry_s: float = 5.0,
+        give_up_after_s: float = 7 * 24 * 3600,
         remember: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -226,6 +250,7 @@ class Inbox:
         self.on_delay: Callable[[Entry], None] | None = None
         self.first_retry_s = first_retry_s
         self.max_retry_s = max_retry_s
+        self.give_up_after_s = give_up_after_s
         self._clock = clock
         self._lock = threading.Lock()
         self._pending: OrderedDict[str, Entry] = OrderedDict((e.key, e) for e in spool.read())
@@ -244,10 +269,15 @@ class Inbox:
 
     # --- before the ack ----------------------------------------------------------------------
 
+    def seen(self, key: str) -> bool:
+        """Already spooled or recently done: a retried delivery, or a second event of a message."""
+        with self._lock:
+            return key in self._pending or key in self._done
+
     def accept(self, *, kind: str, incoming: Incoming) -> str | None:
         """Spool a delivery; returns its key, or None when it was seen already (a retry, or the
         same message as a second event). Raises SpoolError when it could not be made durable."""
-        key = f"{incoming.channel}:{incoming.ts}"
+        key = entry_key(incoming.channel, incoming.ts)
         with self._lock:
             if key in self._pending or key in self._done:
                 return None
@@ -258,41 +288,57 @@ class Inbox:
 
     # --- the work ----------------------------------------------------------------------------
 
-    def run(self, key: str) -> None:
-        """Work on one entry on this thread (a no-op if another thread has it or it is done)."""
+    def _older_in_thread(self, entry: Entry) -> bool:
+        thread = (entry.incoming.channel, entry.incoming.thread_ts)
+        for other in self._pending.values():
+            if other is entry:
+                return False  # _pending is in arrival order: nothing older is left
+            if (other.incoming.channel, other.incoming.thread_ts) == thread:
+                return True
+        return False
+
+    def run(self, key: str) -> bool:
+        """Work on one entry on this thread; False when it was not run (another thread has it,
+        it is done, or it waits for an older question of its thread) or failed transiently."""
         with self._lock:
             entry = self._pending.get(key)
+            if entry is not None:
+                entry.queued = False
             if entry is None or entry.busy:
-                return
+                return False
+            if self._older_in_thread(entry):
+                entry.attempts = max(entry.attempts, 1)  # the drainer runs it after the older one
+                self._wake.set()
+                return False
             entry.busy = True
         assert self.deliver is not None, "Inbox.deliver is not set"
         try:
             self.deliver(entry)
         except Exception as exc:
-            if transient(exc):
+            if transient(exc) and time.time() - entry.received_at < self.give_up_after_s:
                 self._failed(entry, exc)
-                return
+                return False
             # A defect, not an outage: retrying would fail the same way forever. deliver() has
             # told the customer (it catches what it can); the entry is closed and logged.
             log.exception("delivery %s failed for good", key)
-            self._finish(entry)
-            return
         self._finish(entry)
+        return True
 
     def note_placeholder(self, entry: Entry, ts: str) -> None:
         """The Slack message that will show this entry's answer (a retry updates it)."""
-        entry.placeholder_ts = ts
-        try:
-            self.spool.append({"op": "placeholder", "key": entry.key, "ts": ts})
-        except SpoolError:
-            log.exception("could not note the placeholder of %s", entry.key)
+        with self._lock:
+            entry.placeholder_ts = ts
+            try:
+                self.spool.append({"op": "placeholder", "key": entry.key, "ts": ts})
+            except SpoolError:
+                log.exception("could not note the placeholder of %s", entry.key)
 
     def _finish(self, entry: Entry) -> None:
-        try:
-            self.spool.append({"op": "done", "key": entry.key})
-        except SpoolError:
-            log.exception("could not mark %s done; a restart will replay it (idempotently)", entry.key)
         with self._lock:
+            try:
+                self.spool.append({"op": "done", "key": entry.key})
+            except SpoolError:
+                log.exception("could not mark %s done; a restart will replay it (idempotently)", entry.key)
             entry.busy = False
             self._pending.pop(entry.key, None)
             self._done[entry.key] = None
@@ -301,33 +347,38 @@ class Inbox:
             self._backoff = 0.0
             self._retry_at = 0.0
             self._last_error = None
-            pending = list(self._pending.values()) if self.spool.wants_compaction else None
-            had_backlog = bool(self._pending)
-        if pending is not None:
-            try:
-                self.spool.compact(pending)
-            except OSError:
-                log.exception("spool compaction failed; the file keeps growing until the next one")
-        if had_backlog:
-            self._wake.set()  # the database answers again: work off the backlog now
+            if self.spool.wants_compaction:
+                try:
+                    self.spool.compact(list(self._pending.values()))
+                except OSError:
+                    log.exception("spool compaction failed; the file keeps growing until the next one")
+            backlog = any(e.attempts > 0 for e in self._pending.values())
+        if backlog:
+            self._wake.set()  # things work again: work off the backlog now
 
     def _failed(self, entry: Entry, exc: BaseException) -> None:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        first = not entry.held
         with self._lock:
             entry.attempts += 1
-            entry.busy = False
             self._backoff = min(self.max_retry_s, max(self.first_retry_s, self._backoff * 2))
             self._retry_at = self._clock() + self._backoff
             self._last_error = reason
+            tell = not entry.held and self.on_delay is not None
+        self._wake.set()  # the drainer now waits for the retry time
         log.warning("delivery %s delayed (%s); retrying in %.0f s", entry.key, reason, self._backoff)
-        if first and self.on_delay is not None:
+        # Still busy while the customer is told: no retry may answer in between (and then have
+        # its answer overwritten by the holding message).
+        if tell:
             try:
+                assert self.on_delay is not None
                 self.on_delay(entry)
-                entry.held = True
-                self.spool.append({"op": "held", "key": entry.key})
+                with self._lock:
+                    entry.held = True
+                    self.spool.append({"op": "held", "key": entry.key})
             except Exception:
                 log.exception("could not tell the customer of %s about the delay", entry.key)
+        with self._lock:
+            entry.busy = False
 
     # --- the drainer -------------------------------------------------------------------------
 
@@ -345,27 +396,51 @@ class Inbox:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def _due(self) -> list[str]:
+    def _due(self) -> list[list[str]]:
+        """The entries to (re)try now, grouped by Slack thread, each group in arrival order."""
+        now = time.time()
         with self._lock:
             if self._clock() < self._retry_at:
                 return []
-            # Entries that have not run at all are the listener's (it runs them right after the ack).
-            return [k for k, e in self._pending.items() if not e.busy and e.attempts > 0]
+            groups: OrderedDict[tuple[str | None, str | None], list[str]] = OrderedDict()
+            for key, e in self._pending.items():
+                # Fresh entries are the listener's (it runs them right after the ack), unless it
+                # never did: a minute is far longer than any ack-to-run delay.
+                if e.busy or e.queued or (e.attempts == 0 and now - e.received_at < 60):
+                    continue
+                groups.setdefault((e.incoming.channel, e.incoming.thread_ts), []).append(key)
+            return list(groups.values())
+
+    def _run_in_order(self, keys: list[str]) -> None:
+        for key in keys:
+            if not self.run(key):
+                with self._lock:  # the rest of the thread waits for this one
+                    for later in keys:
+                        entry = self._pending.get(later)
+                        if entry is not None:
+                            entry.queued = False
+                return
 
     def _drain(self) -> None:
         while not self._stop.is_set():
-            due = self._due()
-            if due:
+            groups = self._due()
+            if groups and self._backoff > 0:
                 # One probe first while failing: twenty questions need not all wait on a dead
                 # database's connect timeout.
-                if self._backoff > 0:
-                    self.run(due[0])
-                    due = self._due()
-                for key in due:
-                    self.pool.submit(self.run, key)
+                probe = groups[0]
+                self._run_in_order(probe[:1])
+                groups = self._due()
+            for keys in groups:
+                with self._lock:
+                    for key in keys:
+                        if key in self._pending:
+                            self._pending[key].queued = True
+                self.pool.submit(self._run_in_order, keys)
             with self._lock:
-                wait = max(0.05, self._retry_at - self._clock()) if self._pending else 5.0
-            self._wake.wait(timeout=min(wait, 5.0))
+                # Woken by a failure (to wait for its retry time), by a success with a backlog
+                # behind it, or by a deferred follow-up; otherwise a look every 5 s.
+                wait = self._retry_at - self._clock() if self._backoff > 0 else 5.0
+            self._wake.wait(timeout=min(max(wait, 0.05), 5.0))
             self._wake.clear()
 
     # --- health ------------------------------------------------------------------------------
@@ -378,3 +453,8 @@ class Inbox:
                 "oldest_s": round(time.time() - oldest, 1) if oldest is not None else None,
                 "last_error": self._last_error,
             }
+
+
+def entry_key(channel: str | None, ts: str | None) -> str:
+    """One Slack message, whichever event (app_mention, message) brought it."""
+    return f"{channel}:{ts}"

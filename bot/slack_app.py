@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 # Slack's payloads are a few kB (a block_actions payload with its message, tens of kB); nothing
 # larger is read before the signature has been checked.
 MAX_BODY_BYTES = 1024 * 1024
+INLINE_MAX_BYTES = 4096
 
 
 def web_client(settings: Any):
@@ -181,7 +182,9 @@ def http_app(
             log.warning("signed Slack request refused: %s", problem)
             return _plain(400, f"malformed Slack request: {problem}")
         bolt_request = to_bolt_request(request, body)
-        if inline_events and content_type.startswith("application/json"):
+        # Inline for the usual small event; a long message is redacted before its ack (PII
+        # never reaches the spool raw), which can take long enough to hold the loop up.
+        if inline_events and content_type.startswith("application/json") and len(body) <= INLINE_MAX_BYTES:
             bolt_response = bolt_app.dispatch(bolt_request)
         else:
             bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)

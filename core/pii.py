@@ -9,10 +9,13 @@ database, logs, the ticket index, exports, training data and model requests all 
   form (``+44 7700 900123``) or with a national trunk prefix (``07700 900123``) that has a
   possible length. Reserved ranges such as the UK's 07700 900xxx are not "valid" to the library,
   yet customers (and sample logs) type them: the second rule catches those.
-- Cards are 13–19 digits that pass the Luhn check, and IBANs (any case) pass mod-97; so random
-  digit strings are left alone.
-- A number right after an order word ("order", "purchase", "invoice", "#", ...) is an order
-  number, never a card or a phone: a 15-digit order number can pass Luhn by chance (1 in 10).
+- Cards are 13–19 digits that pass the Luhn check; IBANs (any case) must have their country's
+  length and format and pass mod-97 (python-stdnum); so random digit strings are left alone.
+- A number right after an order word ("order", "purchase", "invoice", ...) is an order number,
+  not a card: a 15-digit order number passes Luhn by chance one time in ten. For phones, a
+  bare "#" and misspellings of "order" count too, but never against a number written with "+",
+  "00" or a trunk "0" (nobody writes an order number like that).
+- Dates, times and references glued to a prefix ("ORD-2024-001234") are not phone numbers.
 """
 
 from __future__ import annotations
@@ -36,19 +39,32 @@ _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9
 # An IBAN candidate: country code, check digits, then up to 30 letters/digits in groups.
 _IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?=[ ]?[A-Za-z0-9])")
 _IBAN_TAIL = re.compile(r"(?:[ ]?[A-Za-z0-9]){11,30}")
-_CARD = re.compile(r"(?<![\w#])\d(?:[ -]?\d){12,18}(?![\w])")
+_CARD = re.compile(r"(?<![\w])\d(?:[ -]?\d){12,18}(?![\w])")
 _CVV = re.compile(
     r"(?i)\b(?:cvv2?|cvc2?|cvn|csc|cid|security\s+code|card\s+verification(?:\s+(?:code|value))?)"
     r"(?:\s*(?:code|number|no\.?|is|was|[:#=-]))*\s*(\d{3,4})(?!\d)"
 )
-# What makes the number after it an order (or other business) reference, not a card or phone.
-_ORDER_CONTEXT = re.compile(
-    r"(?i)(?:\b(?:o(?=[rde]*r)[rde]{2,4}s?|purchase|invoice|receipt|ref|reference|tracking|shipment|parcel|"
-    r"confirmation|booking|transaction|rma)"
+# What makes the number after it an order (or other business) reference, not a card: an order
+# word right before it. Whole words only ("oder" is German for "or").
+_CARD_CONTEXT = re.compile(
+    r"(?i)\b(?:orders?|purchase|invoice|receipt|ref|reference|tracking|shipment|parcel|rma)"
+    r"(?:\s*(?:no\.?|nr\.?|number|num\.?|id|code|is|was))*\s*[:#]?\s*$"
+)
+# For phones, customers' misspellings of "order" (odrer, orer, oredr) and a bare "#" count too,
+# but only against numbers written without "+", "00" or a trunk "0" (see _phone_spans).
+_PHONE_CONTEXT = re.compile(
+    r"(?i)(?:\b(?:o(?=[rde]*r)[rde]{2,4}s?|purchase|invoice|receipt|ref|reference|tracking|shipment|"
+    r"parcel|confirmation|booking|transaction|rma)"
     r"(?:\s*(?:no\.?|nr\.?|number|num\.?|id|code|is|was))*\s*[:#]?|#)\s*$"
 )
+# Dates and times are never phone numbers: hidden (same length) before phones are looked for.
+_DATE_OR_TIME = re.compile(
+    r"\b(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})\b"
+    r"|\b\d{1,2}:\d{2}(?::\d{2})?\b"
+)
 _LOOSE_HINT = re.compile(r"\+\s?\(?\d|(?<![\w.,])\(?0\d")
-_DATE = re.compile(r"^\d{4}[./-]\d{1,2}[./-]\d{1,2}$|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$")
+_YEAR_PREFIX = re.compile(r"^(?:19|20)\d\d[-/.]")
+_DATE = re.compile(r"^\d{4}[./-]\d{2}[./-]\d{2}$|^\d{2}[./-]\d{2}[./-]\d{4}$")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -64,19 +80,16 @@ def luhn_ok(digits: str) -> bool:
 
 
 def iban_ok(candidate: str) -> bool:
-    compact = candidate.replace(" ", "").upper()
-    if not 15 <= len(compact) <= 34 or not compact[:2].isalpha() or not compact[2:4].isdigit():
-        return False
-    if not compact.isalnum() or not compact.isascii():
-        return False
-    rearranged = compact[4:] + compact[:4]
-    number = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(number) % 97 == 1
+    """A valid IBAN: its country's length and format, and mod-97 (python-stdnum's registry)."""
+    from stdnum import iban
+
+    return bool(iban.is_valid(candidate))
 
 
-def in_order_context(text: str, start: int) -> bool:
-    """Does the number starting at ``start`` follow an order word (``order #``, ``purchase``)?"""
-    return _ORDER_CONTEXT.search(text[max(0, start - 40) : start]) is not None
+def in_order_context(text: str, start: int, *, phone: bool = False) -> bool:
+    """Does the number starting at ``start`` follow an order word (``order``, ``purchase``)?"""
+    context = _PHONE_CONTEXT if phone else _CARD_CONTEXT
+    return context.search(text[max(0, start - 40) : start]) is not None
 
 
 @dataclass
@@ -140,24 +153,32 @@ def _email_spans(text: str) -> list[Span]:
 def _phone_spans(text: str, regions: Iterable[str]) -> list[Span]:
     from phonenumbers import Leniency, PhoneNumberMatcher
 
+    # Dates and times hidden (same length, so spans stay valid): "05.03.2024 10:15" is no phone.
+    shadow = _DATE_OR_TIME.sub(lambda m: "x" * len(m.group(0)), text)
     spans: list[Span] = []
 
     def keep(start: int, end: int, raw: str) -> None:
-        if _DATE.match(raw.strip()) or in_order_context(text, start):
-            return
+        raw = raw.strip()
+        if _DATE.match(raw) or _YEAR_PREFIX.match(raw):
+            return  # "2024-000123": a year-numbered reference
+        if start >= 2 and text[start - 1] in "-/" and text[start - 2].isalnum():
+            return  # glued to a prefix: "ORD-2024-001234", "INV/123456789"
+        written_as_phone = raw.lstrip("(").startswith(("+", "0"))
+        if not written_as_phone and in_order_context(text, start, phone=True):
+            return  # "order 4821937", "#5454264": an order number
         spans.append((start, end, "phone"))
 
     # Only a number in international form or with a trunk prefix can be "possible but not
     # valid" and still count (below): most texts need the strict pass alone.
-    loose = _LOOSE_HINT.search(text) is not None
+    loose = _LOOSE_HINT.search(shadow) is not None
     for region in regions:
-        for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
+        for match in PhoneNumberMatcher(shadow, region, leniency=Leniency.VALID):
             keep(match.start, match.end, match.raw_string)
         if not loose:
             continue
         # Possible-but-not-valid numbers count only in a form nobody writes an order number in:
         # international ("+44 ...", "0044 ...") or with the national trunk prefix ("07700 ...").
-        for match in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE):
+        for match in PhoneNumberMatcher(shadow, region, leniency=Leniency.POSSIBLE):
             raw = match.raw_string.lstrip("(")
             digits = re.sub(r"\D", "", raw)
             international = raw.startswith("+") or raw.startswith("00")

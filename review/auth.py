@@ -22,6 +22,9 @@ SESSION_COOKIE = "review_session"
 LOGIN_COOKIE = "review_login"
 DEVICE_COOKIE = "review_device"  # "this browser has logged in as X before" (OWASP device cookie)
 DEVICE_MAX_AGE_S = 90 * 24 * 3600
+# The longest a name's account-wide throttle makes anyone wait (attackers guessing from many
+# addresses get ~30 guesses an hour; an admin on a new browser waits this long at most).
+ACCOUNT_MAX_WAIT_S = 120.0
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SESSION_MAX_AGE_S = 12 * 3600  # a working day; then log in again
@@ -56,13 +59,14 @@ class Auth:
         # Who is throttled for what:
         # - a name from one address: a few free tries, then doubling waits (up to 5 minutes);
         # - one address, whatever the names: more, since one office shares an address;
-        # - a name from anywhere: many more, and the wait never exceeds 30 s, so failing an
+        # - a name from anywhere: many more, and the wait never exceeds 2 minutes, so failing an
         #   admin's logins from elsewhere cannot keep the admin out (and from their own browser
-        #   they are not slowed by it at all: a device cookie from an earlier login skips it);
+        #   they are not slowed by it at all: a device cookie from an earlier login skips it;
+        #   it names the password it was earned with, so a new password revokes it);
         # - a browser with a device cookie for that name: a few free tries of its own.
         self.pair_throttle = Throttle(free_attempts=3, clock=clock)
         self.address_throttle = Throttle(free_attempts=10, clock=clock)
-        self.account_throttle = Throttle(free_attempts=20, max_delay_s=30.0, clock=clock)
+        self.account_throttle = Throttle(free_attempts=20, max_delay_s=ACCOUNT_MAX_WAIT_S, clock=clock)
         self.device_throttle = Throttle(free_attempts=3, clock=clock)
         self._attempt_lock = threading.Lock()
         self._revoked: dict[str, int] = {}
@@ -128,14 +132,21 @@ class Auth:
 
     # --- device cookies ----------------------------------------------------------------------
     def new_device_cookie(self, user: str) -> str:
-        payload = {"u": user, "d": secrets.token_urlsafe(12), "e": int(self._clock()) + DEVICE_MAX_AGE_S}
+        payload = {
+            "u": user,
+            "d": secrets.token_urlsafe(12),
+            "e": int(self._clock()) + DEVICE_MAX_AGE_S,
+            "h": self.admins.fingerprint(user),
+        }
         return self._signer.sign(payload, purpose="device")
 
     def _device_of(self, cookie: str | None, user: str) -> str | None:
         """The device id when ``cookie`` says this browser logged in as ``user`` before."""
         payload = self._signer.unsign(cookie, purpose="device")
-        if payload is None or str(payload.get("u", "")).lower() != user.lower():
+        if payload is None or str(payload.get("u", "")) != user:
             return None
+        if payload.get("h") != self.admins.fingerprint(user):
+            return None  # the password changed since (or the admin is gone): not a known device
         try:
             if int(payload.get("e", 0)) <= self._clock():
                 return None

@@ -112,6 +112,13 @@ class AdminAccounts:
     def names(self) -> list[str]:
         return sorted(self._hashes)
 
+    def fingerprint(self, name: str) -> str | None:
+        """A short digest of the admin's stored hash: it changes when the password does."""
+        import hashlib
+
+        encoded = self._hashes.get(name)
+        return hashlib.sha256(encoded.encode()).hexdigest()[:16] if encoded else None
+
     def check(self, name: str, password: str) -> bool:
         encoded = self._hashes.get(name)
         if encoded is None:

@@ -219,10 +219,12 @@ class Engine:
         self.tokenizer = tokenizer  # for the event loop (prompts, templates, token strings)
         # The loop decodes with its own copy: a fast tokenizer must not be used by two threads.
         self._loop_tokenizer = copy.deepcopy(tokenizer)
-        # Prompts are templated and tokenized on one thread of their own, with a copy of their
-        # own: CPU work off the event loop (a long prompt used to stall every request).
-        self.prompt_tokenizer = copy.deepcopy(tokenizer)
-        self._prompt_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize")
+        # Prompts are templated and tokenized on threads of their own, each with its own copy of
+        # the tokenizer: CPU work off the event loop (a long prompt used to stall every request),
+        # and one long prompt does not hold up the others.
+        self._prompt_source = tokenizer
+        self._prompt_local = threading.local()
+        self._prompt_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tokenize")
         self._tokenizer_size = len(tokenizer)
         self.base_id = base_id
         self.base_path = base_path
@@ -232,10 +234,11 @@ class Engine:
         self.metrics = metrics or ServerMetrics()
         self.device = next(model.parameters()).device
         self.context_window = context_window(model, tokenizer)
-        # The longest token's text bounds how many characters can fit the window (checked before
-        # tokenizing a prompt). Byte-level tokens print as at most 4 characters per byte.
+        # How many characters can fit the window, checked before tokenizing a prompt: the longest
+        # token's text, capped at 64 (vocabularies carry a few very long whitespace or code tokens;
+        # real text averages 3-5 characters a token). A prompt over it is refused unread.
         longest = max((len(t) for t in tokenizer.get_vocab()), default=16)
-        self.max_prompt_chars = self.context_window * max(4, longest)
+        self.max_prompt_chars = self.context_window * min(64, max(4, longest))
         self.vocab_size = model.get_input_embeddings().num_embeddings
         self.eos_ids = eos_ids(model, tokenizer)
         self.chat_template = tokenizer.chat_template if isinstance(tokenizer.chat_template, str) else None
@@ -349,8 +352,16 @@ class Engine:
                 for a in self._adapters.values()
             ]
 
+    @property
+    def prompt_tokenizer(self) -> Any:
+        """The calling prompt thread's own tokenizer (only used inside ``in_prompt_thread``)."""
+        local = self._prompt_local
+        if getattr(local, "tokenizer", None) is None:
+            local.tokenizer = copy.deepcopy(self._prompt_source)
+        return local.tokenizer
+
     async def in_prompt_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run ``fn(*args)`` on the prompt thread (the only user of ``prompt_tokenizer``)."""
+        """Run ``fn(*args)`` on a prompt thread (where ``prompt_tokenizer`` may be used)."""
         return await asyncio.get_running_loop().run_in_executor(self._prompt_pool, fn, *args)
 
     def token_text(self, token_id: int) -> str:

@@ -25,8 +25,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("messages") as batch:
-        batch.add_column(sa.Column("original_encrypted", sa.Text(), nullable=True))
+    op.add_column("messages", sa.Column("original_encrypted", sa.Text(), nullable=True))
     from core.store.privacy import redact_stored
 
     report = redact_stored(op.get_bind(), apply=True)
@@ -38,6 +37,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Redaction cannot be undone (that is its point); only the column goes.
-    with op.batch_alter_table("messages") as batch:
-        batch.drop_column("original_encrypted")
+    # Redaction cannot be undone (that is its point); only the column goes. Not in batch mode on
+    # SQLite: that rebuilds the table, and dropping the old one (foreign keys on) would cascade
+    # to feedback and retrieval hits. SQLite drops a column in place since 3.35.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE messages DROP COLUMN original_encrypted")
+    else:
+        op.drop_column("messages", "original_encrypted")

@@ -14,7 +14,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from bot.blocks import answer_blocks, delayed_text, working_text
-from bot.delivery import Entry, Inbox, SpoolError, transient
+from bot.delivery import Entry, Inbox, SpoolError, entry_key, transient
 from bot.responder import Incoming, Responder
 from core.originals import Sealer, clean
 
@@ -176,6 +176,9 @@ class Answering:
         ts = client.chat_postMessage(
             channel=incoming.channel, thread_ts=incoming.thread_ts, text=text, blocks=blocks
         )["ts"]
+        # Noted first: should storing the ts fail (the database), the retry updates this message
+        # instead of posting the answer a second time.
+        self.inbox.note_placeholder(entry, ts)
         if reply is not None:
             self.responder.attach_slack_ts(reply_id=reply.message_id, channel=incoming.channel, ts=ts)
 
@@ -210,6 +213,8 @@ def register(
         event = body.get("event")
         if not isinstance(event, dict) or event.get("type") not in ("app_mention", "message"):
             return next()
+        if inbox.seen(entry_key(event.get("channel"), event.get("ts"))):
+            return BoltResponse(status=200, body="")  # a retry: acked before any work on it
         try:
             kind, incoming = classify(event, body, bot_user_id=context.get("bot_user_id"), sealer=sealer)
         except NotAQuestion as why:

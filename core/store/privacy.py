@@ -77,7 +77,10 @@ def redact_stored(
     from core.store.audit import _redacted
 
     for row in connection.execute(sa.select(audit).where(audit.c.detail.is_not(None))):
-        detail = row.detail if isinstance(row.detail, dict) else json.loads(row.detail)
+        # JSON null is stored as 'null' (not SQL NULL): it passes the filter and reads as None.
+        detail = json.loads(row.detail) if isinstance(row.detail, str) else row.detail
+        if not isinstance(detail, dict | list):
+            continue
         clean = _redacted(detail)
         if clean != detail:
             rows_changed["audit_log.detail"] += 1

@@ -46,7 +46,10 @@ def test_each_kind_is_redacted(text, kind):
         # A 15-digit order number that passes Luhn (audit: "cancel purchase [CARD]").
         "cancel purchase 123456789012347",
         "order number 4111111111111111 is late",
-        "order #07700900123",
+        "ORD-2024-001234 and INV-2024-000123, case 2024-000123",
+        "delivered 05.03.2024 10:15:22",
+        "ref GB12 3456 7890 1234 5678 90",  # IBAN-shaped, but not a valid GB IBAN
+        "orer 3103109 and odrer number: 8251865",  # customers' spelling of "order"
         "delivered on 17.03.2024 at 10:30",
         "ticket T-10314, 2 items at 19.99",
     ],
@@ -71,6 +74,21 @@ def test_a_fifteen_digit_order_number_that_passes_luhn_is_kept():
     assert redact("cancel purchase 123456789012347").text == "cancel purchase 123456789012347"
     # The same digits with nothing saying "order" are a card number.
     assert redact("charged to 123456789012347 twice").text == "charged to [CARD] twice"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "card # 4111 1111 1111 1111",
+        "Visa #4111111111111111",
+        "Kartennummer oder 4111111111111111",  # "oder" is German for "or", not a misspelt order
+        "ruf mich an oder 030 12345678",
+        "booking +44 7700 900123",
+        "tracking +44 7700 900123",
+    ],
+)
+def test_an_order_word_never_shields_a_card_or_a_phone_written_as_one(text):
+    assert redact(text).total == 1, redact(text)
 
 
 def test_phone_regions_decide_national_numbers():

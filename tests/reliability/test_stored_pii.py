@@ -75,7 +75,8 @@ def test_migration_0003_redacts_rows_stored_before_it(db_url, tmp_path):
             conn.execute(
                 sa.text(
                     "INSERT INTO audit_log (id, actor, action, detail, created_at) "
-                    "VALUES (1, 'a', 'review.comment', :d, '2026-01-01')"
+                    "VALUES (1, 'a', 'review.comment', :d, '2026-01-01'), "
+                    "(2, 'a', 'review.logout', 'null', '2026-01-01')"  # JSON null, as a logout stores it
                 ),
                 {"d": json.dumps({"comment": RAW})},
             )
@@ -100,6 +101,13 @@ def test_migration_0003_redacts_rows_stored_before_it(db_url, tmp_path):
             from core.models import Message
 
             assert s.get(Message, 1).text.startswith("card [CARD] cvv [CVV], iban [IBAN]")
+        # Going back drops the new column only: the rows that hang off messages stay.
+        from core.db import downgrade
+
+        downgrade(engine, "0002")
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM feedback")).scalar() == 1
+            assert conn.execute(sa.text("SELECT count(*) FROM messages")).scalar() == 2
     finally:
         engine.dispose()
 
