@@ -81,7 +81,13 @@ class Spool:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / SPOOL_FILE
         self.compact_after = compact_after
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._queue: list[bytes] = []
+        self._queued = 0  # records handed to append, ever
+        self._flushed = 0  # of those, how many a flush has dealt with
+        self._flushing = False
+        self._waiters: list[tuple[int, threading.Event]] = []
+        self._failed_batches: list[tuple[int, int, OSError]] = []
         self._handle = open(self.path, "ab")  # noqa: SIM115 (held for the process's life)
         self._end_torn_line()
         self._done_since_compaction = 0
@@ -158,23 +164,79 @@ class Spool:
         return list(entries.values())
 
     def append(self, record: dict[str, Any]) -> None:
+        """Write ``record`` and return once it is on disk; raises SpoolError if it is not.
+
+        Group commit: appends that arrive while a flush is under way wait, each on an event of
+        its own, and the next flush writes and fsyncs them all at once (a burst of fifty acks
+        costs a few fsyncs, not fifty). Only the thread that flushes is woken to lead the next
+        flush; the others sleep until their record is on disk. No lock is held while the disk
+        works.
+        """
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-        try:
-            with self._lock:
-                self._handle.write(line)
+        with self._cond:
+            self._queue.append(line)
+            self._queued += 1
+            mine = self._queued
+            if record["op"] == "done":
+                self._done_since_compaction += 1
+            lead = not self._flushing
+            if lead:
+                self._flushing = True
+            else:
+                woken = threading.Event()
+                self._waiters.append((mine, woken))
+        if not lead:
+            woken.wait()
+            with self._cond:
+                lead = self._flushed < mine  # handed the lead: our record is not written yet
+        while lead:
+            with self._cond:
+                batch, upto = self._queue, self._queued
+                self._queue = []
+            error: OSError | None = None
+            try:
+                self._handle.write(b"".join(batch))
                 self._handle.flush()
                 os.fsync(self._handle.fileno())
-                if record["op"] == "done":
-                    self._done_since_compaction += 1
-        except OSError as exc:
-            raise SpoolError(f"cannot write the delivery spool {self.path}: {exc}") from exc
+            except OSError as exc:
+                error = exc
+            with self._cond:
+                self._flushed = upto
+                if error is not None:
+                    self._failed_batches.append((upto - len(batch), upto, error))
+                done = [w for w in self._waiters if w[0] <= upto]
+                self._waiters = [w for w in self._waiters if w[0] > upto]
+                if self._waiters:
+                    self._waiters.pop(0)[1].set()  # the next flush is theirs to lead
+                else:
+                    self._flushing = False
+                    self._cond.notify_all()  # a compaction may be waiting for the flushes to stop
+            for _, event in done:
+                event.set()
+            lead = False
+        with self._cond:
+            for first, last, exc in self._failed_batches:
+                if first < mine <= last:
+                    raise SpoolError(f"cannot write the delivery spool {self.path}: {exc}") from exc
+            if len(self._failed_batches) > 100:
+                self._failed_batches = self._failed_batches[-100:]
 
-    def compact(self, pending: list[Entry]) -> None:
-        """Rewrite the file with the pending entries only (atomically: a new file, then rename)."""
+    def compact(self, pending: Callable[[], list[Entry]]) -> None:
+        """Rewrite the file with the pending entries only (atomically: a new file, then rename).
+
+        Waits for the flush under way and holds new ones off, and only then asks ``pending()``
+        for the entries to keep: every record written before that moment belongs to an entry it
+        returns or to a finished one. Records queued meanwhile are flushed into the new file
+        afterwards (at worst a record is there twice; reading takes the first)."""
         tmp = self.path.with_suffix(".tmp")
-        with self._lock:
+        with self._cond:
+            while self._flushing:
+                self._cond.wait()
+            self._flushing = True
+        try:
+            keep = pending()
             with open(tmp, "wb") as out:
-                for entry in pending:
+                for entry in keep:
                     for record in _records(entry):
                         out.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
                 out.flush()
@@ -185,16 +247,23 @@ class Spool:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
-            self._handle.close()
-            self._handle = open(self.path, "ab")  # noqa: SIM115
-            self._done_since_compaction = 0
+            old, self._handle = self._handle, open(self.path, "ab")  # noqa: SIM115
+            old.close()
+        finally:
+            with self._cond:
+                self._done_since_compaction = 0
+                if self._waiters:
+                    self._waiters.pop(0)[1].set()  # appends that queued meanwhile: one leads them
+                else:
+                    self._flushing = False
+                    self._cond.notify_all()
 
     @property
     def wants_compaction(self) -> bool:
         return self._done_since_compaction >= self.compact_after
 
     def close(self) -> None:
-        with self._lock, contextlib.suppress(OSError):
+        with self._cond, contextlib.suppress(OSError):
             self._handle.close()
             if self._lock_handle is not None:
                 self._lock_handle.close()  # releases the slot
@@ -227,10 +296,12 @@ class Inbox:
     transient error (see ``transient``) when it should be tried again later. ``on_delay(entry)``
     is called once per entry on its first transient failure (tell the customer to wait).
 
-    One lock (``_lock``) covers the in-memory state and every write to the spool file, so a
-    compaction never races an accept or a "done". Entries of one Slack thread run in arrival
-    order: a follow-up waits while an older question of its thread is pending (it may be what
-    makes the thread the bot's).
+    ``_lock`` guards the in-memory state only; the spool's own group commit serialises the file.
+    An entry is in ``_pending`` before its "event" record is written and out of it before its
+    "done" record is, so a compaction (which rewrites the file from ``_pending``) never drops a
+    question and never revives a finished one. Entries of one Slack thread run in arrival order:
+    a follow-up waits while an older question of its thread is pending (it may be what makes the
+    thread the bot's).
     """
 
     def __init__(
@@ -259,6 +330,7 @@ class Inbox:
         self._backoff = 0.0
         self._retry_at = 0.0
         self._last_error: str | None = None
+        self._compacting = False
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -281,9 +353,18 @@ class Inbox:
         with self._lock:
             if key in self._pending or key in self._done:
                 return None
-            entry = Entry(key=key, kind=kind, incoming=incoming, received_at=time.time())
-            self.spool.append(_records(entry)[0])
+            # Pending (and busy: nobody runs it before it is on disk) before the append, so a
+            # compaction meanwhile writes it into the new file.
+            entry = Entry(key=key, kind=kind, incoming=incoming, received_at=time.time(), busy=True)
             self._pending[key] = entry
+        try:
+            self.spool.append(_records(entry)[0])
+        except SpoolError:
+            with self._lock:
+                self._pending.pop(key, None)
+            raise
+        with self._lock:
+            entry.busy = False
         return key
 
     # --- the work ----------------------------------------------------------------------------
@@ -326,35 +407,46 @@ class Inbox:
 
     def note_placeholder(self, entry: Entry, ts: str) -> None:
         """The Slack message that will show this entry's answer (a retry updates it)."""
-        with self._lock:
-            entry.placeholder_ts = ts
-            try:
-                self.spool.append({"op": "placeholder", "key": entry.key, "ts": ts})
-            except SpoolError:
-                log.exception("could not note the placeholder of %s", entry.key)
+        entry.placeholder_ts = ts  # before the append: a compaction meanwhile keeps it too
+        try:
+            self.spool.append({"op": "placeholder", "key": entry.key, "ts": ts})
+        except SpoolError:
+            log.exception("could not note the placeholder of %s", entry.key)
 
     def _finish(self, entry: Entry) -> None:
         with self._lock:
-            try:
-                self.spool.append({"op": "done", "key": entry.key})
-            except SpoolError:
-                log.exception("could not mark %s done; a restart will replay it (idempotently)", entry.key)
-            entry.busy = False
+            # Out of pending before "done" is written: a compaction in between leaves it out.
             self._pending.pop(entry.key, None)
+        try:
+            self.spool.append({"op": "done", "key": entry.key})
+        except SpoolError:
+            log.exception("could not mark %s done; a restart will replay it (idempotently)", entry.key)
+        compact = False
+        with self._lock:
+            entry.busy = False
             self._done[entry.key] = None
             while len(self._done) > self._remember:
                 self._done.popitem(last=False)
             self._backoff = 0.0
             self._retry_at = 0.0
             self._last_error = None
-            if self.spool.wants_compaction:
-                try:
-                    self.spool.compact(list(self._pending.values()))
-                except OSError:
-                    log.exception("spool compaction failed; the file keeps growing until the next one")
+            if self.spool.wants_compaction and not self._compacting:
+                self._compacting = compact = True
             backlog = any(e.attempts > 0 for e in self._pending.values())
+        if compact:
+            try:
+                self.spool.compact(self._snapshot)
+            except OSError:
+                log.exception("spool compaction failed; the file keeps growing until the next one")
+            finally:
+                with self._lock:
+                    self._compacting = False
         if backlog:
             self._wake.set()  # things work again: work off the backlog now
+
+    def _snapshot(self) -> list[Entry]:
+        with self._lock:
+            return list(self._pending.values())
 
     def _failed(self, entry: Entry, exc: BaseException) -> None:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -372,9 +464,8 @@ class Inbox:
             try:
                 assert self.on_delay is not None
                 self.on_delay(entry)
-                with self._lock:
-                    entry.held = True
-                    self.spool.append({"op": "held", "key": entry.key})
+                entry.held = True
+                self.spool.append({"op": "held", "key": entry.key})
             except Exception:
                 log.exception("could not tell the customer of %s about the delay", entry.key)
         with self._lock:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,6 +14,7 @@ from starlette.requests import Request
 from bot.delivery import Inbox, Spool
 from bot.health import HealthCheck
 from bot.listeners import actions, commands, messages
+from bot.listeners.messages import SPOOL_KEY
 from bot.responder import Responder
 from core.errors import ConfigError
 
@@ -20,7 +23,6 @@ log = logging.getLogger(__name__)
 # Slack's payloads are a few kB (a block_actions payload with its message, tens of kB); nothing
 # larger is read before the signature has been checked.
 MAX_BODY_BYTES = 1024 * 1024
-INLINE_MAX_BYTES = 4096
 
 
 def web_client(settings: Any):
@@ -58,6 +60,9 @@ def create_app(
         client=web_client(settings),
         process_before_response=process_before_response,
         listener_executor=pool,
+        # http_app verifies every request's signature before Bolt sees it (Socket Mode needs no
+        # signature): Bolt's own check would do the same HMAC a second time on every ack.
+        request_verification_enabled=False,
     )
     inbox = inbox or open_inbox(settings.spool_folder, pool=pool)
     messages.register(app, responder=responder, settings=settings, inbox=inbox)
@@ -88,12 +93,11 @@ async def _bounded_body(request: Request) -> bytes | None:
     return b"".join(chunks)
 
 
-def payload_problem(body: bytes, content_type: str) -> str | None:
-    """What is wrong with the shape of a (signed) Slack request, or None when Bolt can take it.
+def payload_problem(body: bytes, content_type: str) -> tuple[str | None, Any]:
+    """(what is wrong with the shape of a signed Slack request, or None; the parsed JSON body).
 
     Slack's own requests always pass; this keeps a malformed one from reaching code that
     assumes Slack's shapes (an answer of 400 rather than a 500 with a traceback)."""
-    import json
     from urllib.parse import parse_qs
 
     try:
@@ -101,33 +105,33 @@ def payload_problem(body: bytes, content_type: str) -> str | None:
         if content_type.startswith("application/json"):
             data = json.loads(text)
             if not isinstance(data, dict) or not isinstance(data.get("type"), str):
-                return "an Events API body is a JSON object with a type"
+                return "an Events API body is a JSON object with a type", None
             if data["type"] == "event_callback":
                 event = data.get("event")
                 if not isinstance(event, dict) or not isinstance(event.get("type"), str):
-                    return "an event_callback carries an event object with a type"
-            return None
+                    return "an event_callback carries an event object with a type", None
+            return None, data
         form = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), max_num_fields=200)
     except (UnicodeDecodeError, ValueError):
-        return "the body does not parse"
+        return "the body does not parse", None
     if "payload" in form:
         try:
             payload = json.loads(form["payload"][0])
         except ValueError:
-            return "payload is not JSON"
+            return "payload is not JSON", None
         if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
-            return "payload is a JSON object with a type"
+            return "payload is a JSON object with a type", None
         if not isinstance(payload.get("user", {}), dict):
-            return "payload.user is an object"
+            return "payload.user is an object", None
         actions = payload.get("actions", [])
         if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
-            return "payload.actions is a list of objects"
-        return None
+            return "payload.actions is a list of objects", None
+        return None, None
     if "command" in form:
         if not all(form.get(k, [""])[0] for k in ("user_id", "channel_id")):
-            return "a slash command names its user_id and channel_id"
-        return None
-    return "neither an event, an interaction nor a command"
+            return "a slash command names its user_id and channel_id", None
+        return None, None
+    return "neither an event, an interaction nor a command", None
 
 
 def http_app(
@@ -139,10 +143,9 @@ def http_app(
 ):
     """`POST /slack/events` for Events API, interactivity and slash commands, plus `/health`.
 
-    An Events API delivery is dispatched right on the event loop: Bolt verifies the signature,
-    the question is spooled (an fsync of one line, ~0.2 ms), Bolt acks and hands the listener to
-    its worker pool, so hopping to a thread and back would only add two waits for the GIL to
-    every ack. Slash commands and button clicks (form posts) are dispatched on a thread, because
+    An Events API delivery's question is redacted and spooled on a thread (the spool's group
+    commit makes concurrent acks share fsyncs), then the event is dispatched right on the event
+    loop: Bolt verifies the signature, acks and hands the listener to its worker pool. Slash commands and button clicks (form posts) are dispatched on a thread, because
     there Bolt waits for the listener's own ``ack()``; so is everything when the app answers
     before it acks (``process_before_response``).
 
@@ -153,10 +156,11 @@ def http_app(
     from slack_sdk.signature import SignatureVerifier
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
-    from starlette.responses import JSONResponse
+    from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
     inline_events = bolt_app is not None and not bolt_app.process_before_response
+    dispatcher = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bolt-dispatch")
     if events and not signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request with it)")
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
@@ -177,14 +181,28 @@ def http_app(
         if not verifier.is_valid(body=text, timestamp=stamp, signature=signature):
             return _plain(401, "invalid or expired Slack signature")
         content_type = request.headers.get("content-type", "")
-        problem = payload_problem(body, content_type)
+        problem, data = payload_problem(body, content_type)
         if problem is not None:
             log.warning("signed Slack request refused: %s", problem)
             return _plain(400, f"malformed Slack request: {problem}")
         bolt_request = to_bolt_request(request, body)
-        # Inline for the usual small event; a long message is redacted before its ack (PII
-        # never reaches the spool raw), which can take long enough to hold the loop up.
-        if inline_events and content_type.startswith("application/json") and len(body) <= INLINE_MAX_BYTES:
+        is_json = content_type.startswith("application/json")
+        spool = getattr(bolt_app, "supportbot_spool", None)
+        if is_json and spool is not None:
+            # Redact and spool the question on a thread: the fsync (shared with concurrent acks
+            # by the spool's group commit) and the redaction of a long message must not hold
+            # up the event loop, where every other ack waits.
+            status, key = await run_in_threadpool(spool, data)
+            if status is not None:
+                return Response(status_code=status)
+            if key is not None:
+                bolt_request.context[SPOOL_KEY] = key
+                if inline_events:
+                    # On disk: that is all the ack waits for. Bolt's dispatch (middleware, the
+                    # listener handed to its pool) happens behind it, off the event loop.
+                    asyncio.get_running_loop().run_in_executor(dispatcher, bolt_app.dispatch, bolt_request)
+                    return Response(status_code=200)
+        if inline_events and is_json:
             bolt_response = bolt_app.dispatch(bolt_request)
         else:
             bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)

@@ -62,6 +62,8 @@ _DATE_OR_TIME = re.compile(
     r"\b(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})\b"
     r"|\b\d{1,2}:\d{2}(?::\d{2})?\b"
 )
+# Seven or more digits, with the separators phone numbers are written with between them.
+_DIGIT_RUN = re.compile(r"\+?\(?\d(?:[ \t().\-/]{0,3}\d){6,}\)?")
 _LOOSE_HINT = re.compile(r"\+\s?\(?\d|(?<![\w.,])\(?0\d")
 _YEAR_PREFIX = re.compile(r"^(?:19|20)\d\d[-/.]")
 _DATE = re.compile(r"^\d{4}[./-]\d{2}[./-]\d{2}$|^\d{2}[./-]\d{2}[./-]\d{4}$")
@@ -168,24 +170,29 @@ def _phone_spans(text: str, regions: Iterable[str]) -> list[Span]:
             return  # "order 4821937", "#5454264": an order number
         spans.append((start, end, "phone"))
 
-    # Only a number in international form or with a trunk prefix can be "possible but not
-    # valid" and still count (below): most texts need the strict pass alone.
-    loose = _LOOSE_HINT.search(shadow) is not None
-    for region in regions:
-        for match in PhoneNumberMatcher(shadow, region, leniency=Leniency.VALID):
-            keep(match.start, match.end, match.raw_string)
-        if not loose:
-            continue
-        # Possible-but-not-valid numbers count only in a form nobody writes an order number in:
-        # international ("+44 ...", "0044 ...") or with the national trunk prefix ("07700 ...").
-        for match in PhoneNumberMatcher(shadow, region, leniency=Leniency.POSSIBLE):
-            raw = match.raw_string.lstrip("(")
-            digits = re.sub(r"\D", "", raw)
-            international = raw.startswith("+") or raw.startswith("00")
-            trunk = raw.startswith("0") and not raw.startswith("00")
-            if (international and len(digits) >= 8) or (trunk and len(digits) >= 10):
-                keep(match.start, match.end, match.raw_string)
-    return spans
+    # The matcher (pure Python, slow) only looks at windows around runs of 7 or more digits:
+    # no phone number in these regions is shorter, and most texts have no such run at all.
+    for run in _DIGIT_RUN.finditer(shadow):
+        lo, hi = max(0, run.start() - 6), min(len(shadow), run.end() + 2)
+        window = shadow[lo:hi]
+        # Only a number in international form or with a trunk prefix can be "possible but not
+        # valid" and still count (below): most windows need the strict pass alone.
+        loose = _LOOSE_HINT.search(window) is not None
+        for region in regions:
+            for match in PhoneNumberMatcher(window, region, leniency=Leniency.VALID):
+                keep(lo + match.start, lo + match.end, match.raw_string)
+            if not loose:
+                continue
+            # Possible-but-not-valid numbers count only in a form nobody writes an order number
+            # in: international ("+44 ...", "0044 ...") or with the trunk prefix ("07700 ...").
+            for match in PhoneNumberMatcher(window, region, leniency=Leniency.POSSIBLE):
+                raw = match.raw_string.lstrip("(")
+                digits = re.sub(r"\D", "", raw)
+                international = raw.startswith("+") or raw.startswith("00")
+                trunk = raw.startswith("0") and not raw.startswith("00")
+                if (international and len(digits) >= 8) or (trunk and len(digits) >= 10):
+                    keep(lo + match.start, lo + match.end, match.raw_string)
+    return sorted(set(spans))
 
 
 def _apply(text: str, spans: list[Span], counts: Counter[str]) -> str:
@@ -221,7 +228,7 @@ class Redactor:
         out = _apply(text, _iban_spans(text), counts)
         out = _apply(out, _card_spans(out) + _cvv_spans(out), counts)
         out = _apply(out, _email_spans(out), counts)
-        if any(ch.isdigit() for ch in out):
+        if _DIGIT_RUN.search(out):
             out = _apply(out, _phone_spans(out, self.phone_regions), counts)
         return Redaction(out, counts)
 

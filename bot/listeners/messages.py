@@ -205,29 +205,53 @@ def register(
 
     from slack_bolt import BoltResponse
 
-    @app.middleware
-    def spool_questions(body: dict[str, Any], context: Any, next: Any) -> Any:
-        """Before the ack: a question is made durable, or the delivery is not acked (503)."""
+    def spool_delivery(body: Any, bot_user_id: str | None) -> tuple[int | None, str | None]:
+        """Make a delivery's question durable: (status to answer with now, None) when Bolt has
+        nothing more to do with it (200: not a question or seen before; 503: the spool failed,
+        Slack retries), or (None, its spool key) for the listener to work on."""
         if not isinstance(body, dict) or body.get("type") != "event_callback":
-            return next()
+            return None, None
         event = body.get("event")
         if not isinstance(event, dict) or event.get("type") not in ("app_mention", "message"):
-            return next()
+            return None, None
         if inbox.seen(entry_key(event.get("channel"), event.get("ts"))):
-            return BoltResponse(status=200, body="")  # a retry: acked before any work on it
+            return 200, None  # a retry: acked before any work on it
         try:
-            kind, incoming = classify(event, body, bot_user_id=context.get("bot_user_id"), sealer=sealer)
+            kind, incoming = classify(event, body, bot_user_id=bot_user_id, sealer=sealer)
         except NotAQuestion as why:
             log.debug("delivery %s acked and dropped: %s", body.get("event_id"), why)
-            return BoltResponse(status=200, body="")
+            return 200, None
         try:
             key = inbox.accept(kind=kind, incoming=incoming)
         except SpoolError:
             log.exception("delivery %s NOT acked: the spool cannot be written", body.get("event_id"))
-            return BoltResponse(status=503, body="")
+            return 503, None
         if key is None:
-            return BoltResponse(status=200, body="")  # a retry or a second event of one message
-        context[SPOOL_KEY] = key
+            return 200, None  # a retry or a second event of one message
+        return None, key
+
+    bot_user: dict[str, str | None] = {}
+
+    def own_user_id() -> str | None:
+        """This app's bot user (asked once): its own posts are never questions."""
+        if "id" not in bot_user:
+            bot_user["id"] = app.client.auth_test().get("user_id")
+        return bot_user["id"]
+
+    # The HTTP endpoint spools before it dispatches, on a thread (an fsync must not hold the
+    # event loop); the middleware does it for Socket Mode and anything else that dispatches.
+    app.supportbot_spool = lambda body: spool_delivery(body, own_user_id())  # type: ignore[attr-defined]
+
+    @app.middleware
+    def spool_questions(body: dict[str, Any], context: Any, next: Any) -> Any:
+        """Before the ack: a question is made durable, or the delivery is not acked (503)."""
+        if context.get(SPOOL_KEY) is not None:
+            return next()  # spooled by the HTTP endpoint already
+        status, key = spool_delivery(body, context.get("bot_user_id"))
+        if status is not None:
+            return BoltResponse(status=status, body="")
+        if key is not None:
+            context[SPOOL_KEY] = key
         return next()
 
     def work(context: Any) -> None:
