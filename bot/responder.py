@@ -22,14 +22,14 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.grounding import guard
+from bot.grounding import agreement, guard
 from bot.model_client import Completion, ModelClient
 from core import store
 from core.db import transaction
 from core.errors import ModelUnavailable, NotFound
-from core.identifiers import Masker
+from core.identifiers import Masker, generalise, present_past
 from core.models import ConversationStatus, Message, Role
-from core.prompt import ContextTicket, build_messages, trim_history
+from core.prompt import CANNOT_HELP, ContextTicket, build_messages, end_on_sentence, trim_history
 
 log = logging.getLogger(__name__)
 
@@ -206,12 +206,16 @@ class Responder:
         masker = Masker()
         masked_turns = [(role, masker.mask(text)) for role, text in turns]
         masked_question = masker.mask(question_text)
-        context = [
-            ContextTicket(src.external_id, masker.mask(src.question), masker.mask(src.resolution))
-            for src in sources[:in_prompt]
-        ]
+        # The tickets as training showed them: past customers' numbers are "<ORDER_ID>", i.e.
+        # this customer's, filled in after generation (core.identifiers.generalise).
+        context = [ContextTicket.from_hit(src) for src in sources[:in_prompt]]
         messages = trim_history(
-            build_messages(question=masked_question, history=masked_turns, tickets=context),
+            build_messages(
+                question=masked_question,
+                history=masked_turns,
+                tickets=context,
+                ticket_budget=self.settings.prompt_ticket_budget,
+            ),
             budget=self.settings.context_window - self.settings.max_answer_tokens,
         )
 
@@ -236,28 +240,38 @@ class Responder:
         details["top_score"] = top
         mark = time.perf_counter()
         if completion is None:
-            outcome, text, escalated, reason = self._fallback(sources)
+            outcome, text, escalated, reason = self._fallback(sources, masker=masker)
         else:
             details["model_ms"] = completion.latency_ms
             details["mean_logprob"] = completion.mean_logprob
             details["finish_reason"] = completion.finish_reason
-            draft, unfilled = masker.unmask(completion.text)
+            raw = completion.text.strip()
+            if completion.finish_reason == "length":
+                raw = end_on_sentence(raw)  # not a half sentence at the token cap
+            draft, unfilled = masker.unmask(raw)
+            # The tickets as the model saw them: a past customer's order number is not grounds
+            # for stating it to this one.
             checked = guard(
                 draft,
                 conversation=[t for _, t in turns] + [question_text],
-                tickets=[f"{s_.question}\n{s_.resolution}" for s_ in sources],
+                tickets=[f"{generalise(s_.question)}\n{generalise(s_.resolution)}" for s_ in sources],
             )
             if checked.interventions:
                 details["grounding"] = checked.interventions
             gate = self._gate(top, completion.mean_logprob)
             if unfilled and not checked.interventions:
                 checked.ok = False
+            if gate is None and draft.startswith(CANNOT_HELP[:40]):
+                gate = "the model found no past case that fits"
             if gate:
                 outcome, text, escalated, reason = "handover", self._handover_text(sources), True, gate
             elif not checked.ok or not checked.text.strip():
                 outcome, text, escalated, reason = self._fallback(
-                    sources, why="the drafted answer stated identifiers it could not back up"
+                    sources, masker=masker, why="the drafted answer stated identifiers it could not back up"
                 )
+            elif (disagreement := self._disagreement(checked.text, sources[: max(1, in_prompt)])) is not None:
+                details["agreement"] = disagreement[0]
+                outcome, text, escalated, reason = self._fallback(sources, masker=masker, why=disagreement[1])
             else:
                 outcome, text, escalated, reason = "model", checked.text, False, None
         details["reason"] = reason
@@ -346,21 +360,44 @@ class Responder:
             )
         return None
 
+    def _disagreement(self, draft: str, sources: list[Source]) -> tuple[float, str] | None:
+        """(agreement, why) when the draft is about another request than its tickets.
+
+        Agreement: the draft's best token F1 against the resolutions of the tickets it was given
+        (bot/grounding.py); a right answer retells one of them, a wrong one shares little with
+        any. Calibrated on the sample with bench/grounding.py (SUPPORTBOT_DISAGREE_BELOW)."""
+        floor = self.settings.disagree_below
+        if floor <= 0 or not sources:
+            return None
+        score = agreement(draft, [s.resolution for s in sources])
+        if score >= floor:
+            return None
+        return (
+            score,
+            f"the draft is about another request than its sources (agreement {score:.2f} < {floor:.2f})",
+        )
+
     def _handover_text(self, sources: list[Source]) -> str:
         if sources:
             return HANDOVER + " Meanwhile, these similar solved tickets may help."
         return HANDOVER
 
+    @staticmethod
+    def _fallback_text(best: Source, *, why: str, masker: Masker) -> str:
+        """The best ticket as an answer: another customer's order numbers and amounts never shown
+        (this customer's own instead, when they gave them)."""
+        prefix = DOWN if why == "model unavailable" else "Here is how we solved the most similar case before."
+        return (
+            f"{prefix} The most similar solved ticket ({best.external_id}) says:\n"
+            f"{present_past(best.resolution, masker)}"
+        )
+
     def _fallback(
-        self, sources: list[Source], *, why: str = "model unavailable"
+        self, sources: list[Source], *, masker: Masker, why: str = "model unavailable"
     ) -> tuple[str, str, bool, str]:
         best = sources[0] if sources else None
         if best is not None and best.score >= self.settings.escalate_below_score:
-            prefix = (
-                DOWN if why == "model unavailable" else "Here is how we solved the most similar case before."
-            )
-            text = f"{prefix} The most similar solved ticket ({best.external_id}) says:\n{best.resolution}"
-            return "fallback", text, False, why
+            return "fallback", self._fallback_text(best, why=why, masker=masker), False, why
         prefix = f"{DOWN} " if why == "model unavailable" else ""
         return "handover", prefix + self._handover_text(sources), True, why
 

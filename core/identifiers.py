@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-# A 5–12 digit number, optionally written "#1234567"; not part of a longer token, an amount,
+# A 5–20 digit number, optionally written "#1234567"; not part of a longer token, an amount,
 # a phone number or a date (the lookarounds reject digits glued to letters, "-", "." or ",").
-ORDER_RE = re.compile(r"(?<![\w$.,/+-])#?(\d{5,12})(?![\w.,/-]\d|[\w])")
+ORDER_RE = re.compile(r"(?<![\w$.,/+-])#?(\d{5,20})(?![\w.,/-]\d|[\w])")
 AMOUNT_RE = re.compile(
     r"(?<![\w])(?:[$€£]\s?\d{1,3}(?:,\d{3})*(?:\.\d{2})?|\d{1,3}(?:,\d{3})*(?:\.\d{2})?\s?(?:USD|EUR|GBP))(?![\w])"
 )
@@ -76,6 +76,33 @@ class Masker:
 
     def originals(self, kind: str) -> list[str]:
         return [self.values[name] for (k, _), name in self._by_value.items() if k == kind]
+
+
+def generalise(text: str) -> str:
+    """A past ticket's specifics as placeholders that mean "this customer's": every order number
+    becomes ``<ORDER_ID>`` and every amount ``<AMOUNT>``.
+
+    Put into a prompt, a ticket then teaches the procedure, not another customer's numbers; the
+    model's ``<ORDER_ID>`` is filled with the customer's own order afterwards (or, when they gave
+    none, the answer is not sent as is).
+    """
+    out = AMOUNT_RE.sub("<AMOUNT>", text)
+    return ORDER_RE.sub(lambda m: ("#" if m.group(0).startswith("#") else "") + "<ORDER_ID>", out)
+
+
+# How a past ticket shows a specific the current customer has not given.
+UNFILLED = {"ORDER_ID": "[your order number]", "AMOUNT": "[the amount]"}
+
+
+def present_past(text: str, masker: Masker) -> str:
+    """A past ticket's text, shown to another customer: its order numbers and amounts replaced
+    by this customer's own (when they gave one) or by a neutral "[your order number]"."""
+
+    def fill(m: re.Match[str]) -> str:
+        own = masker.values.get(f"<{m.group(1)}>")
+        return own if own is not None else UNFILLED[m.group(1)]
+
+    return PLACEHOLDER_RE.sub(fill, generalise(text))
 
 
 def mask_conversation(texts: Iterable[str]) -> tuple[list[str], Masker]:

@@ -12,8 +12,10 @@ exactly what ``render_flat`` does), so for it both modes see the same text. A pr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 ROLES = ("system", "user", "assistant")
 END = "<|end|>"
@@ -35,17 +37,74 @@ CHAT_TEMPLATE = (
 )
 
 
+# What the model says when none of the tickets fits the question (trained on examples whose
+# tickets are unrelated); the bot hands such a question over instead of sending the sentence.
+CANNOT_HELP = (
+    "I'm sorry, I can't find this in our past cases, so I've asked a member of our support team to help."
+)
+TICKETS_HEADER = "Similar solved tickets:"
+
+
 @dataclass(frozen=True)
 class ContextTicket:
+    """A retrieved ticket as the model reads it (identifiers generalised: ``core.identifiers``)."""
+
     external_id: str
     question: str
     resolution: str
 
+    @classmethod
+    def from_hit(cls, hit: Any) -> ContextTicket:
+        """A search hit (anything with external_id, question, resolution) as every prompt shows
+        it, in training and in the bot alike: another customer's order numbers and amounts
+        become this customer's placeholders."""
+        from core.identifiers import generalise
 
-def _ticket_block(tickets: Sequence[ContextTicket]) -> str:
-    lines = ["Similar solved tickets:"]
+        return cls(hit.external_id, generalise(hit.question), generalise(hit.resolution))
+
+
+def _clip(text: str, limit: int, count: Callable[[str], int]) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` tokens (by ``count``), marked with …"""
+    text = " ".join(text.split())
+    if count(text) <= limit:
+        return text
+    words = text.split(" ")
+    lo, hi = 0, len(words)
+    while lo < hi:  # the most words that fit
+        mid = (lo + hi + 1) // 2
+        if count(" ".join(words[:mid]) + " …") <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    return " ".join(words[:lo]) + " …"
+
+
+def ticket_block(
+    tickets: Sequence[ContextTicket],
+    *,
+    budget: int | None = None,
+    count: Callable[[str], int] | None = None,
+) -> str:
+    """The tickets as the system turn carries them, one line each::
+
+        Similar solved tickets:
+        [T-10314] Q: <the customer's question> A: <how it was solved>
+
+    With a ``budget`` (in ``approx_tokens``, a cautious estimate that needs no tokenizer), each
+    ticket gets an equal share of it: its question and resolution are clipped at a word boundary,
+    the resolution keeping the larger part.
+    """
+    count = count or approx_tokens
+    lines = [TICKETS_HEADER]
+    share = budget // len(tickets) if budget and tickets else None
     for t in tickets:
-        lines.append(f"[{t.external_id}] Q: {t.question.strip()} A: {t.resolution.strip()}")
+        question, resolution = t.question.strip(), t.resolution.strip()
+        if share is not None:
+            overhead = count(f"[{t.external_id}] Q:  A: ")
+            room = max(8, share - overhead)
+            question = _clip(question, max(4, room // 3), count)
+            resolution = _clip(resolution, max(4, room - count(question)), count)
+        lines.append(f"[{t.external_id}] Q: {question} A: {resolution}")
     return "\n".join(lines)
 
 
@@ -55,13 +114,18 @@ def build_messages(
     history: Sequence[tuple[str, str]] = (),
     tickets: Sequence[ContextTicket] = (),
     system: str = DEFAULT_SYSTEM,
+    ticket_budget: int | None = None,
 ) -> list[dict[str, str]]:
     """System turn (with any context tickets), earlier turns, then the new question.
 
     ``history`` holds (role, text) pairs, oldest first; a human agent's turns count as the
-    assistant's, since they speak for the support team.
+    assistant's, since they speak for the support team. The same function builds the prompt for
+    training, evaluation and the bot, so all three show the model the same thing.
     """
-    system_text = system if not tickets else f"{system}\n\n{_ticket_block(tickets)}"
+    # The budget is counted with approx_tokens on both sides (training and the bot, which may talk
+    # to any server): the same tickets are always clipped the same way.
+    block = ticket_block(tickets, budget=ticket_budget) if tickets else ""
+    system_text = f"{system}\n\n{block}" if block else system
     messages = [{"role": "system", "content": system_text}]
     for role, text in history:
         messages.append({"role": "user" if role == "user" else "assistant", "content": text})
@@ -107,3 +171,17 @@ def trim_history(
         while middle and middle[0]["role"] == "assistant":
             middle.pop(0)
     return head + middle + last
+
+
+_SENTENCE_END = re.compile(r"[.!?…](?:[\"')\]]*)(?=\s|$)")
+
+
+def end_on_sentence(text: str, *, min_chars: int = 40) -> str:
+    """A reply cut off at the token cap, ended at its last complete sentence (kept whole when
+    that would leave less than ``min_chars``: better a cut sentence than next to nothing)."""
+    text = text.rstrip()
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if not ends or ends[-1] == len(text):
+        return text
+    cut = text[: ends[-1]].rstrip()
+    return cut if len(cut) >= min_chars else text

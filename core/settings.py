@@ -67,7 +67,12 @@ class Settings(BaseSettings):
     model_retries: int = Field(1, ge=0)
     max_answer_tokens: int = Field(160, gt=0)
     context_window: int = Field(512, gt=64, description="Tokens the model reads; history is trimmed to fit.")
-    prompt_tickets: int = Field(0, ge=0, description="Retrieved tickets put into the prompt (0: none).")
+    prompt_tickets: int = Field(
+        2, ge=0, description="Retrieved tickets put into the prompt (0: none), as the models are trained."
+    )
+    prompt_ticket_budget: int = Field(
+        180, gt=0, description="Token budget of those tickets (approx_tokens; each clipped to its share)."
+    )
 
     # --- model serving -------------------------------------------------------------------------
     base_model: str | None = Field(None, description="HF model name or path; default our own trained model.")
@@ -90,6 +95,13 @@ class Settings(BaseSettings):
     # are answered and 96.7% of questions the history cannot answer are handed over (0.45: 90%).
     escalate_below_score: float = Field(0.5, description="Top retrieval score under this: hand over.")
     escalate_below_logprob: float = Field(-1.5, description="Mean token log-prob under this: hand over.")
+    disagree_below: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="A draft sharing less than this (token F1) with its best ticket is about another "
+        "request: the best ticket is shown instead (0: off).",
+    )
 
     # --- privacy -------------------------------------------------------------------------------
     phone_regions: CommaList = Field(

@@ -123,15 +123,20 @@ def import_cmd(
     A Zendesk CSV, say: --id-field Id --question-field Subject --question-field Description
     --answer-field Resolution --category-field Group.
     """
+    from core.errors import InvalidInput
     from retrieval.importer import import_tickets
     from retrieval.sources import FieldMap
 
+    if not source.strip() or len(source) > 32:
+        raise InvalidInput("--source: a name of 1 to 32 characters")
     fields = FieldMap(
         id=id_field, question=question_field, answer=answer_field, category=category_field or None
     )
     app = _context()
     with _writer(app, enabled=not no_index) as writer:
-        report = import_tickets(app.sessions, file, fields=fields, fmt=fmt, progress=_progress())
+        report = import_tickets(
+            app.sessions, file, fields=fields, fmt=fmt, source=source, progress=_progress()
+        )
         update = writer.apply(changed=report.changed_ids) if writer is not None else None
     for line in report.error_lines()[:max_errors]:
         click.echo(line, err=True)

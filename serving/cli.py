@@ -104,6 +104,9 @@ def serve(
             click.echo(
                 f"warning: model registry unavailable ({registry_problem}); serving without it", err=True
             )
+    from training.pretrained import resolve
+
+    base = resolve(base, models_dir=settings.models_dir)  # a packaged alias (smollm2-135m) or as is
     if Path(base).expanduser().exists():
         base = str(Path(base).expanduser())
     engine = load_engine(

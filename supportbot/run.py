@@ -10,9 +10,11 @@ everything this command started.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +69,9 @@ def ensure_index(ctx: Any) -> Any:
     return Retriever.open(settings=ctx.settings, sessions=ctx.sessions)
 
 
-def ensure_model(ctx: Any, *, base_config: Any = None, finetune_config: Any = None) -> str:
+def ensure_model(
+    ctx: Any, *, base_config: Any = None, finetune_config: Any = None, retriever: Any = None
+) -> str:
     """The active model version; the default one is built here the first time."""
     from core import store
 
@@ -85,7 +89,7 @@ def ensure_model(ctx: Any, *, base_config: Any = None, finetune_config: Any = No
     started = time.monotonic()
     if not (out / "config.json").exists():
         say("no model yet: training the default model from scratch on the sample support logs")
-        result = train_base(base_config or BaseConfig(), out_dir=out)
+        result = train_base(base_config or BaseConfig(), out_dir=out, retriever=retriever)
         base_metrics = result.metrics
     else:
         import json
@@ -107,6 +111,39 @@ def ensure_model(ctx: Any, *, base_config: Any = None, finetune_config: Any = No
         f"model {live} is live (built in {time.monotonic() - started:.0f} s; report: {run.report_paths.get('md')})"
     )
     return live
+
+
+@contextlib.contextmanager
+def model_endpoint(ctx: Any, *, port: int = 0) -> Iterator[Any]:
+    """``ctx`` with a model to talk to: SUPPORTBOT_MODEL_BASE_URL when it is set, else our own
+    server for the active model version, started here and stopped on leaving."""
+    settings = ctx.settings
+    if "model_base_url" in settings.model_fields_set:
+        yield ctx
+        return
+    from core import store
+    from core.context import AppContext
+    from core.errors import ModelUnavailable
+    from serving.embedded import EmbeddedServer
+    from training.config import FinetuneConfig
+    from training.finetune import resolve_base
+
+    with ctx.sessions() as s:
+        if store.active_model_version(s) is None:
+            raise ModelUnavailable(
+                "no active model version: run `supportbot run --setup-only` (or `supportbot train base`), "
+                "or set SUPPORTBOT_MODEL_BASE_URL"
+            )
+    base_path = resolve_base(FinetuneConfig(), settings=settings, sessions=ctx.sessions)
+    server = EmbeddedServer(
+        base_path, device=settings.device, dtype=settings.dtype, sessions=ctx.sessions, port=port
+    )
+    server.start()
+    try:
+        settings = settings.model_copy(update={"model_base_url": server.base_url})
+        yield AppContext(settings=settings, engine=ctx.engine, sessions=ctx.sessions)
+    finally:
+        server.stop()
 
 
 def local_review_accounts(settings: Any) -> tuple[Any, str | None]:
@@ -152,13 +189,13 @@ def run(review_port: int, model_port: int, no_review: bool, setup_only: bool) ->
         say(f"{tickets} tickets, index of {retriever.size} ({retriever.manifest.index_type})")
         if setup_only:
             if not external_model:
-                say(f"model {ensure_model(ctx)} is active")
+                say(f"model {ensure_model(ctx, retriever=retriever)} is active")
             say(f"setup done in {time.monotonic() - began:.1f} s")
             return
         if external_model:
             say(f"using the model server at {settings.model_base_url}")
         else:
-            version = ensure_model(ctx)
+            version = ensure_model(ctx, retriever=retriever)
             from serving.embedded import EmbeddedServer
             from training.config import FinetuneConfig
             from training.finetune import resolve_base

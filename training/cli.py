@@ -82,9 +82,22 @@ def train() -> None:
     help="Sample-log eras to learn from.",
 )
 @click.option("--vocab-size", type=int, default=4096, show_default=True)
+@click.option(
+    "--tickets",
+    type=int,
+    default=2,
+    show_default=True,
+    help="Retrieved tickets in each example's prompt, as the bot shows them (0: none).",
+)
 @click.option("--force", is_flag=True, help="Rebuild even if the default model exists.")
 def base_cmd(
-    size: str, steps: int | None, data: tuple[str, ...], eras: tuple[str, ...], vocab_size: int, force: bool
+    size: str,
+    steps: int | None,
+    data: tuple[str, ...],
+    eras: tuple[str, ...],
+    vocab_size: int,
+    tickets: int,
+    force: bool,
 ) -> None:
     """Train the default chat model from scratch on the bundled support logs (a few minutes on a CPU)."""
     from core import store
@@ -96,14 +109,22 @@ def base_cmd(
     if (out / "config.json").exists() and not force:
         click.echo(f"the default model is already at {out} (use --force to rebuild it)")
         return
-    config = BaseConfig(size=size, vocab_size=vocab_size, eras=list(eras))
+    config = BaseConfig(size=size, vocab_size=vocab_size, eras=list(eras), tickets=tickets)
     if data:
         config.data = list(data)
     if steps:
         config.steps = steps
     elif size == "tiny":
         config.steps = 200
-    result = train_base(config, out_dir=out)
+    retriever = None
+    if config.tickets:
+        from retrieval.search import Retriever
+
+        try:  # the examples carry the tickets the bot would show (their own left out)
+            retriever = Retriever.open(settings=ctx.settings, sessions=ctx.sessions)
+        except Exception as exc:
+            click.echo(f"tickets: none in the prompts ({exc})", err=True)
+    result = train_base(config, out_dir=out, retriever=retriever)
     m = result.metrics
     click.echo(
         f"default model saved to {out}: {m['parameters']:,} parameters, {m['steps']} steps in {m['seconds']} s, "

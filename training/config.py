@@ -75,6 +75,20 @@ class FinetuneConfig:
     checkpoint_every: int = opt(0, "Save the adapter every N steps (0: only at the end).")
     eval_max_questions: int = opt(400, "At most this many held-out questions are generated for the report.")
     serve_eval: bool = opt(True, "Also ask the questions through our server, completion vs chat style.")
+    tickets: int = opt(
+        2,
+        "Retrieved tickets in every example's prompt, as the bot shows them (its own ticket left out);"
+        " 0 trains without. Needs the ticket index (`supportbot index build`).",
+    )
+    ticket_budget: int = opt(
+        180, "Token budget (approx_tokens) of the tickets in a prompt; each is clipped to its share."
+    )
+    unrelated_share: float = opt(
+        0.05,
+        "Share of examples given unrelated tickets only, whose answer becomes \"I can't find this in our"
+        ' past cases" (the bot hands those over).',
+    )
+    max_answer_tokens: int = opt(160, "Longest answer generated for the evaluation report.")
 
     @classmethod
     def help_text(cls) -> dict[str, str]:
@@ -116,6 +130,9 @@ class FinetuneConfig:
             (0 <= self.val_fraction < 0.5, "val_fraction must be in [0, 0.5)"),
             (self.replay_ratio >= 0, "replay_ratio must be >= 0"),
             (bool(self.target_modules), "target_modules must not be empty"),
+            (self.tickets >= 0 and self.ticket_budget > 0, "tickets must be >= 0 and ticket_budget positive"),
+            (0 <= self.unrelated_share < 0.5, "unrelated_share must be in [0, 0.5)"),
+            (self.max_answer_tokens > 0, "max_answer_tokens must be positive"),
         ]
         for ok, message in checks:
             if not ok:

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import InvalidInput, ModelUnavailable
-from core.prompt import DEFAULT_SYSTEM, build_messages
 from training.base import SAMPLE_DIR
 from training.config import FinetuneConfig
+from training.context import TicketSettings, ground_or_plain, grounded_chat
 from training.data import Conversation, LoadReport, Prepared, from_store_rows, load_file, prepare, spread
+from training.pretrained import provenance_of
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,13 @@ class RunResult:
 
 
 def resolve_base(config: FinetuneConfig, *, settings: Any, sessions: Any | None) -> str:
-    """The base model: the flag, the active version's base, the setting, or our own default."""
+    """The base model: the flag, the active version's base, the setting, or our own default.
+
+    A packaged alias (``smollm2-135m``: training/pretrained.py) becomes its converted folder."""
+    from training.pretrained import resolve
+
     if config.base:
-        return config.base
+        return resolve(config.base, models_dir=settings.models_dir)
     if sessions is not None:
         from core import store
 
@@ -48,7 +53,7 @@ def resolve_base(config: FinetuneConfig, *, settings: Any, sessions: Any | None)
             if active is not None:
                 return active.base_model
     if settings.base_model:
-        return settings.base_model
+        return resolve(settings.base_model, models_dir=settings.models_dir)
     default = settings.default_base_model_dir
     if not (default / "config.json").exists():
         raise ModelUnavailable(
@@ -131,10 +136,17 @@ def gather_data(config: FinetuneConfig, *, sessions: Any | None) -> tuple[Prepar
     )
 
 
-def _chat(c: Conversation) -> list[dict[str, str]]:
-    return build_messages(
-        question=None, history=[(m["role"], m["content"]) for m in c.messages], system=DEFAULT_SYSTEM
-    )
+def _training_retriever(config: FinetuneConfig, *, settings: Any, sessions: Any | None) -> Any | None:
+    """The ticket index the examples' tickets come from; None (said on stderr) without one."""
+    if config.tickets <= 0 or sessions is None:
+        return None
+    try:
+        from retrieval.search import Retriever
+
+        return Retriever.open(settings=settings, sessions=sessions)
+    except Exception as exc:
+        print(f"tickets: none in the prompts ({exc})", file=sys.stderr)
+        return None
 
 
 def load_base(base: str, *, device: str = "auto"):
@@ -192,11 +204,28 @@ def run_finetune(
         report_progress(0.02, "loading data")
         new, replay = gather_data(config, sessions=sessions)
         max_length = min(config.max_length, getattr(tokenizer, "model_max_length", 10**9) or 10**9)
-        train_ex = [
-            e for c in new.train + replay.train if (e := encode(tokenizer, _chat(c), max_length=max_length))
-        ]
-        val_new = [e for c in new.val if (e := encode(tokenizer, _chat(c), max_length=max_length))]
-        val_replay = [e for c in replay.val if (e := encode(tokenizer, _chat(c), max_length=max_length))]
+        # Every example with the tickets the bot would show for it (training/context.py).
+        report_progress(0.03, "retrieving tickets for the examples")
+        retriever = _training_retriever(config, settings=settings, sessions=sessions)
+        ticket_settings = TicketSettings(
+            k=config.tickets,
+            budget=config.ticket_budget,
+            unrelated_share=config.unrelated_share,
+            seed=config.seed,
+        )
+        plain = TicketSettings(k=config.tickets, budget=config.ticket_budget, unrelated_share=0.0)
+        train_set, grounding = ground_or_plain(
+            new.train + replay.train, retriever=retriever, settings=ticket_settings
+        )
+        val_new_set, _ = ground_or_plain(new.val, retriever=retriever, settings=plain)
+        val_replay_set, _ = ground_or_plain(replay.val, retriever=retriever, settings=plain)
+
+        def chat(g: Any) -> list[dict[str, str]]:
+            return grounded_chat(g, budget=config.ticket_budget)
+
+        train_ex = [e for g in train_set if (e := encode(tokenizer, chat(g), max_length=max_length))]
+        val_new = [e for g in val_new_set if (e := encode(tokenizer, chat(g), max_length=max_length))]
+        val_replay = [e for g in val_replay_set if (e := encode(tokenizer, chat(g), max_length=max_length))]
         if not train_ex:
             raise InvalidInput("no training examples left after preparation")
         units = (
@@ -278,18 +307,25 @@ def run_finetune(
             val_replay=val_replay,
             out_dir=work_dir,
             held_out=new.val,
+            replay_used=len(replay.train) + len(replay.val),
         )
         from training.evaluate import headline
 
+        baseline = headline(report_json, "top ticket (baseline)")
         metrics = {
             **headline(report_json, "after"),
             "before": headline(report_json, "before"),
+            "baseline": baseline if baseline.get("answer_f1") is not None else None,
             "eval_set": report_json["extra"].get("eval_set"),
             "steps": result.steps,
             "train_seconds": round(result.seconds, 1),
             "tokens_per_s": round(result.tokens_per_s),
             "train_conversations": {"new": len(new.train), "replay": len(replay.train)},
             "pii_redacted": dict(new.pii + replay.pii),
+            "tickets_in_prompt": config.tickets if grounding is not None else 0,
+            "ticket_budget": config.ticket_budget,
+            "grounding": grounding.to_dict() if grounding is not None else None,
+            "base_provenance": provenance_of(base),
         }
         (work_dir / "supportbot.json").write_text(
             json.dumps(

@@ -12,7 +12,7 @@ from core import store
 from core.db import transaction
 from core.errors import Conflict
 from core.models import ModelVersion
-from training.evaluate import compare_for_promotion
+from training.evaluate import beats_baseline, compare_for_promotion
 
 
 def reference_metrics(
@@ -44,6 +44,13 @@ def promote(sessions: Any, *, name: str, actor: str, force: bool = False) -> tup
         else:
             ok, verdict = compare_for_promotion(version.metrics or {}, reference)
             verdict = f"against {against}: {verdict}"
+        # Whatever it replaces: a model that names the right procedure less often than simply
+        # showing the best past ticket does is not an improvement on having no model at all.
+        baseline = (version.metrics or {}).get("baseline")
+        if baseline is not None:
+            beats, versus = beats_baseline(version.metrics or {}, baseline)
+            ok = ok and beats
+            verdict = f"{verdict}; against the top ticket: {versus}"
         if not ok and not force:
             raise Conflict(f"refusing to promote {name}: {verdict}; use --force to promote anyway")
         store.activate(s, name=name)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from training.config import FinetuneConfig
+from training.context import tickets_for
 from training.data import Conversation, spread
 from training.evaluate import (
     EvalItem,
@@ -53,20 +55,33 @@ def eval_items_for(
     return items, digest
 
 
-def ticket_baseline(settings: Any, sessions: Any, questions: Sequence[str]) -> list[str] | None:
-    """Answer with the top retrieved ticket's resolution — what the bot does without a model."""
+def open_retriever(settings: Any, sessions: Any) -> Any | None:
+    """The ticket index, or None (the report then says what it could not measure)."""
     try:
         from retrieval.search import Retriever
 
-        retriever = Retriever.open(settings=settings, sessions=sessions)
-    except Exception as exc:  # no index yet, or retrieval not set up: the report says so
-        log.info("retrieval baseline skipped: %s", exc)
+        return Retriever.open(settings=settings, sessions=sessions)
+    except Exception as exc:  # no index yet, or retrieval not set up
+        log.info("no ticket index for the evaluation: %s", exc)
         return None
-    answers = []
-    for q in questions:
-        hits = retriever.search(q, k=1)
-        answers.append(hits[0].resolution if hits else "")
-    return answers
+
+
+def present(hit: Any, question: str) -> str:
+    """The top ticket as the bot shows it without a model: its resolution, the past customer's
+    order numbers and amounts replaced by this customer's (or by a neutral phrase)."""
+    from core.identifiers import Masker, present_past
+
+    if hit is None:
+        return ""
+    masker = Masker()
+    masker.mask(question)
+    return present_past(hit.resolution, masker)
+
+
+def timed(fn: Any, n: int) -> tuple[list[str], float]:
+    started = time.perf_counter()
+    out = fn()
+    return out, (time.perf_counter() - started) * 1000 / max(1, n)
 
 
 def evaluate_run(
@@ -83,6 +98,7 @@ def evaluate_run(
     val_replay: Sequence[Any],
     out_dir: Path,
     held_out: Sequence[Conversation] | None = None,
+    replay_used: int = 0,
 ) -> tuple[dict[str, Any], dict[str, Path]]:
     pad = tokenizer.pad_token_id
     notes: list[str] = []
@@ -98,39 +114,83 @@ def evaluate_run(
     items, eval_set = eval_items_for(config, held_out)
     answers: dict[str, dict[str, Any]] = {}
     generated: dict[str, list[str]] = {}
+    speed: dict[str, float] = {}
+    k = config.tickets
+    retriever = open_retriever(settings, sessions) if sessions is not None else None
     if items:
         questions = [i.question for i in items]
+        contexts: list[list[Any]] | None = None
+        if retriever is not None:
+            contexts, tops = tickets_for(retriever, questions, k=max(1, k))
+            generated["top ticket (baseline)"] = [present(h, q) for h, q in zip(tops, questions, strict=True)]
+        else:
+            notes.append("top-ticket baseline skipped: no ticket index (run `supportbot index build`)")
+        prompts = contexts if (k > 0 and contexts is not None) else None
+        if prompts is not None:
+            notes.append(f"before / after: {k} retrieved tickets in each prompt, as the bot sends them")
+        elif k > 0:
+            notes.append("before / after: no tickets in the prompt (no ticket index)")
+
+        def gen(prompt_tickets: Any) -> list[str]:
+            return generate_answers(
+                model,
+                tokenizer,
+                questions,
+                progress=True,
+                tickets=prompt_tickets,
+                ticket_budget=config.ticket_budget,
+                max_new_tokens=config.max_answer_tokens,
+            )
+
         with model.disable_adapter():
-            generated["before"] = generate_answers(model, tokenizer, questions, progress=True)
-        generated["after"] = generate_answers(model, tokenizer, questions, progress=True)
-        if sessions is not None:
-            baseline = ticket_baseline(settings, sessions, questions)
-            if baseline is not None:
-                generated["top ticket (baseline)"] = baseline
-            else:
-                notes.append("retrieval baseline skipped: no ticket index (run `supportbot index build`)")
+            generated["before"], speed["before"] = timed(lambda: gen(prompts), len(questions))
+        generated["after"], speed["after"] = timed(lambda: gen(prompts), len(questions))
+        if prompts is not None:  # what the tickets add: the same model, none in the prompt
+            generated["after · no tickets"], speed["after · no tickets"] = timed(
+                lambda: gen(None), len(questions)
+            )
         if config.serve_eval:
             try:
                 from serving.embedded import EmbeddedServer
 
                 with EmbeddedServer(base, adapters={version: str(adapter_dir)}) as server:
                     for mode in ("completion", "chat"):
-                        generated[
-                            f"after · /v1/{'completions' if mode == 'completion' else 'chat/completions'}"
-                        ] = served_answers(server.base_url, version, questions, mode=mode)
+                        name = f"after · /v1/{'completions' if mode == 'completion' else 'chat/completions'}"
+                        generated[name], speed[name] = timed(
+                            lambda mode=mode: served_answers(
+                                server.base_url,
+                                version,
+                                questions,
+                                mode=mode,
+                                tickets=prompts,
+                                ticket_budget=config.ticket_budget,
+                                max_tokens=config.max_answer_tokens,
+                            ),
+                            len(questions),
+                        )
             except Exception as exc:  # the report still stands without the served comparison
                 log.warning("served evaluation skipped: %s", exc)
                 notes.append(f"served evaluation skipped: {type(exc).__name__}: {exc}")
         for name, texts in generated.items():
             answers[name] = score_answers(texts, items)
+            for group in answers[name].values():
+                group["ms_per_answer"] = round(speed[name], 1) if name in speed else None
         notes.append(
-            "invented_identifier_rate: share of answers containing a number found neither in the question "
-            "nor in the reference answer"
+            "keyphrase_accuracy (right procedure): the answer contains every keyphrase of the question's intent"
         )
+        notes.append(
+            "invented_identifier_rate: share of answers with an order or ticket number, amount, e-mail or URL "
+            "found neither in the question nor in the reference answer (step numbers are not identifiers)"
+        )
+        notes.append("handover_rate: share of answers saying no past case fits (the bot hands those over)")
     else:
         notes.append("no held-out questions: answer quality not measured")
-    if config.replay_ratio > 0:
-        notes.append(f"replay: earlier conversations mixed in at {config.replay_ratio:g} per new one")
+    if replay_used:
+        notes.append(
+            f"replay: {replay_used} earlier conversations mixed in ({config.replay_ratio:g} per new one)"
+        )
+    else:
+        notes.append("replay: none")
     examples = []
     for idx in range(0, len(items), max(1, len(items) // 8)):
         ex = {"question": items[idx].question, "reference": items[idx].reference}

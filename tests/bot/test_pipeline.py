@@ -33,6 +33,7 @@ def test_retrieval_runs_beside_the_model_unless_the_prompt_carries_tickets(bot_f
     bot = bot_factory()
     spy = WhereSearched(bot.responder.retriever)
     bot.responder.retriever = spy
+    bot.responder.settings = bot.responder.settings.model_copy(update={"prompt_tickets": 0})
     reply = ask(bot, "How do I reset my password?", "1.0001")
     assert spy.threads and spy.threads[-1].startswith("retrieval")  # not the caller's thread
     assert reply.sources and reply.sources[0].score > 0.5  # the tickets still arrive for the reply
@@ -66,3 +67,41 @@ def test_warm_up_leaves_no_trace(bot):
     with bot.sessions() as s:
         assert s.query(Message).count() == before
         assert store.find_conversation(s, team=None, channel="warm-up", thread_ts="0") is None
+
+
+class Recording:
+    """The real model client, keeping the messages of every request."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.sent: list[list[dict[str, str]]] = []
+
+    def complete(self, messages, **kw):
+        self.sent.append(list(messages))
+        return self.inner.complete(messages, **kw)
+
+    def warm_up(self) -> None:
+        self.inner.warm_up()
+
+
+def test_the_bot_sends_the_prompt_training_renders(bot_factory):
+    """The one renderer: what the bot sends for a question with its retrieved tickets is, to the
+    character, what a training example of that question with those tickets shows the model."""
+    from core.identifiers import Masker
+    from core.prompt import ContextTicket
+    from training.context import Grounded, grounded_chat
+    from training.data import Conversation
+
+    bot = bot_factory(prompt_tickets=3, prompt_ticket_budget=240)
+    spy = Recording(bot.responder.model)
+    bot.responder.model = spy
+    question = "Can I change the delivery address of order 4821937?"
+    ask(bot, question, "1.0042")
+    hits = bot.responder.retriever.search(question, k=3)
+    masked = Masker().mask(question)
+    example = Grounded(
+        Conversation("q", [{"role": "user", "content": masked}], "test"),
+        [ContextTicket.from_hit(h) for h in hits],
+    )
+    assert spy.sent == [grounded_chat(example, budget=240)]
+    assert "<ORDER_ID>" in spy.sent[0][-1]["content"] and "4821937" not in str(spy.sent)

@@ -133,3 +133,13 @@ def test_bad_rows_are_reported_and_the_exit_code_says_so(tmp_path):
     assert missing.stderr.strip().splitlines() == [
         f"error: no ticket index in {tmp_path / 'home' / 'index'}: run `supportbot index build`"
     ]
+
+
+def test_import_records_the_source_it_is_given(home, tmp_path):
+    import sqlite3
+
+    home("tickets", "import", str(TICKETS), "--source", "zendesk", "--no-index")
+    with sqlite3.connect(tmp_path / "home" / "supportbot.db") as db:
+        assert db.execute("SELECT DISTINCT source FROM tickets").fetchall() == [("zendesk",)]
+    refused = home("tickets", "import", str(TICKETS), "--source", "x" * 40, code=1)
+    assert "--source" in str(refused.exception)

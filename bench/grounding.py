@@ -1,0 +1,203 @@
+"""Which model answers best? Every configuration through the real answer pipeline, side by side.
+
+    python bench/grounding.py --config NAME=BASE[:ADAPTER][@TICKETS] [--config ...] [--limit 420]
+
+Each configuration is served by our model server (in this process) and asked every held-out
+question of the sample (data/sample/eval_questions.jsonl) through the same path as
+`supportbot ask --file`: a new conversation each, retrieval, the prompt with TICKETS retrieved
+tickets (0: none), the model, the grounding guard, the gate. The top-ticket baseline (what the
+bot shows without a model) is measured on the same questions in the same run. Printed per
+configuration: right procedure (every keyphrase of the intent in the answer), token F1 and
+ROUGE-L against the reference, answers with an invented identifier, hand-overs, fallbacks, ms
+per answer, and the training time its model folder records. Also written to
+bench/results/grounding.{json,md} with the per-answer agreement signals used to calibrate
+SUPPORTBOT_DISAGREE_BELOW.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@dataclass
+class Config:
+    name: str
+    base: str
+    adapter: str | None
+    tickets: int
+
+    @classmethod
+    def parse(cls, text: str) -> Config:
+        name, _, rest = text.partition("=")
+        rest, _, tickets = rest.partition("@")
+        base, _, adapter = rest.partition(":")
+        return cls(name, base, adapter or None, int(tickets or 3))
+
+
+def training_seconds(path: str | None) -> float | None:
+    """What the model folder says its training took (ours write it in supportbot.json)."""
+    if not path:
+        return None
+    meta = Path(path) / "supportbot.json"
+    if not meta.is_file():
+        return None
+    metrics = json.loads(meta.read_text()).get("metrics", {})
+    return metrics.get("seconds") or metrics.get("train_seconds")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--config", action="append", default=[], help="NAME=BASE[:ADAPTER][@TICKETS]")
+    parser.add_argument("--limit", type=int, default=420)
+    parser.add_argument("--max-tokens", type=int, default=160)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "grounding"))
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from bot.ask import Question, ask_many
+    from bot.model_client import ModelClient
+    from bot.responder import Responder
+    from core.db import make_engine, session_factory, upgrade
+    from core.identifiers import Masker, present_past
+    from core.scoring import token_f1
+    from core.settings import load_settings
+    from retrieval.embedder import load_embedder
+    from retrieval.importer import import_tickets
+    from retrieval.indexing import build_index
+    from retrieval.search import Retriever
+    from serving.embedded import EmbeddedServer
+    from training.evaluate import load_eval_items, score_answers
+    from training.pretrained import resolve
+
+    sample = ROOT / "data" / "sample"
+    items = load_eval_items(
+        sample / "eval_questions.jsonl", intents_path=sample / "intents.json", limit=args.limit
+    )
+    questions = [Question(str(i), item.question) for i, item in enumerate(items)]
+    embedder = load_embedder()
+    results: dict[str, Any] = {}
+    signals: dict[str, list[dict[str, Any]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/grounding.db")
+        upgrade(engine)
+        sessions = session_factory(engine)
+        import_tickets(sessions, sample / "tickets.jsonl")
+        build_index(sessions=sessions, folder=Path(tmp) / "index", embedder=embedder, kind_setting="flat")
+        retriever = Retriever.from_index(Path(tmp) / "index", sessions=sessions, embedder=embedder, k=3)
+
+        started = time.perf_counter()
+        tops = retriever.search_many([q.text for q in questions], k=1)
+        baseline = []
+        for q, hits in zip(questions, tops, strict=True):
+            masker = Masker()
+            masker.mask(q.text)
+            baseline.append(present_past(hits[0].resolution, masker) if hits else "")
+        ms = (time.perf_counter() - started) * 1000 / len(questions)
+        results["top ticket (baseline)"] = {**score_answers(baseline, items)["all"], "ms_per_answer": ms}
+
+        for spec in map(Config.parse, args.config):
+            base = resolve(spec.base, models_dir=load_settings().models_dir)
+            adapters = {spec.name: spec.adapter} if spec.adapter else {}
+            settings = load_settings(
+                home=Path(tmp) / "home",
+                database_url=f"sqlite:///{tmp}/grounding.db",
+                prompt_tickets=spec.tickets,
+                max_answer_tokens=args.max_tokens,
+                model_name=spec.name if spec.adapter else "supportbot",
+                model_timeout_s=600,
+                model_retries=0,
+            )
+            with EmbeddedServer(base, adapters=adapters, device="auto") as server:
+                settings = settings.model_copy(update={"model_base_url": server.base_url})
+                responder = Responder(
+                    settings=settings,
+                    sessions=sessions,
+                    retriever=retriever,
+                    model=ModelClient.from_settings(settings),
+                )
+                started = time.perf_counter()
+                replies = [r for _, r in ask_many(responder, questions, concurrency=args.concurrency)]
+                elapsed = time.perf_counter() - started
+            texts = [r.text for r in replies]
+            row = score_answers(texts, items)["all"]
+            row["handover_rate"] = sum(r.outcome == "handover" for r in replies) / len(replies)
+            row["fallback_rate"] = sum(r.outcome == "fallback" for r in replies) / len(replies)
+            row["ms_per_answer"] = elapsed * 1000 / len(replies)
+            # Both stages of our own model: the base from scratch, then the LoRA fine-tune.
+            stages = [t for t in (training_seconds(base), training_seconds(spec.adapter)) if t]
+            row["training_s"] = sum(stages) if stages else None
+            results[spec.name] = row
+            signals[spec.name] = [
+                {
+                    "outcome": r.outcome,
+                    "right": all(k.lower() in r.text.lower() for k in item.keyphrases),
+                    "top_score": r.sources[0].score if r.sources else None,
+                    "agreement": max((token_f1(r.text, s.resolution) for s in r.sources), default=0.0),
+                    "reason": r.reason,
+                    "intent": item.intent,
+                    "question": item.question,
+                    "answer": r.text,
+                    "sources": [src.external_id for src in r.sources],
+                }
+                for r, item in zip(replies, items, strict=True)
+            ]
+        engine.dispose()
+
+    columns = [
+        ("keyphrase_accuracy", "right procedure"),
+        ("f1", "token F1"),
+        ("rouge_l", "ROUGE-L"),
+        ("invented_identifier_rate", "invented ids"),
+        ("handover_rate", "hand-overs"),
+        ("fallback_rate", "fallbacks"),
+        ("ms_per_answer", "ms/answer"),
+        ("training_s", "training s"),
+    ]
+    lines = [
+        f"{len(items)} held-out questions of the sample, through the answer pipeline",
+        "",
+        "| configuration | " + " | ".join(label for _, label in columns) + " |",
+        "|---|" + "---:|" * len(columns),
+    ]
+    for name, row in results.items():
+        cells = []
+        for key, _ in columns:
+            value = row.get(key)
+            cells.append(
+                "–"
+                if value is None
+                else f"{value:.0f}"
+                if key in ("ms_per_answer", "training_s")
+                else f"{value:.3f}"
+            )
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    table = "\n".join(lines)
+    print(table)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".md").write_text(table + "\n")
+    out.with_suffix(".json").write_text(json.dumps({"results": results, "signals": signals}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
