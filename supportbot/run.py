@@ -1,11 +1,13 @@
 """`supportbot run`: what `make run` does — a working support bot on this machine.
 
 1. the database, migrated;  2. the sample tickets, imported, and their index, built;
-3. the default model: trained from scratch, fine-tuned with LoRA and made live, unless a model
-   version is active already;  4. the model server;  5. the review app;  6. the Slack bot in Socket
-   Mode when SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set, else a local chat on the terminal.
+3. the default base model, made live unless a model version is active already; its LoRA
+   fine-tune is queued as a retraining job, run by a worker beside the bot (a core each on 2
+   cores) and made live when its evaluation passes, so the bot answers from the first minutes;
+4. the model server;  5. the review app;  6. the Slack bot in Socket Mode when SLACK_BOT_TOKEN and
+   SLACK_APP_TOKEN are set, else a local chat on the terminal.
 Each step is skipped when its result is there, so a second run starts in seconds. Ctrl-C stops
-everything this command started.
+everything this command started. ``--setup-only`` builds everything in the foreground instead.
 """
 
 from __future__ import annotations
@@ -69,24 +71,17 @@ def ensure_index(ctx: Any) -> Any:
     return Retriever.open(settings=ctx.settings, sessions=ctx.sessions)
 
 
-def ensure_model(
-    ctx: Any, *, base_config: Any = None, finetune_config: Any = None, retriever: Any = None
-) -> str:
-    """The active model version; the default one is built here the first time."""
+def ensure_base(ctx: Any, *, base_config: Any = None, retriever: Any = None) -> str:
+    """The active model version; with none, the default base is built and made live as "base"."""
     from core import store
+    from core.db import transaction
+    from training.base import BaseConfig, train_base
 
     with ctx.sessions() as s:
         active = store.active_model_version(s)
         if active is not None:
             return active.name
-    from core.db import transaction
-    from training.base import BaseConfig, train_base
-    from training.config import FinetuneConfig
-    from training.finetune import run_finetune
-    from training.registry import promote
-
     out = ctx.settings.default_base_model_dir
-    started = time.monotonic()
     if not (out / "config.json").exists():
         say("no model yet: training the default model from scratch on the sample support logs")
         result = train_base(base_config or BaseConfig(), out_dir=out, retriever=retriever)
@@ -99,6 +94,25 @@ def ensure_model(
         if not any(v.name == "base" for v in store.list_model_versions(s)):
             store.create_model_version(s, name="base", base_model=str(out.resolve()), metrics=base_metrics)
         store.activate(s, name="base")
+    return "base"
+
+
+def ensure_model(
+    ctx: Any, *, base_config: Any = None, finetune_config: Any = None, retriever: Any = None
+) -> str:
+    """The active model version; the default one is built here the first time, fine-tune included
+    (in the foreground: `supportbot run --setup-only`)."""
+    from core import store
+    from training.config import FinetuneConfig
+    from training.finetune import run_finetune
+    from training.registry import promote
+
+    with ctx.sessions() as s:
+        active = store.active_model_version(s)
+        if active is not None:
+            return active.name
+    started = time.monotonic()
+    ensure_base(ctx, base_config=base_config, retriever=retriever)
     say("fine-tuning it with LoRA on the newer support logs")
     run = run_finetune(finetune_config or FinetuneConfig(), settings=ctx.settings, sessions=ctx.sessions)
     try:
@@ -111,6 +125,119 @@ def ensure_model(
         f"model {live} is live (built in {time.monotonic() - started:.0f} s; report: {run.report_paths.get('md')})"
     )
     return live
+
+
+DEFAULT_TUNE_BY = "supportbot run"
+
+
+def queue_default_finetune(ctx: Any, config: Any = None) -> int | None:
+    """The first start's fine-tune, as a queued retraining job that promotes its candidate when the
+    evaluation passes, so that the bot answers meanwhile. None when there is nothing to queue: a
+    fine-tuned version exists, or this job is queued, running or done already (a failed or
+    cancelled one is queued again: a first start stopped half way resumes on the next)."""
+    from dataclasses import asdict
+
+    from core import store
+    from core.db import transaction
+    from core.errors import Conflict
+    from core.models import JobStatus
+    from training.config import FinetuneConfig
+
+    config = (config or FinetuneConfig()).merged(promote=True)
+    with transaction(ctx.sessions) as s:
+        if any(v.adapter_path for v in store.list_model_versions(s)):
+            return None
+        for job in store.list_jobs(s, limit=200):
+            if job.requested_by == DEFAULT_TUNE_BY and job.status in (
+                JobStatus.queued,
+                JobStatus.running,
+                JobStatus.succeeded,
+            ):
+                return None
+        try:
+            job = store.request_retrain(
+                s, requested_by=DEFAULT_TUNE_BY, via="supportbot run", config=asdict(config)
+            )
+        except Conflict:  # an admin's job is queued already: it is the fine-tune
+            return None
+        return job.id
+
+
+def split_threads(cores: int | None = None) -> tuple[int, int]:
+    """(serving, training) torch threads while a job trains beside the server: a core each way on
+    2 cores. Two processes both spinning 2 OpenMP threads on 2 cores slow generation ~20x."""
+    import os
+
+    cores = cores or os.cpu_count() or 1
+    serving = max(1, cores // 2)
+    return serving, max(1, cores - serving)
+
+
+class BackgroundWorker:
+    """`supportbot worker` as a child process at a lower priority, for the first start's
+    fine-tune and any retraining asked for while `supportbot run` runs. Stopping it marks the job
+    it was running failed at once (the active model keeps serving; the next start queues the
+    default fine-tune again)."""
+
+    def __init__(self, ctx: Any, *, threads: int) -> None:
+        self.ctx = ctx
+        self.threads = threads
+        self.proc: Any = None
+
+    def start(self) -> BackgroundWorker:
+        import os
+        import subprocess
+
+        env = {
+            **os.environ,
+            "OMP_NUM_THREADS": str(self.threads),
+            "MKL_NUM_THREADS": str(self.threads),
+            "TOKENIZERS_PARALLELISM": "false",
+            "SUPPORTBOT_HOME": str(self.ctx.settings.home),
+            "SUPPORTBOT_DATABASE_URL": self.ctx.settings.db_url,
+        }
+        log_path = self.ctx.settings.home / "worker.log"
+        self._log = log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "supportbot", "worker", "--poll", "5"],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=lambda: os.nice(10),
+            start_new_session=True,  # Ctrl-C reaches it through stop(), not the terminal
+        )
+        self.log_path = log_path
+        return self
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+        import socket
+
+        from core import store
+        from core.db import transaction
+        from core.models import JobStatus
+
+        worker_id = f"{socket.gethostname()}:{self.proc.pid}"
+        with transaction(self.ctx.sessions) as s:
+            for job in store.list_jobs(s, status="running", limit=50):
+                if job.worker_id == worker_id:
+                    store.finish_job(
+                        s,
+                        job_id=job.id,
+                        status=JobStatus.failed,
+                        error="stopped with supportbot run; the active model kept serving",
+                    )
 
 
 @contextlib.contextmanager
@@ -195,7 +322,26 @@ def run(review_port: int, model_port: int, no_review: bool, setup_only: bool) ->
         if external_model:
             say(f"using the model server at {settings.model_base_url}")
         else:
-            version = ensure_model(ctx, retriever=retriever)
+            version = ensure_base(ctx, retriever=retriever)
+            job = queue_default_finetune(ctx)
+            with ctx.sessions() as s:
+                from core import store
+                from core.models import JobStatus
+
+                pending = store.count_jobs(s, status=JobStatus.queued)
+            if pending:
+                import torch
+
+                serving_threads, training_threads = split_threads()
+                torch.set_num_threads(serving_threads)
+                worker = BackgroundWorker(ctx, threads=training_threads).start()
+                started.append(worker)
+                what = f"the first fine-tune (job {job})" if job else f"{pending} queued retraining job(s)"
+                say(
+                    f"running {what} in the background: model {version} answers meanwhile, and the"
+                    f" fine-tuned one goes live when its evaluation passes (progress: `supportbot jobs"
+                    f" list`, log: {worker.log_path})"
+                )
             from serving.embedded import EmbeddedServer
             from training.config import FinetuneConfig
             from training.finetune import resolve_base

@@ -89,6 +89,11 @@ class FinetuneConfig:
         ' past cases" (the bot hands those over).',
     )
     max_answer_tokens: int = opt(160, "Longest answer generated for the evaluation report.")
+    promote: bool = opt(
+        False,
+        "Make the candidate live when its evaluation passes the rules of `supportbot model promote`"
+        " (otherwise it waits for an admin's promote).",
+    )
 
     @classmethod
     def help_text(cls) -> dict[str, str]:

@@ -90,9 +90,26 @@ def run_finetune_job(ctx: AppContext) -> Executor:
             on_progress=progress,
             progress=False,
         )
-        return {"version": result.version, **{k: v for k, v in result.metrics.items() if k != "before"}}
+        metrics = {"version": result.version, **{k: v for k, v in result.metrics.items() if k != "before"}}
+        if config.promote:
+            metrics.update(promote_if_passing(ctx, result.version, actor=f"job {job.id}"))
+        return metrics
 
     return execute
+
+
+def promote_if_passing(ctx: AppContext, version: str, *, actor: str) -> dict[str, Any]:
+    """Promote a job's candidate by the usual rules; a refusal leaves the active model serving."""
+    from core.errors import Conflict
+    from training.registry import promote
+
+    try:
+        _, verdict = promote(ctx.sessions, name=version, actor=actor)
+    except Conflict as exc:
+        log.warning("%s", exc)
+        return {"promoted": False, "promotion": str(exc)}
+    log.info("%s promoted: %s", version, verdict)
+    return {"promoted": True, "promotion": verdict}
 
 
 def run_one(ctx: AppContext, *, worker_id: str, execute: Executor, heartbeat_s: float = 5.0) -> int | None:
@@ -165,7 +182,9 @@ def notify_job_end(ctx: AppContext, job: TrainingJob) -> None:
         kwargs = {"base_url": ctx.settings.slack_api_url} if ctx.settings.slack_api_url else {}
         client = WebClient(token=token, **kwargs)
         version = (job.metrics or {}).get("version")
-        if job.status == JobStatus.succeeded:
+        if job.status == JobStatus.succeeded and (job.metrics or {}).get("promoted"):
+            text = f"✅ Retraining job {job.id} finished: {version} passed its evaluation and is live."
+        elif job.status == JobStatus.succeeded:
             text = f"✅ Retraining job {job.id} finished: candidate {version} is ready (`/supportbot promote {version}`)."
         elif job.status == JobStatus.cancelled:
             text = f"⏹️ Retraining job {job.id} was cancelled."
