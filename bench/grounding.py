@@ -45,7 +45,7 @@ class Config:
         name, _, rest = text.partition("=")
         rest, _, tickets = rest.partition("@")
         base, _, adapter = rest.partition(":")
-        return cls(name, base, adapter or None, int(tickets or 3))
+        return cls(name, base, adapter or None, int(tickets or 2))
 
 
 def training_seconds(path: str | None) -> float | None:
@@ -59,6 +59,80 @@ def training_seconds(path: str | None) -> float | None:
     return metrics.get("seconds") or metrics.get("train_seconds")
 
 
+FLOORS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35)
+
+
+def calibrate(
+    replies: list[Any], items: list[Any], *, embedder: Any, score: Any, weights: Any
+) -> list[dict[str, Any]]:
+    """Right procedure and F1 if every model answer agreeing less than a floor with its tickets
+    were replaced by the top one, as the bot's fallback shows it. Signals: the lexical one the bot
+    uses (token F1 with the resolutions, bot.grounding.agreement) against the two tickets in the
+    prompt or the top one alone, the cosine of the sentence embeddings of answer and top
+    resolution, and the share of what the retrieved tickets agree on that the answer says
+    (bot.grounding.coverage: the one the bot uses)."""
+    import numpy as np
+
+    from bot.grounding import agreement, coverage
+    from bot.responder import Responder
+    from core.identifiers import Masker
+    from core.settings import Settings
+
+    model_rows = [i for i, r in enumerate(replies) if r.outcome == "model" and r.sources]
+    lexical = {
+        i: agreement(replies[i].text, [s.resolution for s in replies[i].sources[:2]]) for i in model_rows
+    }
+    lexical_top = {i: agreement(replies[i].text, [replies[i].sources[0].resolution]) for i in model_rows}
+    covered = {
+        i: coverage(replies[i].text, [s.resolution for s in replies[i].sources], weights) for i in model_rows
+    }
+    covered = {i: (1.0 if c is None else c) for i, c in covered.items()}
+    texts = [replies[i].text for i in model_rows] + [replies[i].sources[0].resolution for i in model_rows]
+    vectors = embedder.encode(texts) if model_rows else np.zeros((0, 1))
+    n = len(model_rows)
+    cosine = {i: float(vectors[j] @ vectors[n + j]) for j, i in enumerate(model_rows)}
+    # The close-match rule (SUPPORTBOT_CLOSE_MATCH_SCORE, at its default) applied as well: a
+    # "no past case fits" whose closest ticket is a close match shows that ticket.
+    close = Settings().close_match_score
+    overruled = {
+        i
+        for i, r in enumerate(replies)
+        if r.outcome == "handover"
+        and r.reason == "the model found no past case that fits"
+        and r.sources
+        and r.sources[0].score >= close
+    }
+    fallback = {}
+    for i in [*model_rows, *overruled]:
+        masker = Masker()
+        masker.mask(items[i].question)
+        fallback[i] = Responder._fallback_text(replies[i].sources[0], why="disagreement", masker=masker)
+    rows = []
+    for signal, values in (
+        ("lexical, top 2", lexical),
+        ("lexical, top 1", lexical_top),
+        ("cosine, top 1", cosine),
+        ("agreed terms, top 3", covered),
+    ):
+        floors = {"lexical": FLOORS, "cosine": tuple(f + 0.3 for f in FLOORS)}.get(
+            signal.split(",")[0], (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+        )
+        for floor in floors:
+            swapped = {i for i in model_rows if values[i] < floor}
+            answers = [fallback[i] if i in swapped | overruled else r.text for i, r in enumerate(replies)]
+            got = score(answers, items)["all"]
+            rows.append(
+                {
+                    "signal": signal,
+                    "floor": floor,
+                    "keyphrase_accuracy": got["keyphrase_accuracy"],
+                    "f1": got["f1"],
+                    "replaced": len(swapped) / len(replies),
+                }
+            )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -68,6 +142,12 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=160)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="Answer with the agreement check and the close-match rule off, and print what each floor"
+        " of each signal would give on those answers (how SUPPORTBOT_DISAGREE_BELOW was chosen).",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "grounding"))
     args = parser.parse_args()
 
@@ -97,6 +177,7 @@ def main() -> None:
     embedder = load_embedder()
     results: dict[str, Any] = {}
     signals: dict[str, list[dict[str, Any]]] = {}
+    calibrations: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/grounding.db")
         upgrade(engine)
@@ -104,6 +185,9 @@ def main() -> None:
         import_tickets(sessions, sample / "tickets.jsonl")
         build_index(sessions=sessions, folder=Path(tmp) / "index", embedder=embedder, kind_setting="flat")
         retriever = Retriever.from_index(Path(tmp) / "index", sessions=sessions, embedder=embedder, k=3)
+        from bot.grounding import TermWeights
+
+        weights = TermWeights.from_store(sessions)
 
         started = time.perf_counter()
         tops = retriever.search_many([q.text for q in questions], k=1)
@@ -126,6 +210,7 @@ def main() -> None:
                 model_name=spec.name if spec.adapter else "supportbot",
                 model_timeout_s=600,
                 model_retries=0,
+                **({"disagree_below": 0.0, "close_match_score": 1.0} if args.calibrate else {}),
             )
             with EmbeddedServer(base, adapters=adapters, device="auto") as server:
                 settings = settings.model_copy(update={"model_base_url": server.base_url})
@@ -147,6 +232,10 @@ def main() -> None:
             stages = [t for t in (training_seconds(base), training_seconds(spec.adapter)) if t]
             row["training_s"] = sum(stages) if stages else None
             results[spec.name] = row
+            if args.calibrate:
+                calibrations[spec.name] = calibrate(
+                    replies, items, embedder=embedder, score=score_answers, weights=weights
+                )
             signals[spec.name] = [
                 {
                     "outcome": r.outcome,
@@ -191,12 +280,27 @@ def main() -> None:
                 else f"{value:.3f}"
             )
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    for name, rows in calibrations.items():
+        lines += [
+            "",
+            f"{name}: a model answer below the agreement floor replaced by the best ticket (what"
+            " SUPPORTBOT_DISAGREE_BELOW does), on the same answers",
+            "",
+            "| signal | floor | right procedure | token F1 | replaced |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {r['signal']} | {r['floor']:.2f} | {r['keyphrase_accuracy']:.3f} | {r['f1']:.3f} | {r['replaced']:.3f} |"
+            for r in rows
+        ]
     table = "\n".join(lines)
     print(table)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text(table + "\n")
-    out.with_suffix(".json").write_text(json.dumps({"results": results, "signals": signals}, indent=1))
+    out.with_suffix(".json").write_text(
+        json.dumps({"results": results, "calibration": calibrations, "signals": signals}, indent=1)
+    )
 
 
 if __name__ == "__main__":

@@ -85,3 +85,70 @@ def agreement(draft: str, resolutions: Iterable[str]) -> float:
 
     text = generalise(draft)
     return max((token_f1(text, generalise(r)) for r in resolutions), default=0.0)
+
+
+class TermWeights:
+    """How telling a word is among the tickets: its inverse document frequency over their
+    resolutions (words every note uses, "customer", "explained", weigh almost nothing)."""
+
+    def __init__(self, resolutions: Iterable[str]) -> None:
+        from collections import Counter
+
+        from core.identifiers import generalise
+        from core.scoring import words
+
+        df: Counter[str] = Counter()
+        n = 0
+        for text in resolutions:
+            df.update(set(words(generalise(text))))
+            n += 1
+        self.n = n
+        self._df = df
+
+    def idf(self, term: str) -> float:
+        import math
+
+        return math.log((self.n + 1) / (self._df.get(term, 0) + 1))
+
+    @classmethod
+    def from_store(cls, sessions: object, *, limit: int = 50_000) -> TermWeights:
+        """From the stored tickets (at most ``limit`` of them: document frequencies settle long
+        before that)."""
+        from sqlalchemy import select
+
+        from core.models import Ticket
+
+        with sessions() as s:  # type: ignore[operator]
+            rows = s.scalars(select(Ticket.resolution).order_by(Ticket.id).limit(limit)).all()
+        return cls(rows)
+
+
+def agreed_terms(resolutions: list[str], weights: TermWeights, *, at_least: int = 2) -> dict[str, float]:
+    """What the tickets agree on: words of the best ticket's resolution that at least one other
+    retrieved ticket's resolution also uses, with their weights. Empty when the tickets are about
+    different things (then there is nothing to hold the draft to)."""
+    from core.identifiers import generalise
+    from core.scoring import words
+
+    if len(resolutions) < at_least:
+        return {}
+    sets = [set(words(generalise(r))) for r in resolutions]
+    return {
+        term: weights.idf(term)
+        for term in sets[0]
+        if sum(term in other for other in sets) >= at_least and not term.startswith("<")
+    }
+
+
+def coverage(draft: str, resolutions: list[str], weights: TermWeights) -> float | None:
+    """The weighted share of what the retrieved tickets agree on that the draft says (1: all of
+    it); None when they agree on nothing."""
+    from core.identifiers import generalise
+    from core.scoring import words
+
+    agreed = agreed_terms(resolutions, weights)
+    total = sum(agreed.values())
+    if total <= 0:
+        return None
+    said = set(words(generalise(draft)))
+    return sum(w for t, w in agreed.items() if t in said) / total

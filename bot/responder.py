@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.grounding import agreement, guard
+from bot.grounding import TermWeights, coverage, guard
 from bot.model_client import Completion, ModelClient
 from core import store
 from core.db import transaction
@@ -104,6 +104,7 @@ class Responder:
         self.history_turns = history_turns
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        self._weights: tuple[float, TermWeights] | None = None  # (when computed, the weights)
 
     # --- 1. the question, stored first ---------------------------------------------------------
 
@@ -143,6 +144,10 @@ class Responder:
                 self.retriever.search("Hello, my order has not arrived yet.", k=1)
             except Exception as exc:  # real questions will search, or fail, the same way
                 log.warning("warm-up search failed: %s", exc)
+            try:
+                self._term_weights()
+            except Exception as exc:
+                log.warning("warm-up of the word weights failed: %s", exc)
         # Every statement an answer runs, once, in a transaction that is then rolled back.
         with self.sessions() as s:
             try:
@@ -261,15 +266,23 @@ class Responder:
             gate = self._gate(top, completion.mean_logprob)
             if unfilled and not checked.interventions:
                 checked.ok = False
-            if gate is None and draft.startswith(CANNOT_HELP[:40]):
+            cannot_help = gate is None and draft.startswith(CANNOT_HELP[:40])
+            close_match = top is not None and top >= self.settings.close_match_score
+            if cannot_help and not close_match:
                 gate = "the model found no past case that fits"
             if gate:
                 outcome, text, escalated, reason = "handover", self._handover_text(sources), True, gate
+            elif cannot_help:  # the model found nothing, retrieval a close match: show the match
+                outcome, text, escalated, reason = self._fallback(
+                    sources,
+                    masker=masker,
+                    why=f"the model found no past case that fits, but the closest ticket scores {top:.2f}",
+                )
             elif not checked.ok or not checked.text.strip():
                 outcome, text, escalated, reason = self._fallback(
                     sources, masker=masker, why="the drafted answer stated identifiers it could not back up"
                 )
-            elif (disagreement := self._disagreement(checked.text, sources[: max(1, in_prompt)])) is not None:
+            elif (disagreement := self._disagreement(checked.text, sources)) is not None:
                 details["agreement"] = disagreement[0]
                 outcome, text, escalated, reason = self._fallback(sources, masker=masker, why=disagreement[1])
             else:
@@ -361,21 +374,30 @@ class Responder:
         return None
 
     def _disagreement(self, draft: str, sources: list[Source]) -> tuple[float, str] | None:
-        """(agreement, why) when the draft is about another request than its tickets.
+        """(coverage, why) when the draft is about another request than its tickets agree on.
 
-        Agreement: the draft's best token F1 against the resolutions of the tickets it was given
-        (bot/grounding.py); a right answer retells one of them, a wrong one shares little with
-        any. Calibrated on the sample with bench/grounding.py (SUPPORTBOT_DISAGREE_BELOW)."""
+        What they agree on: the words of the best ticket's resolution that another retrieved one
+        also uses, weighted by how telling they are (bot.grounding.coverage); a right answer says
+        most of it, one about another request little. Calibrated on the sample with
+        bench/grounding.py (SUPPORTBOT_DISAGREE_BELOW; README: grounded answers)."""
         floor = self.settings.disagree_below
-        if floor <= 0 or not sources:
+        if floor <= 0 or len(sources) < 2:
             return None
-        score = agreement(draft, [s.resolution for s in sources])
-        if score >= floor:
+        score = coverage(draft, [s.resolution for s in sources], self._term_weights())
+        if score is None or score >= floor:
             return None
         return (
             score,
-            f"the draft is about another request than its sources (agreement {score:.2f} < {floor:.2f})",
+            f"the draft is about another request than its sources (it says {score:.2f} of what they"
+            f" agree on < {floor:.2f})",
         )
+
+    def _term_weights(self) -> TermWeights:
+        """Word weights over the stored tickets, recomputed hourly (tickets come and go)."""
+        now = time.monotonic()
+        if self._weights is None or now - self._weights[0] > 3600:
+            self._weights = (now, TermWeights.from_store(self.sessions))
+        return self._weights[1]
 
     def _handover_text(self, sources: list[Source]) -> str:
         if sources:

@@ -96,11 +96,19 @@ class Settings(BaseSettings):
     escalate_below_score: float = Field(0.5, description="Top retrieval score under this: hand over.")
     escalate_below_logprob: float = Field(-1.5, description="Mean token log-prob under this: hand over.")
     disagree_below: float = Field(
-        0.0,
+        0.45,
         ge=0.0,
         le=1.0,
-        description="A draft sharing less than this (token F1) with its best ticket is about another "
-        "request: the best ticket is shown instead (0: off).",
+        description="A draft saying less than this share of what its tickets agree on (IDF-weighted words"
+        " of the best resolution that another retrieved one also has) is about another request: the best"
+        " ticket is shown instead (0: off).",
+    )
+    close_match_score: float = Field(
+        0.55,
+        ge=0.0,
+        le=1.0,
+        description="When the model finds no past case that fits, a closest ticket scoring at least this"
+        " is shown instead of handing over (1: always hand over).",
     )
 
     # --- privacy -------------------------------------------------------------------------------

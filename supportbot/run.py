@@ -72,7 +72,8 @@ def ensure_index(ctx: Any) -> Any:
 
 
 def ensure_base(ctx: Any, *, base_config: Any = None, retriever: Any = None) -> str:
-    """The active model version; with none, the default base is built and made live as "base"."""
+    """The active model version; with none, the base is made live as "base": SUPPORTBOT_BASE_MODEL
+    when it is set (``smollm2-135m`` converted on first use), else our own, trained here."""
     from core import store
     from core.db import transaction
     from training.base import BaseConfig, train_base
@@ -81,6 +82,17 @@ def ensure_base(ctx: Any, *, base_config: Any = None, retriever: Any = None) -> 
         active = store.active_model_version(s)
         if active is not None:
             return active.name
+    if ctx.settings.base_model:  # a pretrained base (SUPPORTBOT_BASE_MODEL): nothing to train
+        from training.pretrained import provenance_of, resolve
+
+        path = resolve(ctx.settings.base_model, models_dir=ctx.settings.models_dir)
+        with transaction(ctx.sessions) as s:
+            if not any(v.name == "base" for v in store.list_model_versions(s)):
+                store.create_model_version(
+                    s, name="base", base_model=path, metrics={"base_provenance": provenance_of(path)}
+                )
+            store.activate(s, name="base")
+        return "base"
     out = ctx.settings.default_base_model_dir
     if not (out / "config.json").exists():
         say("no model yet: training the default model from scratch on the sample support logs")
@@ -199,12 +211,11 @@ class BackgroundWorker:
         log_path = self.ctx.settings.home / "worker.log"
         self._log = log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "supportbot", "worker", "--poll", "5"],
+            [sys.executable, "-m", "supportbot", "worker", "--poll", "5", "--nice", "10"],
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            preexec_fn=lambda: os.nice(10),
             start_new_session=True,  # Ctrl-C reaches it through stop(), not the terminal
         )
         self.log_path = log_path

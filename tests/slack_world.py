@@ -247,6 +247,7 @@ def make_settings(tmp_path: Path, db_url: str, fake_url: str, model_url: str, **
         admin_user_ids=[ADMIN],
         support_group_id=SUPPORT_GROUP,
         escalate_below_logprob=-50.0,  # the tiny test model is never confident
+        disagree_below=0.0,  # nor are its drafts about any request in particular
     )
     return load_settings(**(values | overrides))
 

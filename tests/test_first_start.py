@@ -59,6 +59,8 @@ def test_the_fine_tune_is_queued_once_and_a_failing_candidate_leaves_the_base_se
     assert done.metrics["promoted"] is False
     assert "refusing to promote v1" in done.metrics["promotion"]
     assert "keyphrase_accuracy" in done.metrics["promotion"].split("against the top ticket:")[1]
+    # Judged as the bot would send its answers: the checks against the sources applied.
+    assert done.metrics["as_sent"]["keyphrase_accuracy"] >= done.metrics["keyphrase_accuracy"]
     with ctx.sessions() as s:
         assert store.active_model_version(s).name == "base"
         assert {v.name for v in store.list_model_versions(s)} == {"base", "v1"}

@@ -415,9 +415,16 @@ def jobs_requeue(job_id: int) -> None:
 @click.option(
     "--poll", type=float, default=2.0, show_default=True, help="Seconds between looks at the queue."
 )
-def worker(once: bool, poll: float) -> None:
+@click.option(
+    "--nice", "niceness", type=click.IntRange(0, 19), default=0, help="Lower its CPU priority by this much."
+)
+def worker(once: bool, poll: float, niceness: int) -> None:
     """Run queued retraining jobs, one at a time (start several for several at once)."""
     import logging
+    import os
+
+    if niceness:
+        os.nice(niceness)
 
     from training.worker import run_worker
 

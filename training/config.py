@@ -73,6 +73,11 @@ class FinetuneConfig:
     val_fraction: float = opt(0.1, "Share of conversations held out for validation.")
     seed: int = opt(0, "Random seed (data order, LoRA init, sampling).")
     checkpoint_every: int = opt(0, "Save the adapter every N steps (0: only at the end).")
+    val_max_examples: int = opt(
+        200,
+        "At most this many validation conversations per split (new, earlier topics) for loss and"
+        " perplexity, spread evenly: with a pretrained base every pass over them costs minutes on a CPU.",
+    )
     eval_max_questions: int = opt(400, "At most this many held-out questions are generated for the report.")
     serve_eval: bool = opt(True, "Also ask the questions through our server, completion vs chat style.")
     tickets: int = opt(
@@ -138,6 +143,7 @@ class FinetuneConfig:
             (self.tickets >= 0 and self.ticket_budget > 0, "tickets must be >= 0 and ticket_budget positive"),
             (0 <= self.unrelated_share < 0.5, "unrelated_share must be in [0, 0.5)"),
             (self.max_answer_tokens > 0, "max_answer_tokens must be positive"),
+            (self.val_max_examples > 0, "val_max_examples must be positive"),
         ]
         for ok, message in checks:
             if not ok:

@@ -228,6 +228,10 @@ def run_finetune(
         val_replay = [e for g in val_replay_set if (e := encode(tokenizer, chat(g), max_length=max_length))]
         if not train_ex:
             raise InvalidInput("no training examples left after preparation")
+        val_new, val_replay = (
+            spread(val_new, config.val_max_examples),
+            spread(val_replay, config.val_max_examples),
+        )
         units = (
             len(pack(train_ex, max_length=max_length, pad_id=tokenizer.pad_token_id))
             if config.packing
@@ -312,9 +316,13 @@ def run_finetune(
         from training.evaluate import headline
 
         baseline = headline(report_json, "top ticket (baseline)")
+        from training.report import AS_SENT
+
+        as_sent = headline(report_json, AS_SENT)
         metrics = {
             **headline(report_json, "after"),
             "before": headline(report_json, "before"),
+            "as_sent": as_sent if as_sent.get("answer_f1") is not None else None,
             "baseline": baseline if baseline.get("answer_f1") is not None else None,
             "eval_set": report_json["extra"].get("eval_set"),
             "steps": result.steps,

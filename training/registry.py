@@ -44,11 +44,13 @@ def promote(sessions: Any, *, name: str, actor: str, force: bool = False) -> tup
         else:
             ok, verdict = compare_for_promotion(version.metrics or {}, reference)
             verdict = f"against {against}: {verdict}"
-        # Whatever it replaces: a model that names the right procedure less often than simply
-        # showing the best past ticket does is not an improvement on having no model at all.
-        baseline = (version.metrics or {}).get("baseline")
+        # Whatever it replaces: a model whose answers, as the bot sends them (its checks against
+        # the sources applied), name the right procedure less often than simply showing the best
+        # past ticket does is not an improvement on having no model at all.
+        metrics = version.metrics or {}
+        baseline = metrics.get("baseline")
         if baseline is not None:
-            beats, versus = beats_baseline(version.metrics or {}, baseline)
+            beats, versus = beats_baseline(metrics.get("as_sent") or metrics, baseline)
             ok = ok and beats
             verdict = f"{verdict}; against the top ticket: {versus}"
         if not ok and not force:

@@ -78,6 +78,38 @@ def present(hit: Any, question: str) -> str:
     return present_past(hit.resolution, masker)
 
 
+AS_SENT = "after · as the bot sends it"
+
+
+def as_sent(drafts: Sequence[str], questions: Sequence[str], *, retriever: Any, settings: Any) -> list[str]:
+    """The drafts after the bot's two checks against its sources, with the bot's settings: the
+    agreement floor (SUPPORTBOT_DISAGREE_BELOW) and the close-match rule
+    (SUPPORTBOT_CLOSE_MATCH_SCORE). The identifier guard is left out: invented identifiers are
+    counted in the drafts instead."""
+    from bot.grounding import TermWeights, coverage
+    from core.prompt import CANNOT_HELP
+    from training.context import is_own
+
+    k = max(2, settings.retrieval_k)
+    rows = retriever.search_many(list(questions), k=k + 4)
+    weights = TermWeights.from_store(retriever.sessions)
+    out = []
+    for draft, question, row in zip(drafts, questions, rows, strict=True):
+        item = Conversation("eval", [{"role": "user", "content": question}], "eval")
+        kept = [h for h in row if not is_own(h, item)][:k]
+        top = kept[0] if kept else None
+        if top is None:
+            out.append(draft)
+            continue
+        if draft.startswith(CANNOT_HELP[:40]):
+            out.append(present(top, question) if top.score >= settings.close_match_score else draft)
+            continue
+        floor = settings.disagree_below
+        cov = coverage(draft, [h.resolution for h in kept], weights) if floor > 0 and len(kept) > 1 else None
+        out.append(present(top, question) if cov is not None and cov < floor else draft)
+    return out
+
+
 def timed(fn: Any, n: int) -> tuple[list[str], float]:
     started = time.perf_counter()
     out = fn()
@@ -145,6 +177,12 @@ def evaluate_run(
         with model.disable_adapter():
             generated["before"], speed["before"] = timed(lambda: gen(prompts), len(questions))
         generated["after"], speed["after"] = timed(lambda: gen(prompts), len(questions))
+        if retriever is not None:
+            # What the bot sends: a draft about another request than its tickets agree on, or a
+            # "no past case fits" with a close match, becomes the best ticket (bot/responder.py).
+            generated[AS_SENT] = as_sent(
+                generated["after"], questions, retriever=retriever, settings=settings
+            )
         if prompts is not None:  # what the tickets add: the same model, none in the prompt
             generated["after · no tickets"], speed["after · no tickets"] = timed(
                 lambda: gen(None), len(questions)
@@ -183,6 +221,13 @@ def evaluate_run(
             "found neither in the question nor in the reference answer (step numbers are not identifiers)"
         )
         notes.append("handover_rate: share of answers saying no past case fits (the bot hands those over)")
+        if AS_SENT in generated:
+            notes.append(
+                f"{AS_SENT}: the after answers with the bot's checks against its sources applied (a draft"
+                f" saying less than {settings.disagree_below:g} of what the retrieved tickets agree on, or"
+                f" finding no case where the closest scores {settings.close_match_score:g}+, becomes the best"
+                " ticket); promotion compares this column with the top-ticket baseline"
+            )
     else:
         notes.append("no held-out questions: answer quality not measured")
     if replay_used:
