@@ -7,7 +7,8 @@ The same chat requests (greedy, same max_tokens) are run
   * one after another with bare ``model.generate`` (the baseline), and
   * through our OpenAI-compatible server (uvicorn, in a process of its own as in production;
     official ``openai`` client), 1, 4, 16 and 64 at a time,
-on the same model. The two sides alternate in blocks of that many requests, so a busy neighbour
+on the same model, and with --peer through `transformers serve --continuous-batching` too (after
+ours, same levels). Ours and generate alternate in blocks of that many requests, so a busy neighbour
 on a shared machine slows both alike. Printed: generated tokens/s and latency p50/p99 per side,
 and the two targets (16 in flight >= 4x generate's throughput; 1 in flight within 1.2x of bare
 generate's latency). Results also go to bench/results/serving.json.
@@ -172,6 +173,66 @@ async def measure_level(
     return base, ours
 
 
+def start_peer(model_path: str, *, threads: int | None) -> tuple[Any, str]:
+    """`transformers serve --continuous-batching` (shipped with transformers) on the same model, in
+    a process of its own; returns (the process, its OpenAI base URL) once /health answers."""
+    import socket
+    import subprocess
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    if threads:
+        env["OMP_NUM_THREADS"] = str(threads)
+    command = [
+        str(Path(sys.executable).parent / "transformers"), "serve", "--continuous-batching",
+        "--host", "127.0.0.1", "--port", str(port), model_path,
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"transformers serve exited with {process.returncode}: {' '.join(command)}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                return process, f"http://127.0.0.1:{port}/v1"
+        except OSError:
+            time.sleep(1)
+    process.kill()
+    raise RuntimeError("transformers serve did not come up within 300 s")
+
+
+async def measure_server(
+    requests: list[list[dict[str, str]]], *, base_url: str, model_id: str, level: int, max_tokens: int
+) -> dict[str, Any]:
+    """The requests through a server, ``level`` at a time (blocks, as in measure_level)."""
+    import openai
+
+    result: dict[str, Any] = {"latencies": [], "tokens": 0, "wall": 0.0, "texts": []}
+    async with openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0, timeout=600) as client:
+
+        async def one(messages: list[dict[str, str]]) -> tuple[float, Any]:
+            t0 = time.perf_counter()
+            r = await client.chat.completions.create(
+                model=model_id, messages=messages, max_tokens=max_tokens, temperature=0
+            )
+            return time.perf_counter() - t0, r
+
+        await one(requests[0])  # warm-up (the peer loads its model on the first request)
+        for start in range(0, len(requests), level):
+            block = range(start, min(start + level, len(requests)))
+            t0 = time.perf_counter()
+            results = await asyncio.gather(*[one(requests[i]) for i in block])
+            result["wall"] += time.perf_counter() - t0
+            for latency, r in results:
+                result["latencies"].append(latency)
+                result["tokens"] += r.usage.completion_tokens if r.usage else 0
+                result["texts"].append(r.choices[0].message.content or "")
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", help="model folder or name (default: $SUPPORTBOT_HOME/models/base)")
@@ -185,6 +246,12 @@ def main() -> int:
         default=1,
         help="torch threads, here and in the server (0: torch's default). One suits a model this small on a "
         "2-core machine: the server's event loop and the client need the other core.",
+    )
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="Also run the same requests through `transformers serve --continuous-batching` on the same"
+        " model, after ours, at the same levels (target: ours >= 1.5x at 16 in flight, >= 1.0x at 1).",
     )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "serving.json"))
     args = parser.parse_args()
@@ -257,7 +324,26 @@ def main() -> int:
     finally:
         stop.set()
         process.join(timeout=30)
-        scratch.cleanup()
+    peer_rows: dict[int, dict[str, Any]] = {}
+    if args.peer:
+        peer, peer_url = start_peer(model_path, threads=args.threads)
+        try:
+            for level in levels:
+                print(f"{level} in flight through transformers serve ...", file=sys.stderr)
+                result = asyncio.run(
+                    measure_server(
+                        requests,
+                        base_url=peer_url,
+                        model_id=model_path,
+                        level=level,
+                        max_tokens=args.max_tokens,
+                    )
+                )
+                peer_rows[level] = row("transformers serve --continuous-batching", level, result, None)
+        finally:
+            peer.terminate()
+            peer.wait(timeout=30)
+    scratch.cleanup()
 
     print()
     print(
@@ -277,6 +363,27 @@ def main() -> int:
             latency = ours["p50_s"] / base["p50_s"]
             verdicts["latency_1_vs_generate"] = {"ratio": latency, "target": 1.2, "met": latency <= 1.2}
     print("(generate: the same requests one after another; the two sides alternate block by block)")
+    if peer_rows:
+        print(
+            f"\n{'in flight':>9}  {'ours tok/s':>10}  {'peer tok/s':>10} {'p50 s':>6} {'p99 s':>6}  {'ours x peer':>11}"
+        )
+        for ours in rows[1::2]:
+            peer_row = peer_rows.get(ours["concurrency"])
+            if peer_row is None:
+                continue
+            ratio = ours["tokens_per_s"] / peer_row["tokens_per_s"]
+            print(
+                f"{ours['concurrency']:>9}  {ours['tokens_per_s']:>10.1f}  {peer_row['tokens_per_s']:>10.1f}"
+                f" {peer_row['p50_s']:>6.3f} {peer_row['p99_s']:>6.3f}  {ratio:>11.2f}"
+            )
+            target = {16: 1.5, 1: 1.0}.get(ours["concurrency"])
+            if target:
+                verdicts[f"throughput_{ours['concurrency']}_vs_transformers_serve"] = {
+                    "ratio": ratio,
+                    "target": target,
+                    "met": ratio >= target,
+                }
+        print("(peer: transformers serve --continuous-batching, same model, same requests, run after ours)")
     if "throughput_16_vs_generate" in verdicts:
         v = verdicts["throughput_16_vs_generate"]
         print(
@@ -299,6 +406,7 @@ def main() -> int:
                 "requests": args.requests,
                 "max_tokens": args.max_tokens,
                 "rows": rows,
+                "peer_rows": list(peer_rows.values()),
                 "targets": verdicts,
             },
             indent=2,
