@@ -70,14 +70,11 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=420)
     args = parser.parse_args()
 
+    from bench.sample import sample_retriever
     from bot.model_client import ModelClient
-    from core.db import make_engine, session_factory, upgrade
     from core.prompt import build_messages
     from core.settings import load_settings
     from retrieval.embedder import load_embedder
-    from retrieval.importer import import_tickets
-    from retrieval.indexing import build_index
-    from retrieval.search import Retriever
     from serving.embedded import EmbeddedServer
 
     settings = load_settings()
@@ -89,12 +86,7 @@ def main() -> None:
     ]
     embedder = load_embedder()
     with tempfile.TemporaryDirectory() as tmp, EmbeddedServer(model_path, device="auto") as server:
-        engine = make_engine(f"sqlite:///{tmp}/calibrate.db")
-        upgrade(engine)
-        sessions = session_factory(engine)
-        import_tickets(sessions, sample / "tickets.jsonl")
-        build_index(sessions=sessions, folder=Path(tmp) / "index", embedder=embedder, kind_setting="flat")
-        retriever = Retriever.from_index(Path(tmp) / "index", sessions=sessions, embedder=embedder, k=3)
+        engine, _sessions, retriever = sample_retriever(Path(tmp), embedder)
         client = ModelClient(
             base_url=server.base_url, model="supportbot", max_tokens=settings.max_answer_tokens
         )

@@ -154,17 +154,14 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)
+    from bench.sample import sample_retriever
     from bot.ask import Question, ask_many
     from bot.model_client import ModelClient
     from bot.responder import Responder
-    from core.db import make_engine, session_factory, upgrade
     from core.identifiers import Masker, present_past
     from core.scoring import token_f1
     from core.settings import load_settings
     from retrieval.embedder import load_embedder
-    from retrieval.importer import import_tickets
-    from retrieval.indexing import build_index
-    from retrieval.search import Retriever
     from serving.embedded import EmbeddedServer
     from training.evaluate import load_eval_items, score_answers
     from training.pretrained import resolve
@@ -179,12 +176,7 @@ def main() -> None:
     signals: dict[str, list[dict[str, Any]]] = {}
     calibrations: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{tmp}/grounding.db")
-        upgrade(engine)
-        sessions = session_factory(engine)
-        import_tickets(sessions, sample / "tickets.jsonl")
-        build_index(sessions=sessions, folder=Path(tmp) / "index", embedder=embedder, kind_setting="flat")
-        retriever = Retriever.from_index(Path(tmp) / "index", sessions=sessions, embedder=embedder, k=3)
+        engine, sessions, retriever = sample_retriever(Path(tmp), embedder)
         from bot.grounding import TermWeights
 
         weights = TermWeights.from_store(sessions)

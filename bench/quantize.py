@@ -40,11 +40,8 @@ def main() -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     torch.set_num_threads(args.threads)
-    from core.db import make_engine, session_factory, upgrade
+    from bench.sample import sample_retriever
     from retrieval.embedder import load_embedder
-    from retrieval.importer import import_tickets
-    from retrieval.indexing import build_index
-    from retrieval.search import Retriever
     from training.context import tickets_for
     from training.evaluate import generate_answers, load_eval_items, score_answers
 
@@ -55,12 +52,7 @@ def main() -> None:
     questions = [i.question for i in items]
     embedder = load_embedder()
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{tmp}/q.db")
-        upgrade(engine)
-        sessions = session_factory(engine)
-        import_tickets(sessions, sample / "tickets.jsonl")
-        build_index(sessions=sessions, folder=Path(tmp) / "index", embedder=embedder, kind_setting="flat")
-        retriever = Retriever.from_index(Path(tmp) / "index", sessions=sessions, embedder=embedder, k=3)
+        engine, _sessions, retriever = sample_retriever(Path(tmp), embedder)
         contexts, _ = tickets_for(retriever, questions, k=2)
         engine.dispose()
 

@@ -127,6 +127,17 @@ def generate_one(model: Any, prompt: list[int], max_tokens: int) -> tuple[float,
         return time.perf_counter() - t0, out[0, len(prompt) :].tolist()
 
 
+async def timed_chat(
+    client: Any, model_id: str, messages: list[dict[str, str]], max_tokens: int
+) -> tuple[float, Any]:
+    """(seconds, response) of one greedy chat completion."""
+    t0 = time.perf_counter()
+    r = await client.chat.completions.create(
+        model=model_id, messages=messages, max_tokens=max_tokens, temperature=0
+    )
+    return time.perf_counter() - t0, r
+
+
 async def measure_level(
     model: Any,
     prompts: list[list[int]],
@@ -147,11 +158,7 @@ async def measure_level(
     async with openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0, timeout=600) as client:
 
         async def one(messages: list[dict[str, str]]) -> tuple[float, Any]:
-            t0 = time.perf_counter()
-            r = await client.chat.completions.create(
-                model=model_id, messages=messages, max_tokens=max_tokens, temperature=0
-            )
-            return time.perf_counter() - t0, r
+            return await timed_chat(client, model_id, messages, max_tokens)
 
         generate_one(model, prompts[0], 4)  # warm-up, both sides
         await one(requests[0])
@@ -214,11 +221,7 @@ async def measure_server(
     async with openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0, timeout=600) as client:
 
         async def one(messages: list[dict[str, str]]) -> tuple[float, Any]:
-            t0 = time.perf_counter()
-            r = await client.chat.completions.create(
-                model=model_id, messages=messages, max_tokens=max_tokens, temperature=0
-            )
-            return time.perf_counter() - t0, r
+            return await timed_chat(client, model_id, messages, max_tokens)
 
         await one(requests[0])  # warm-up (the peer loads its model on the first request)
         for start in range(0, len(requests), level):

@@ -5,11 +5,14 @@ neither in the conversation nor in the retrieved tickets is never sent as fact. 
 number is replaced by the customer's own when they gave exactly one; anything else unresolvable
 makes the draft unusable (the responder then falls back or hands over). Every intervention is
 returned so it can be recorded on the reply.
+
+Then the draft against what its tickets agree on (``check_against_sources``): a draft about
+another request, or a "no past case fits" beside a close match, becomes the best ticket.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from core.identifiers import PLACEHOLDER_RE, find_identifiers
@@ -152,3 +155,50 @@ def coverage(draft: str, resolutions: list[str], weights: TermWeights) -> float 
         return None
     said = set(words(generalise(draft)))
     return sum(w for t, w in agreed.items() if t in said) / total
+
+
+@dataclass(frozen=True)
+class SourceCheck:
+    """What a draft's sources say about sending it (``check_against_sources``).
+
+    kind: ``send``; ``no_case`` (the model found no past case: hand over); ``close_match`` (it
+    found none, but the closest ticket is a close one: show that); ``disagrees`` (the draft is
+    about another request than its tickets agree on: show the best ticket)."""
+
+    kind: str
+    why: str | None = None
+    coverage: float | None = None
+
+    @property
+    def show_best(self) -> bool:
+        return self.kind in ("close_match", "disagrees")
+
+
+def check_against_sources(
+    draft: str,
+    resolutions: list[str],
+    top_score: float | None,
+    *,
+    weights: TermWeights | Callable[[], TermWeights],
+    disagree_below: float,
+    close_match_score: float,
+) -> SourceCheck:
+    """The bot's two checks of a draft against its retrieved tickets (best first), in one place
+    for the bot and the evaluation report. ``weights`` may be a callable, asked only when the
+    agreement is measured."""
+    from core.prompt import CANNOT_HELP
+
+    if draft.startswith(CANNOT_HELP[:40]):
+        if top_score is not None and top_score >= close_match_score:
+            why = f"the model found no past case that fits, but the closest ticket scores {top_score:.2f}"
+            return SourceCheck("close_match", why)
+        return SourceCheck("no_case", "the model found no past case that fits")
+    if disagree_below > 0 and len(resolutions) >= 2:
+        score = coverage(draft, resolutions, weights() if callable(weights) else weights)
+        if score is not None and score < disagree_below:
+            why = (
+                f"the draft is about another request than its sources (it says {score:.2f} of what"
+                f" they agree on < {disagree_below:.2f})"
+            )
+            return SourceCheck("disagrees", why, score)
+    return SourceCheck("send")

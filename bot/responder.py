@@ -22,14 +22,14 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.grounding import TermWeights, coverage, guard
+from bot.grounding import TermWeights, check_against_sources, guard
 from bot.model_client import Completion, ModelClient
 from core import store
 from core.db import transaction
 from core.errors import ModelUnavailable, NotFound
 from core.identifiers import Masker, generalise, present_past
 from core.models import ConversationStatus, Message, Role
-from core.prompt import CANNOT_HELP, ContextTicket, build_messages, end_on_sentence, trim_history
+from core.prompt import ContextTicket, build_messages, end_on_sentence, trim_history
 
 log = logging.getLogger(__name__)
 
@@ -266,25 +266,27 @@ class Responder:
             gate = self._gate(top, completion.mean_logprob)
             if unfilled and not checked.interventions:
                 checked.ok = False
-            cannot_help = gate is None and draft.startswith(CANNOT_HELP[:40])
-            close_match = top is not None and top >= self.settings.close_match_score
-            if cannot_help and not close_match:
-                gate = "the model found no past case that fits"
+            verdict = check_against_sources(
+                checked.text,
+                [s_.resolution for s_ in sources],
+                top,
+                weights=self._term_weights,
+                disagree_below=self.settings.disagree_below,
+                close_match_score=self.settings.close_match_score,
+            )
+            if gate is None and verdict.kind == "no_case":
+                gate = verdict.why
             if gate:
                 outcome, text, escalated, reason = "handover", self._handover_text(sources), True, gate
-            elif cannot_help:  # the model found nothing, retrieval a close match: show the match
-                outcome, text, escalated, reason = self._fallback(
-                    sources,
-                    masker=masker,
-                    why=f"the model found no past case that fits, but the closest ticket scores {top:.2f}",
-                )
+            elif verdict.kind == "close_match":  # the model found nothing, retrieval a close match
+                outcome, text, escalated, reason = self._fallback(sources, masker=masker, why=verdict.why)
             elif not checked.ok or not checked.text.strip():
                 outcome, text, escalated, reason = self._fallback(
                     sources, masker=masker, why="the drafted answer stated identifiers it could not back up"
                 )
-            elif (disagreement := self._disagreement(checked.text, sources)) is not None:
-                details["agreement"] = disagreement[0]
-                outcome, text, escalated, reason = self._fallback(sources, masker=masker, why=disagreement[1])
+            elif verdict.kind == "disagrees":
+                details["agreement"] = verdict.coverage
+                outcome, text, escalated, reason = self._fallback(sources, masker=masker, why=verdict.why)
             else:
                 outcome, text, escalated, reason = "model", checked.text, False, None
         details["reason"] = reason
@@ -372,25 +374,6 @@ class Responder:
                 f"model confidence {mean_logprob:.2f} < {s.escalate_below_logprob:.2f} (mean token log-prob)"
             )
         return None
-
-    def _disagreement(self, draft: str, sources: list[Source]) -> tuple[float, str] | None:
-        """(coverage, why) when the draft is about another request than its tickets agree on.
-
-        What they agree on: the words of the best ticket's resolution that another retrieved one
-        also uses, weighted by how telling they are (bot.grounding.coverage); a right answer says
-        most of it, one about another request little. Calibrated on the sample with
-        bench/grounding.py (SUPPORTBOT_DISAGREE_BELOW; README: grounded answers)."""
-        floor = self.settings.disagree_below
-        if floor <= 0 or len(sources) < 2:
-            return None
-        score = coverage(draft, [s.resolution for s in sources], self._term_weights())
-        if score is None or score >= floor:
-            return None
-        return (
-            score,
-            f"the draft is about another request than its sources (it says {score:.2f} of what they"
-            f" agree on < {floor:.2f})",
-        )
 
     def _term_weights(self) -> TermWeights:
         """Word weights over the stored tickets, recomputed hourly (tickets come and go)."""

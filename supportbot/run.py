@@ -75,7 +75,6 @@ def ensure_base(ctx: Any, *, base_config: Any = None, retriever: Any = None) -> 
     """The active model version; with none, the base is made live as "base": SUPPORTBOT_BASE_MODEL
     when it is set (``smollm2-135m`` converted on first use), else our own, trained here."""
     from core import store
-    from core.db import transaction
     from training.base import BaseConfig, train_base
 
     with ctx.sessions() as s:
@@ -86,13 +85,7 @@ def ensure_base(ctx: Any, *, base_config: Any = None, retriever: Any = None) -> 
         from training.pretrained import provenance_of, resolve
 
         path = resolve(ctx.settings.base_model, models_dir=ctx.settings.models_dir)
-        with transaction(ctx.sessions) as s:
-            if not any(v.name == "base" for v in store.list_model_versions(s)):
-                store.create_model_version(
-                    s, name="base", base_model=path, metrics={"base_provenance": provenance_of(path)}
-                )
-            store.activate(s, name="base")
-        return "base"
+        return _make_base_live(ctx, path, {"base_provenance": provenance_of(path)})
     out = ctx.settings.default_base_model_dir
     if not (out / "config.json").exists():
         say("no model yet: training the default model from scratch on the sample support logs")
@@ -102,9 +95,16 @@ def ensure_base(ctx: Any, *, base_config: Any = None, retriever: Any = None) -> 
         import json
 
         base_metrics = json.loads((out / "supportbot.json").read_text()).get("metrics", {})
+    return _make_base_live(ctx, str(out.resolve()), base_metrics)
+
+
+def _make_base_live(ctx: Any, path: str, metrics: dict[str, Any]) -> str:
+    from core import store
+    from core.db import transaction
+
     with transaction(ctx.sessions) as s:
         if not any(v.name == "base" for v in store.list_model_versions(s)):
-            store.create_model_version(s, name="base", base_model=str(out.resolve()), metrics=base_metrics)
+            store.create_model_version(s, name="base", base_model=path, metrics=metrics)
         store.activate(s, name="base")
     return "base"
 
@@ -251,6 +251,20 @@ class BackgroundWorker:
                     )
 
 
+def start_model_server(ctx: Any, *, port: int = 0) -> Any:
+    """Our model server for the active version's base, following the registry; started."""
+    from serving.embedded import EmbeddedServer
+    from training.config import FinetuneConfig
+    from training.finetune import resolve_base
+
+    settings = ctx.settings
+    base_path = resolve_base(FinetuneConfig(), settings=settings, sessions=ctx.sessions)
+    server = EmbeddedServer(
+        base_path, device=settings.device, dtype=settings.dtype, sessions=ctx.sessions, port=port
+    )
+    return server.start()
+
+
 @contextlib.contextmanager
 def model_endpoint(ctx: Any, *, port: int = 0) -> Iterator[Any]:
     """``ctx`` with a model to talk to: SUPPORTBOT_MODEL_BASE_URL when it is set, else our own
@@ -262,9 +276,6 @@ def model_endpoint(ctx: Any, *, port: int = 0) -> Iterator[Any]:
     from core import store
     from core.context import AppContext
     from core.errors import ModelUnavailable
-    from serving.embedded import EmbeddedServer
-    from training.config import FinetuneConfig
-    from training.finetune import resolve_base
 
     with ctx.sessions() as s:
         if store.active_model_version(s) is None:
@@ -272,11 +283,7 @@ def model_endpoint(ctx: Any, *, port: int = 0) -> Iterator[Any]:
                 "no active model version: run `supportbot run --setup-only` (or `supportbot train base`), "
                 "or set SUPPORTBOT_MODEL_BASE_URL"
             )
-    base_path = resolve_base(FinetuneConfig(), settings=settings, sessions=ctx.sessions)
-    server = EmbeddedServer(
-        base_path, device=settings.device, dtype=settings.dtype, sessions=ctx.sessions, port=port
-    )
-    server.start()
+    server = start_model_server(ctx, port=port)
     try:
         settings = settings.model_copy(update={"model_base_url": server.base_url})
         yield AppContext(settings=settings, engine=ctx.engine, sessions=ctx.sessions)
@@ -353,19 +360,7 @@ def run(review_port: int, model_port: int, no_review: bool, setup_only: bool) ->
                     f" fine-tuned one goes live when its evaluation passes (progress: `supportbot jobs"
                     f" list`, log: {worker.log_path})"
                 )
-            from serving.embedded import EmbeddedServer
-            from training.config import FinetuneConfig
-            from training.finetune import resolve_base
-
-            base_path = resolve_base(FinetuneConfig(), settings=settings, sessions=ctx.sessions)
-            server = EmbeddedServer(
-                base_path,
-                device=settings.device,
-                dtype=settings.dtype,
-                sessions=ctx.sessions,
-                port=model_port,
-            )
-            server.start()
+            server = start_model_server(ctx, port=model_port)
             started.append(server)
             settings = settings.model_copy(update={"model_base_url": server.base_url})
             ctx = AppContext(settings=settings, engine=ctx.engine, sessions=ctx.sessions)

@@ -20,7 +20,7 @@ import functools
 import random
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from core.identifiers import generalise
@@ -52,7 +52,6 @@ class GroundingStats:
     own_tickets_left_out: int = 0
     unrelated: int = 0
     without_tickets: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {

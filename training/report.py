@@ -81,32 +81,26 @@ def present(hit: Any, question: str) -> str:
 AS_SENT = "after · as the bot sends it"
 
 
-def as_sent(drafts: Sequence[str], questions: Sequence[str], *, retriever: Any, settings: Any) -> list[str]:
-    """The drafts after the bot's two checks against its sources, with the bot's settings: the
-    agreement floor (SUPPORTBOT_DISAGREE_BELOW) and the close-match rule
-    (SUPPORTBOT_CLOSE_MATCH_SCORE). The identifier guard is left out: invented identifiers are
-    counted in the drafts instead."""
-    from bot.grounding import TermWeights, coverage
-    from core.prompt import CANNOT_HELP
-    from training.context import is_own
+def as_sent(
+    drafts: Sequence[str], questions: Sequence[str], *, tickets: Sequence[Sequence[Any]], tops: Sequence[Any],
+    weights: Any, settings: Any,
+) -> list[str]:  # fmt: skip
+    """The drafts after the bot's checks against its sources (bot.grounding.check_against_sources,
+    with the bot's settings), given each question's retrieved tickets and top hit. The identifier
+    guard is left out: invented identifiers are counted in the drafts instead."""
+    from bot.grounding import check_against_sources
 
-    k = max(2, settings.retrieval_k)
-    rows = retriever.search_many(list(questions), k=k + 4)
-    weights = TermWeights.from_store(retriever.sessions)
     out = []
-    for draft, question, row in zip(drafts, questions, rows, strict=True):
-        item = Conversation("eval", [{"role": "user", "content": question}], "eval")
-        kept = [h for h in row if not is_own(h, item)][:k]
-        top = kept[0] if kept else None
-        if top is None:
-            out.append(draft)
-            continue
-        if draft.startswith(CANNOT_HELP[:40]):
-            out.append(present(top, question) if top.score >= settings.close_match_score else draft)
-            continue
-        floor = settings.disagree_below
-        cov = coverage(draft, [h.resolution for h in kept], weights) if floor > 0 and len(kept) > 1 else None
-        out.append(present(top, question) if cov is not None and cov < floor else draft)
+    for draft, question, context, top in zip(drafts, questions, tickets, tops, strict=True):
+        verdict = check_against_sources(
+            draft,
+            [t.resolution for t in context],
+            top.score if top is not None else None,
+            weights=weights,
+            disagree_below=settings.disagree_below,
+            close_match_score=settings.close_match_score,
+        )
+        out.append(present(top, question) if top is not None and verdict.show_best else draft)
     return out
 
 
@@ -153,11 +147,12 @@ def evaluate_run(
         questions = [i.question for i in items]
         contexts: list[list[Any]] | None = None
         if retriever is not None:
-            contexts, tops = tickets_for(retriever, questions, k=max(1, k))
+            # As many as the bot retrieves (its checks read them all), the first k in prompts.
+            contexts, tops = tickets_for(retriever, questions, k=max(1, k, settings.retrieval_k))
             generated["top ticket (baseline)"] = [present(h, q) for h, q in zip(tops, questions, strict=True)]
         else:
             notes.append("top-ticket baseline skipped: no ticket index (run `supportbot index build`)")
-        prompts = contexts if (k > 0 and contexts is not None) else None
+        prompts = [c[:k] for c in contexts] if (k > 0 and contexts is not None) else None
         if prompts is not None:
             notes.append(f"before / after: {k} retrieved tickets in each prompt, as the bot sends them")
         elif k > 0:
@@ -177,11 +172,18 @@ def evaluate_run(
         with model.disable_adapter():
             generated["before"], speed["before"] = timed(lambda: gen(prompts), len(questions))
         generated["after"], speed["after"] = timed(lambda: gen(prompts), len(questions))
-        if retriever is not None:
+        if contexts is not None:
             # What the bot sends: a draft about another request than its tickets agree on, or a
             # "no past case fits" with a close match, becomes the best ticket (bot/responder.py).
+            from bot.grounding import TermWeights
+
             generated[AS_SENT] = as_sent(
-                generated["after"], questions, retriever=retriever, settings=settings
+                generated["after"],
+                questions,
+                tickets=contexts,
+                tops=tops,
+                weights=TermWeights.from_store(retriever.sessions),
+                settings=settings,
             )
         if prompts is not None:  # what the tickets add: the same model, none in the prompt
             generated["after · no tickets"], speed["after · no tickets"] = timed(
