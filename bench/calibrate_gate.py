@@ -71,11 +71,11 @@ def main() -> None:
     args = parser.parse_args()
 
     from bench.sample import sample_retriever
-    from bot.model_client import ModelClient
     from core.prompt import build_messages
     from core.settings import load_settings
     from retrieval.embedder import load_embedder
     from serving.embedded import EmbeddedServer
+    from usecases.model_client import ModelClient
 
     settings = load_settings()
     model_path = args.model or str(settings.default_base_model_dir)

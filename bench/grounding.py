@@ -73,10 +73,10 @@ def calibrate(
     (bot.grounding.coverage: the one the bot uses)."""
     import numpy as np
 
-    from bot.grounding import agreement, coverage
-    from bot.responder import Responder
     from core.identifiers import Masker
     from core.settings import Settings
+    from usecases.answer import Responder
+    from usecases.grounding import agreement, coverage
 
     model_rows = [i for i, r in enumerate(replies) if r.outcome == "model" and r.sources]
     lexical = {
@@ -156,8 +156,6 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     from bench.sample import sample_retriever
     from bot.ask import Question, ask_many
-    from bot.model_client import ModelClient
-    from bot.responder import Responder
     from core.identifiers import Masker, present_past
     from core.scoring import token_f1
     from core.settings import load_settings
@@ -165,6 +163,8 @@ def main() -> None:
     from serving.embedded import EmbeddedServer
     from training.evaluate import load_eval_items, score_answers
     from training.pretrained import resolve
+    from usecases.answer import Responder
+    from usecases.model_client import ModelClient
 
     sample = ROOT / "data" / "sample"
     items = load_eval_items(
@@ -177,7 +177,7 @@ def main() -> None:
     calibrations: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         engine, sessions, retriever = sample_retriever(Path(tmp), embedder)
-        from bot.grounding import TermWeights
+        from usecases.grounding import TermWeights
 
         weights = TermWeights.from_store(sessions)
 

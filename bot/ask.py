@@ -15,8 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, Any
 
-from bot.responder import Incoming, Reply, Responder
 from core.errors import InvalidInput
+from usecases.answer import Responder
+from usecases.messages import Incoming, Reply
 
 
 @dataclass(frozen=True)

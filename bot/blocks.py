@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.responder import Reply
+from usecases.messages import Reply
 
 FEEDBACK_UP, FEEDBACK_DOWN, HANDOVER = "feedback_up", "feedback_down", "handover"
 ACTIONS_BLOCK = "reply_actions"

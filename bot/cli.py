@@ -63,7 +63,10 @@ def bot(
             from core.webserver import BackgroundServer
 
             BackgroundServer(
-                http_app(None, health=health, events=False), host=host, port=health_port, name="bot-health"
+                http_app(None, health=health, events=False, metrics=app.supportbot_metrics),
+                host=host,
+                port=health_port,
+                name="bot-health",
             ).start()
             click.echo(f"supportbot: health on http://{host}:{health_port}/health")
         click.echo("supportbot: connected to Slack in Socket Mode (Ctrl-C to stop)")

@@ -11,7 +11,8 @@ import time
 import uuid
 from typing import IO, Any
 
-from bot.responder import Incoming, Reply, Responder
+from usecases.answer import Responder
+from usecases.messages import Incoming, Reply
 
 PROMPT = "you> "
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.model_client import ModelClient
-from bot.responder import Responder
+from usecases.answer import Responder
+from usecases.model_client import ModelClient
 
 log = logging.getLogger(__name__)
 

@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
 
-from bot.delivery import Inbox, Spool
+from bot.delivery import Inbox
 from bot.health import HealthCheck
 from bot.listeners import actions, commands, messages
 from bot.listeners.messages import SPOOL_KEY
-from bot.responder import Responder
+from bot.metrics import BotMetrics
+from bot.spool import Spool
 from core.errors import ConfigError
+from usecases.answer import Responder
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +68,13 @@ def create_app(
         request_verification_enabled=False,
     )
     inbox = inbox or open_inbox(settings.spool_folder, pool=pool)
-    messages.register(app, responder=responder, settings=settings, inbox=inbox)
+    metrics = BotMetrics()
+    metrics.watch_pending(lambda: inbox.status()["pending"])
+    messages.register(app, responder=responder, settings=settings, inbox=inbox, metrics=metrics)
     for module in (actions, commands):
         module.register(app, responder=responder, settings=settings)
     app.supportbot_inbox = inbox  # type: ignore[attr-defined]  # for /health and the CLI
+    app.supportbot_metrics = metrics  # type: ignore[attr-defined]  # for /metrics
     inbox.start()
     return app
 
@@ -104,29 +110,12 @@ def payload_problem(body: bytes, content_type: str) -> tuple[str | None, Any]:
         text = body.decode("utf-8")
         if content_type.startswith("application/json"):
             data = json.loads(text)
-            if not isinstance(data, dict) or not isinstance(data.get("type"), str):
-                return "an Events API body is a JSON object with a type", None
-            if data["type"] == "event_callback":
-                event = data.get("event")
-                if not isinstance(event, dict) or not isinstance(event.get("type"), str):
-                    return "an event_callback carries an event object with a type", None
-            return None, data
+            return _event_problem(data), data
         form = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), max_num_fields=200)
     except (UnicodeDecodeError, ValueError):
         return "the body does not parse", None
     if "payload" in form:
-        try:
-            payload = json.loads(form["payload"][0])
-        except ValueError:
-            return "payload is not JSON", None
-        if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
-            return "payload is a JSON object with a type", None
-        if not isinstance(payload.get("user", {}), dict):
-            return "payload.user is an object", None
-        actions = payload.get("actions", [])
-        if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
-            return "payload.actions is a list of objects", None
-        return None, None
+        return _interaction_problem(form["payload"][0]), None
     if "command" in form:
         if not all(form.get(k, [""])[0] for k in ("user_id", "channel_id")):
             return "a slash command names its user_id and channel_id", None
@@ -134,38 +123,44 @@ def payload_problem(body: bytes, content_type: str) -> tuple[str | None, Any]:
     return "neither an event, an interaction nor a command", None
 
 
-def http_app(
-    bolt_app: Any,
-    *,
-    health: HealthCheck | None = None,
-    events: bool = True,
-    signing_secret: str | None = None,
-):
-    """`POST /slack/events` for Events API, interactivity and slash commands, plus `/health`.
+def _event_problem(data: Any) -> str | None:
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        return "an Events API body is a JSON object with a type"
+    if data["type"] == "event_callback":
+        event = data.get("event")
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            return "an event_callback carries an event object with a type"
+    return None
 
-    An Events API delivery's question is redacted and spooled on a thread (the spool's group
-    commit makes concurrent acks share fsyncs), then the event is dispatched right on the event
-    loop: Bolt verifies the signature, acks and hands the listener to its worker pool. Slash commands and button clicks (form posts) are dispatched on a thread, because
-    there Bolt waits for the listener's own ``ack()``; so is everything when the app answers
-    before it acks (``process_before_response``).
 
-    Before Bolt sees a request: bodies over 1 MiB get 413 unread, missing or malformed signature
-    headers and wrong signatures 401; a signed body of a shape Slack never sends gets 400.
-    """
-    from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
-    from slack_sdk.signature import SignatureVerifier
-    from starlette.applications import Starlette
-    from starlette.concurrency import run_in_threadpool
-    from starlette.responses import JSONResponse, Response
-    from starlette.routing import Route
+def _interaction_problem(raw: str) -> str | None:
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        return "payload is not JSON"
+    if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+        return "payload is a JSON object with a type"
+    if not isinstance(payload.get("user", {}), dict):
+        return "payload.user is an object"
+    actions = payload.get("actions", [])
+    if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+        return "payload.actions is a list of objects"
+    return None
 
-    inline_events = bolt_app is not None and not bolt_app.process_before_response
-    dispatcher = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bolt-dispatch")
-    if events and not signing_secret:
-        raise ConfigError("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request with it)")
-    verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
-    async def slack_events(request: Request):
+class SlackEndpoint:
+    """`POST /slack/events`: the checks before Bolt, then the spool, then Bolt's dispatch."""
+
+    def __init__(self, bolt_app: Any, *, signing_secret: str) -> None:
+        from slack_sdk.signature import SignatureVerifier
+
+        self.bolt_app = bolt_app
+        self.inline_events = bolt_app is not None and not bolt_app.process_before_response
+        self.dispatcher = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bolt-dispatch")
+        self.verifier = SignatureVerifier(signing_secret)
+
+    async def checked_body(self, request: Request) -> bytes | Response:
+        """The signed body, or the answer for a request Bolt must not see."""
         stamp = request.headers.get("x-slack-request-timestamp", "")
         signature = request.headers.get("x-slack-signature", "")
         if not (stamp.isascii() and stamp.isdigit()) or not signature:
@@ -173,13 +168,21 @@ def http_app(
         body = await _bounded_body(request)
         if body is None:
             return _plain(413, f"request body larger than {MAX_BODY_BYTES} bytes")
-        assert verifier is not None
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:  # Slack sends UTF-8 only
             return _plain(400, "the request body is not UTF-8")
-        if not verifier.is_valid(body=text, timestamp=stamp, signature=signature):
+        if not self.verifier.is_valid(body=text, timestamp=stamp, signature=signature):
             return _plain(401, "invalid or expired Slack signature")
+        return body
+
+    async def handle(self, request: Request) -> Response:
+        from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+        from starlette.concurrency import run_in_threadpool
+
+        body = await self.checked_body(request)
+        if not isinstance(body, bytes):
+            return body
         content_type = request.headers.get("content-type", "")
         problem, data = payload_problem(body, content_type)
         if problem is not None:
@@ -187,7 +190,7 @@ def http_app(
             return _plain(400, f"malformed Slack request: {problem}")
         bolt_request = to_bolt_request(request, body)
         is_json = content_type.startswith("application/json")
-        spool = getattr(bolt_app, "supportbot_spool", None)
+        spool = getattr(self.bolt_app, "supportbot_spool", None)
         if is_json and spool is not None:
             # Redact and spool the question on a thread: the fsync (shared with concurrent acks
             # by the spool's group commit) and the redaction of a long message must not hold
@@ -197,16 +200,48 @@ def http_app(
                 return Response(status_code=status)
             if key is not None:
                 bolt_request.context[SPOOL_KEY] = key
-                if inline_events:
+                if self.inline_events:
                     # On disk: that is all the ack waits for. Bolt's dispatch (middleware, the
                     # listener handed to its pool) happens behind it, off the event loop.
-                    asyncio.get_running_loop().run_in_executor(dispatcher, bolt_app.dispatch, bolt_request)
+                    asyncio.get_running_loop().run_in_executor(
+                        self.dispatcher, self.bolt_app.dispatch, bolt_request
+                    )
                     return Response(status_code=200)
-        if inline_events and is_json:
-            bolt_response = bolt_app.dispatch(bolt_request)
+        if self.inline_events and is_json:
+            bolt_response = self.bolt_app.dispatch(bolt_request)
         else:
-            bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)
+            bolt_response = await run_in_threadpool(self.bolt_app.dispatch, bolt_request)
         return to_starlette_response(bolt_response)
+
+
+def http_app(
+    bolt_app: Any,
+    *,
+    health: HealthCheck | None = None,
+    events: bool = True,
+    signing_secret: str | None = None,
+    metrics: BotMetrics | None = None,
+):
+    """`POST /slack/events` for Events API, interactivity and slash commands, plus `/health` and
+    `/metrics` (the app's own metrics: ``metrics`` or those of ``bolt_app``).
+
+    An Events API delivery's question is redacted and spooled on a thread (the spool's group
+    commit makes concurrent acks share fsyncs), then the event is dispatched right on the event
+    loop: Bolt verifies the signature, acks and hands the listener to its worker pool. Slash
+    commands and button clicks (form posts) are dispatched on a thread, because there Bolt waits
+    for the listener's own ``ack()``; so is everything when the app answers before it acks
+    (``process_before_response``).
+
+    Before Bolt sees a request: bodies over 1 MiB get 413 unread, missing or malformed signature
+    headers and wrong signatures 401; a signed body of a shape Slack never sends gets 400.
+    """
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    if events and not signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request with it)")
 
     async def health_route(request: Request) -> JSONResponse:
         if health is None:
@@ -214,9 +249,27 @@ def http_app(
         ok, report = await run_in_threadpool(health.run)
         return JSONResponse(report, status_code=200 if ok else 503)
 
-    # Plain Starlette: two routes need no OpenAPI schema, and every ack skips FastAPI's
+    metrics = metrics or getattr(bolt_app, "supportbot_metrics", None)
+
+    async def metrics_route(request: Request) -> Response:
+        if metrics is None:
+            return _plain(404, "no metrics in this process")
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
+
+    # Plain Starlette: three routes need no OpenAPI schema, and every ack skips FastAPI's
     # per-request dependency machinery.
-    routes = [Route("/health", health_route, methods=["GET"])]
+    routes = [
+        Route("/health", health_route, methods=["GET"]),
+        Route("/metrics", metrics_route, methods=["GET"]),
+    ]
     if events:
-        routes.append(Route("/slack/events", slack_events, methods=["POST"]))
+        assert signing_secret is not None
+        routes.append(
+            Route(
+                "/slack/events",
+                SlackEndpoint(bolt_app, signing_secret=signing_secret).handle,
+                methods=["POST"],
+            )
+        )
     return Starlette(routes=routes)

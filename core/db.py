@@ -13,11 +13,10 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import ConfigError, DatabaseError, SchemaOutOfDate
+from core.resources import migrations_dir
 
 if TYPE_CHECKING:
     from alembic.config import Config
-
-ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -95,7 +94,7 @@ def alembic_config(engine: Engine) -> Config:
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    cfg.set_main_option("script_location", str(migrations_dir()))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     cfg.attributes["engine"] = engine
     return cfg
@@ -106,7 +105,7 @@ def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    cfg.set_main_option("script_location", str(migrations_dir()))
     head = ScriptDirectory.from_config(cfg).get_current_head()
     assert head is not None, "no migrations found"
     return head

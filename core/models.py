@@ -94,6 +94,19 @@ class PromptMode(enum.StrEnum):
     completion = "completion"
 
 
+class Outcome(enum.StrEnum):
+    """How an answer was made: the model's draft, the best past ticket instead, or a hand-over."""
+
+    model = "model"
+    fallback = "fallback"
+    handover = "handover"
+
+    @property
+    def escalates(self) -> bool:
+        """A hand-over puts the conversation in front of a human; nothing else does."""
+        return self is Outcome.handover
+
+
 class ModelStatus(enum.StrEnum):
     candidate = "candidate"
     active = "active"

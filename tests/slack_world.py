@@ -254,13 +254,13 @@ def make_settings(tmp_path: Path, db_url: str, fake_url: str, model_url: str, **
 
 def start_bot(settings: Any, *, index_dir: Path, fake: FakeSlack, embedder: Any):
     """A bot replica over its own database connection pool: (Bot, server)."""
-    from bot.model_client import ModelClient
-    from bot.responder import Responder
     from bot.runtime import health_check
     from bot.slack_app import create_app, http_app
     from core.db import make_engine, session_factory
     from core.webserver import BackgroundServer
     from retrieval.search import Retriever
+    from usecases.answer import Responder
+    from usecases.model_client import ModelClient
 
     engine = make_engine(settings.db_url)
     sessions = session_factory(engine)

@@ -88,7 +88,7 @@ def as_sent(
     """The drafts after the bot's checks against its sources (bot.grounding.check_against_sources,
     with the bot's settings), given each question's retrieved tickets and top hit. The identifier
     guard is left out: invented identifiers are counted in the drafts instead."""
-    from bot.grounding import check_against_sources
+    from usecases.grounding import check_against_sources
 
     out = []
     for draft, question, context, top in zip(drafts, questions, tickets, tops, strict=True):
@@ -175,7 +175,7 @@ def evaluate_run(
         if contexts is not None:
             # What the bot sends: a draft about another request than its tickets agree on, or a
             # "no past case fits" with a close match, becomes the best ticket (bot/responder.py).
-            from bot.grounding import TermWeights
+            from usecases.grounding import TermWeights
 
             generated[AS_SENT] = as_sent(
                 generated["after"],

@@ -6,8 +6,10 @@ import logging
 from typing import Any
 
 from bot.blocks import FEEDBACK_DOWN, FEEDBACK_UP, HANDOVER, replace_actions
-from bot.responder import Responder
 from core.errors import NotFound
+from usecases.answer import Responder
+from usecases.feedback import record_feedback
+from usecases.handover import hand_over
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,9 @@ def register(app: Any, *, responder: Responder, settings: Any) -> None:
             return
         reply_id, user, channel, ts = click
         try:
-            responder.feedback(reply_id=reply_id, user=user, rating=rating, shown_in=(channel, ts))
+            record_feedback(
+                responder.sessions, reply_id=reply_id, user=user, rating=rating, shown_in=(channel, ts)
+            )
         except NotFound as exc:
             log.warning("feedback click ignored: %s", exc)
             return
@@ -67,7 +71,7 @@ def register(app: Any, *, responder: Responder, settings: Any) -> None:
             return
         reply_id, user, channel, ts = click
         try:
-            responder.hand_over(reply_id=reply_id, actor=user, shown_in=(channel, ts))
+            hand_over(responder.sessions, reply_id=reply_id, actor=user, shown_in=(channel, ts))
         except NotFound as exc:
             log.warning("hand-over click ignored: %s", exc)
             return

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from bot.blocks import answer_blocks, delayed_text, working_text
-from bot.delivery import Entry, Inbox, SpoolError, entry_key, transient
-from bot.responder import Incoming, Responder
+from bot.delivery import Inbox, entry_key
+from bot.metrics import BotMetrics
+from bot.spool import Entry, SpoolError, transient
 from core.originals import Sealer, clean
+from usecases.answer import Responder
+from usecases.messages import Incoming
+from usecases.threads import attach_slack_ts, is_bot_thread
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +113,16 @@ class Answering:
     """What happens to a spooled question: store it, show we are on it, answer, show the answer."""
 
     def __init__(
-        self, *, client: Any, responder: Responder, settings: Any, inbox: Inbox, posts: Executor
+        self,
+        *,
+        client: Any,
+        responder: Responder,
+        settings: Any,
+        inbox: Inbox,
+        posts: Executor,
+        metrics: BotMetrics,
     ) -> None:
+        self.metrics = metrics
         self.client = client
         self.responder = responder
         self.settings = settings
@@ -118,8 +131,11 @@ class Answering:
 
     def deliver(self, entry: Entry) -> None:
         incoming = entry.incoming
-        if entry.kind == "thread" and not self.responder.is_bot_thread(
-            team=incoming.team, channel=incoming.channel, thread_ts=incoming.thread_ts
+        if entry.kind == "thread" and not is_bot_thread(
+            self.responder.sessions,
+            team=incoming.team,
+            channel=incoming.channel,
+            thread_ts=incoming.thread_ts,
         ):
             return  # a thread the bot takes no part in
         recorded = self.responder.record(incoming)
@@ -155,14 +171,18 @@ class Answering:
         else:
             placeholder = self.posts.submit(post_placeholder).result
 
+        started = time.perf_counter()
         try:
             reply = self.responder.answer(question_id, slack_channel=incoming.channel, slack_ts=placeholder)
             blocks, text = answer_blocks(reply, support_group_id=self.settings.support_group_id), reply.text
+            self.metrics.answer_seconds.observe(time.perf_counter() - started)
+            self.metrics.answers.labels(reply.outcome.value).inc()
         except Exception as exc:
             placeholder()  # known before the inbox decides what to show meanwhile
             if transient(exc):
                 raise  # the database is away: the inbox keeps the question and retries
             log.exception("answering message %s failed", question_id)
+            self.metrics.answers.labels("error").inc()
             blocks, text, reply = (
                 None,
                 "⚠️ Something went wrong on my side; a member of the support team will follow up.",
@@ -180,7 +200,9 @@ class Answering:
         # instead of posting the answer a second time.
         self.inbox.note_placeholder(entry, ts)
         if reply is not None:
-            self.responder.attach_slack_ts(reply_id=reply.message_id, channel=incoming.channel, ts=ts)
+            attach_slack_ts(
+                self.responder.sessions, reply_id=reply.message_id, channel=incoming.channel, ts=ts
+            )
 
     def on_delay(self, entry: Entry) -> None:
         """Told once per delayed question: the placeholder (or a new message) says we will answer."""
@@ -194,41 +216,65 @@ class Answering:
             self.inbox.note_placeholder(entry, posted["ts"])
 
 
-def register(
-    app: Any, *, responder: Responder, settings: Any, inbox: Inbox, posts: Executor | None = None
-) -> Answering:
-    posts = posts or ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack-placeholder")
-    sealer = Sealer.from_settings(settings)
-    answering = Answering(client=app.client, responder=responder, settings=settings, inbox=inbox, posts=posts)
-    inbox.deliver = answering.deliver
-    inbox.on_delay = answering.on_delay
+class Door:
+    """Makes a delivery's question durable before Bolt acks it."""
 
-    from slack_bolt import BoltResponse
+    def __init__(self, *, inbox: Inbox, sealer: Sealer | None, metrics: BotMetrics) -> None:
+        self.inbox = inbox
+        self.sealer = sealer
+        self.metrics = metrics
 
-    def spool_delivery(body: Any, bot_user_id: str | None) -> tuple[int | None, str | None]:
-        """Make a delivery's question durable: (status to answer with now, None) when Bolt has
-        nothing more to do with it (200: not a question or seen before; 503: the spool failed,
-        Slack retries), or (None, its spool key) for the listener to work on."""
+    def spool(self, body: Any, bot_user_id: str | None) -> tuple[int | None, str | None]:
+        """(status to answer with now, None) when Bolt has nothing more to do with the delivery
+        (200: not a question or seen before; 503: the spool failed, Slack retries), or (None, its
+        spool key) for the listener to work on."""
+        status, key = self._spool(body, bot_user_id)
+        if status is not None or key is not None:
+            result = "spooled" if key is not None else "refused" if status == 503 else "dropped"
+            self.metrics.deliveries.labels(result).inc()
+        return status, key
+
+    def _spool(self, body: Any, bot_user_id: str | None) -> tuple[int | None, str | None]:
         if not isinstance(body, dict) or body.get("type") != "event_callback":
             return None, None
         event = body.get("event")
         if not isinstance(event, dict) or event.get("type") not in ("app_mention", "message"):
             return None, None
-        if inbox.seen(entry_key(event.get("channel"), event.get("ts"))):
+        if self.inbox.seen(entry_key(event.get("channel"), event.get("ts"))):
             return 200, None  # a retry: acked before any work on it
         try:
-            kind, incoming = classify(event, body, bot_user_id=bot_user_id, sealer=sealer)
+            kind, incoming = classify(event, body, bot_user_id=bot_user_id, sealer=self.sealer)
         except NotAQuestion as why:
             log.debug("delivery %s acked and dropped: %s", body.get("event_id"), why)
             return 200, None
         try:
-            key = inbox.accept(kind=kind, incoming=incoming)
+            key = self.inbox.accept(kind=kind, incoming=incoming)
         except SpoolError:
             log.exception("delivery %s NOT acked: the spool cannot be written", body.get("event_id"))
             return 503, None
         if key is None:
             return 200, None  # a retry or a second event of one message
         return None, key
+
+
+def register(
+    app: Any,
+    *,
+    responder: Responder,
+    settings: Any,
+    inbox: Inbox,
+    metrics: BotMetrics,
+    posts: Executor | None = None,
+) -> Answering:
+    posts = posts or ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack-placeholder")
+    door = Door(inbox=inbox, sealer=Sealer.from_settings(settings), metrics=metrics)
+    answering = Answering(
+        client=app.client, responder=responder, settings=settings, inbox=inbox, posts=posts, metrics=metrics
+    )
+    inbox.deliver = answering.deliver
+    inbox.on_delay = answering.on_delay
+
+    from slack_bolt import BoltResponse
 
     bot_user: dict[str, str | None] = {}
 
@@ -240,14 +286,14 @@ def register(
 
     # The HTTP endpoint spools before it dispatches, on a thread (an fsync must not hold the
     # event loop); the middleware does it for Socket Mode and anything else that dispatches.
-    app.supportbot_spool = lambda body: spool_delivery(body, own_user_id())  # type: ignore[attr-defined]
+    app.supportbot_spool = lambda body: door.spool(body, own_user_id())  # type: ignore[attr-defined]
 
     @app.middleware
     def spool_questions(body: dict[str, Any], context: Any, next: Any) -> Any:
         """Before the ack: a question is made durable, or the delivery is not acked (503)."""
         if context.get(SPOOL_KEY) is not None:
             return next()  # spooled by the HTTP endpoint already
-        status, key = spool_delivery(body, context.get("bot_user_id"))
+        status, key = door.spool(body, context.get("bot_user_id"))
         if status is not None:
             return BoltResponse(status=status, body="")
         if key is not None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import threading
 
-from bot.responder import Incoming
 from core import store
 from core.models import Message
+from usecases.messages import Incoming
 
 
 class WhereSearched:

@@ -191,8 +191,8 @@ def test_health_is_not_200_without_a_ticket_index(bot_factory, sample_world, tmp
     retriever, problem = load_retriever(settings, bot.sessions)  # no index under this home at all
     assert retriever is None and "no ticket index" in problem
 
-    from bot.responder import Responder
     from bot.runtime import health_check
+    from usecases.answer import Responder
 
     responder = Responder(
         settings=settings, sessions=bot.sessions, retriever=None, model=None, index_problem=problem

@@ -1,0 +1,359 @@
+"""The answer pipeline, free of Slack: the Slack listeners and the local chat both call it.
+
+1. store the question first (idempotent on the Slack event) — nothing after this can lose it;
+2. thread history from our database; 3. similar solved tickets (side by side with 5 when the
+prompt carries no tickets, the default); 4. the prompt (identifiers masked, history trimmed to
+the context window); 5. the model; 6. the checks of the draft
+(usecases.decide: the grounding guard, the confidence gate, the sources); 7. the reply, stored
+with everything that explains it.
+The model being down never means silence: the best ticket's resolution (labelled as such) or a
+hand-over to a human.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core import store
+from core.db import transaction
+from core.errors import ModelUnavailable, NotFound
+from core.identifiers import Masker
+from core.models import Message, Outcome
+from core.prompt import ContextTicket, build_messages, trim_history
+from core.settings import Settings
+from usecases.decide import Decision, decide, draft_of, fallback
+from usecases.grounding import TermWeights
+from usecases.messages import Incoming, Reply, Source
+from usecases.model_client import Completion, ModelClient
+
+log = logging.getLogger(__name__)
+
+
+class Searcher(Protocol):
+    def search(self, text: str, k: int | None = None) -> list[Any]: ...
+
+
+@dataclass(frozen=True)
+class _Question:
+    id: int
+    text: str
+    conversation_id: int
+    turns: list[tuple[str, str]]  # (role, text) of the thread before it
+
+
+class Responder:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        retriever: Searcher | None,
+        model: ModelClient | None,
+        history_turns: int = 20,
+        index_problem: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.index_problem = index_problem  # why ``retriever`` is None, when it is
+        self.sessions = sessions
+        self.retriever = retriever
+        self.model = model
+        self.history_turns = history_turns
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+        self._weights: tuple[float, TermWeights] | None = None  # (when computed, the weights)
+
+    # --- 1. the question, stored first ---------------------------------------------------------
+
+    def record(self, incoming: Incoming) -> store.Recorded:
+        with transaction(self.sessions) as s:
+            return store.record_user_turn(
+                s,
+                text=incoming.text,
+                source=incoming.source,
+                team=incoming.team,
+                channel=incoming.channel,
+                thread_ts=incoming.thread_ts,
+                user=incoming.user,
+                ts=incoming.ts,
+                event_id=incoming.event_id,
+                original_encrypted=incoming.original_encrypted,
+            )
+
+    def handle(self, incoming: Incoming) -> Reply | None:
+        """Store and answer; None when this message was seen before (a retried delivery)."""
+        recorded = self.record(incoming)
+        if not recorded.created:
+            return None
+        return self.answer(recorded.message.id)
+
+    def warm_up(self) -> float:
+        """Run the pipeline's parts once before the first customer does; returns the seconds taken.
+
+        First calls pay for lazy set-up (the embedder's first forward pass, SQL compilation, the
+        client's modules and response models) while holding the GIL: in a process that also acks
+        Slack's events, that would stall the first acks. The model is asked for one token if it
+        answers within a few seconds (it may not be up yet: the bot falls back until it is).
+        """
+        started = time.perf_counter()
+        if self.retriever is not None:
+            try:
+                self.retriever.search("Hello, my order has not arrived yet.", k=1)
+            except Exception as exc:  # real questions will search, or fail, the same way
+                log.warning("warm-up search failed: %s", exc)
+            try:
+                self._term_weights()
+            except Exception as exc:
+                log.warning("warm-up of the word weights failed: %s", exc)
+        # Every statement an answer runs, once, in a transaction that is then rolled back.
+        with self.sessions() as s:
+            try:
+                recorded = store.record_user_turn(
+                    s, text="warm-up", source="warm-up", channel="warm-up", thread_ts="0", ts="0"
+                )
+                question = recorded.message
+                store.thread_history(
+                    s, conversation_id=question.conversation_id, before_id=question.id, limit=1
+                )
+                store.record_reply(
+                    s, reply_to_id=question.id, text="warm-up", details={}, hits=[],
+                    slack_channel="warm-up", slack_ts="0.1",
+                )  # fmt: skip
+                store.reply_to(s, message_id=question.id)
+                store.find_conversation(s, team=None, channel="warm-up", thread_ts="0")
+            finally:
+                s.rollback()
+        if self.model is not None:
+            self.model.warm_up()
+        return time.perf_counter() - started
+
+    # --- 2..8 ----------------------------------------------------------------------------------
+
+    def answer(
+        self,
+        question_id: int,
+        *,
+        slack_channel: str | None = None,
+        slack_ts: str | Callable[[], str | None] | None = None,
+    ) -> Reply:
+        """Answer a stored question; ``slack_ts``: the Slack message that will show the answer (the
+        placeholder), stored with the reply in the same transaction. It may be a callable (the
+        placeholder being posted meanwhile), asked for the ts only when the reply is stored."""
+        started = time.perf_counter()
+        question = self._load(question_id)
+        if isinstance(question, Reply):
+            return question
+        timings = {"load_ms": _ms_since(started)}
+        details: dict[str, Any] = {"timings": timings}
+        masker = Masker()
+        sources, completion = self._generate(question, masker=masker, details=details)
+
+        mark = time.perf_counter()
+        details["top_score"] = sources[0].score if sources else None
+        if completion is None:
+            decision = fallback(sources, masker=masker, settings=self.settings)
+        else:
+            details["model_ms"] = completion.latency_ms
+            details["mean_logprob"] = completion.mean_logprob
+            details["finish_reason"] = completion.finish_reason
+            decision = decide(
+                draft_of(completion, masker),
+                turns=[text for _, text in question.turns] + [question.text],
+                sources=sources,
+                masker=masker,
+                settings=self.settings,
+                weights=self._term_weights,
+                searched=self.retriever is not None,
+                details=details,
+            )
+        details["reason"] = decision.reason
+        timings["guard_ms"] = _ms_since(mark)
+        if callable(slack_ts):
+            slack_ts = slack_ts()
+        return self._store_reply(
+            question,
+            decision=decision,
+            completion=completion,
+            sources=sources,
+            details=details,
+            latency_ms=int((time.perf_counter() - started) * 1000),
+            shown_in=(slack_channel, slack_ts) if slack_channel and slack_ts else None,
+        )
+
+    def _load(self, question_id: int) -> _Question | Reply:
+        """The stored question and its thread; its reply instead when it has one already."""
+        with self.sessions() as s:
+            question = s.get(Message, question_id)
+            if question is None:
+                raise NotFound(f"message {question_id} does not exist")
+            existing = store.reply_to(s, message_id=question_id)
+            if existing is not None:
+                return self._reply_from(existing, question)
+            history = store.thread_history(
+                s, conversation_id=question.conversation_id, before_id=question_id, limit=self.history_turns
+            )
+            return _Question(
+                question.id,
+                question.text,
+                question.conversation_id,
+                [(m.role.value, m.text) for m in history],
+            )
+
+    def _generate(
+        self, question: _Question, *, masker: Masker, details: dict[str, Any]
+    ) -> tuple[list[Source], Completion | None]:
+        """Retrieval and the model call: the sources, and the completion (None: the model is down)."""
+        timings = details["timings"]
+        # With no tickets in the prompt, the model does not wait for retrieval: the two run side
+        # by side and the tickets are needed only afterwards (sources, gate, guard).
+        in_prompt = self.settings.prompt_tickets
+        sources_later: Future[list[Source]] | None = None
+        sources: list[Source] = []
+        if in_prompt or self.model is None:
+            sources = self._timed_retrieve(question.text, timings)
+        else:
+            sources_later = self._side_pool().submit(self._timed_retrieve, question.text, timings)
+        mark = time.perf_counter()
+        messages = self._prompt(question, sources[:in_prompt], masker=masker)
+        timings["prompt_ms"] = _ms_since(mark)
+        mark = time.perf_counter()
+        completion: Completion | None = None
+        try:
+            if self.model is None:
+                raise ModelUnavailable("no model endpoint configured")
+            completion = self.model.complete(messages)
+        except ModelUnavailable as exc:
+            log.warning("model unavailable, falling back: %s", exc)
+            details["model_error"] = str(exc)
+        timings["model_call_ms"] = _ms_since(mark)
+        if sources_later is not None:
+            mark = time.perf_counter()
+            sources = sources_later.result()
+            timings["retrieve_wait_ms"] = _ms_since(mark)
+        return sources, completion
+
+    def _prompt(self, question: _Question, tickets: list[Source], *, masker: Masker) -> list[dict[str, str]]:
+        """The chat messages: identifiers masked, the tickets as training showed them (past
+        customers' numbers are "<ORDER_ID>", i.e. this customer's, filled in after generation:
+        core.identifiers.generalise), history trimmed to the context window."""
+        return trim_history(
+            build_messages(
+                question=masker.mask(question.text),
+                history=[(role, masker.mask(text)) for role, text in question.turns],
+                tickets=[ContextTicket.from_hit(src) for src in tickets],
+                ticket_budget=self.settings.prompt_ticket_budget,
+            ),
+            budget=self.settings.context_window - self.settings.max_answer_tokens,
+        )
+
+    def _store_reply(
+        self,
+        question: _Question,
+        *,
+        decision: Decision,
+        completion: Completion | None,
+        sources: list[Source],
+        details: dict[str, Any],
+        latency_ms: int,
+        shown_in: tuple[str, str] | None,
+    ) -> Reply:
+        confidence = (
+            math.exp(completion.mean_logprob) if completion and completion.mean_logprob is not None else None
+        )
+        try:
+            with transaction(self.sessions) as s:
+                reply = store.record_reply(
+                    s,
+                    reply_to_id=question.id,
+                    text=decision.text,
+                    model=completion.model if completion else None,
+                    model_version=completion.version if completion else None,
+                    prompt_mode=completion.mode if completion else None,
+                    latency_ms=latency_ms,
+                    prompt_tokens=completion.prompt_tokens if completion else None,
+                    completion_tokens=completion.completion_tokens if completion else None,
+                    confidence=confidence,
+                    outcome=decision.outcome,
+                    details=details,
+                    hits=[store.Hit(src.ticket_id, src.external_id, src.score) for src in sources],
+                    escalated=decision.outcome.escalates,
+                    slack_channel=shown_in[0] if shown_in else None,
+                    slack_ts=shown_in[1] if shown_in else None,
+                )
+                reply_id = reply.id
+        except IntegrityError:
+            # Another replica answered this question first: that answer stands.
+            with self.sessions() as s:
+                existing = store.reply_to(s, message_id=question.id)
+                stored = s.get(Message, question.id)
+                assert existing is not None and stored is not None
+                return self._reply_from(existing, stored)
+        return Reply(
+            message_id=reply_id,
+            question_id=question.id,
+            conversation_id=question.conversation_id,
+            text=decision.text,
+            outcome=decision.outcome,
+            sources=sources,
+            confidence=confidence,
+            model_version=completion.version if completion else None,
+            latency_ms=latency_ms,
+            reason=decision.reason,
+        )
+
+    def _side_pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            with self._pool_lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="retrieval")
+        return self._pool
+
+    def _timed_retrieve(self, text: str, timings: dict[str, float]) -> list[Source]:
+        mark = time.perf_counter()
+        try:
+            return self._retrieve(text)
+        finally:
+            timings["retrieve_ms"] = _ms_since(mark)
+
+    def _retrieve(self, text: str) -> list[Source]:
+        if self.retriever is None:
+            return []
+        try:
+            hits = self.retriever.search(text, k=self.settings.retrieval_k)
+        except Exception:  # retrieval trouble must not silence the bot
+            log.exception("retrieval failed")
+            return []
+        return [Source(h.ticket_id, h.external_id, float(h.score), h.question, h.resolution) for h in hits]
+
+    def _term_weights(self) -> TermWeights:
+        """Word weights over the stored tickets, recomputed hourly (tickets come and go)."""
+        now = time.monotonic()
+        if self._weights is None or now - self._weights[0] > 3600:
+            self._weights = (now, TermWeights.from_store(self.sessions))
+        return self._weights[1]
+
+    def _reply_from(self, reply: Message, question: Message) -> Reply:
+        return Reply(
+            message_id=reply.id,
+            question_id=question.id,
+            conversation_id=question.conversation_id,
+            text=reply.text,
+            outcome=Outcome(reply.outcome or Outcome.model),
+            sources=[Source(h.ticket_id, h.ticket_external_id or "?", h.score, "", "") for h in reply.hits],
+            confidence=reply.confidence,
+            model_version=reply.model_version,
+            latency_ms=reply.latency_ms or 0,
+        )
+
+
+def _ms_since(mark: float) -> float:
+    return round((time.perf_counter() - mark) * 1000, 2)

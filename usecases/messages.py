@@ -1,0 +1,53 @@
+"""The plain data the answer use case takes and gives: no Slack, no HTTP, no ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.models import Outcome
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A customer's message, as plain data (the listener strips everything Slack-specific)."""
+
+    text: str
+    source: str = "slack"
+    team: str | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
+    user: str | None = None
+    ts: str | None = None
+    event_id: str | None = None
+    # Only when a team keeps originals (core.originals): the sealed text as typed. ``text`` is
+    # always redacted.
+    original_encrypted: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A retrieved past ticket, as shown under the answer and given to the model."""
+
+    ticket_id: int | None
+    external_id: str
+    score: float
+    question: str
+    resolution: str
+
+
+@dataclass
+class Reply:
+    message_id: int
+    question_id: int
+    conversation_id: int
+    text: str
+    outcome: Outcome
+    sources: list[Source] = field(default_factory=list)
+    confidence: float | None = None
+    model_version: str | None = None
+    latency_ms: int = 0
+    reason: str | None = None
+
+    @property
+    def escalated(self) -> bool:
+        return self.outcome.escalates

@@ -1,0 +1,119 @@
+"""What an admin does to a stored conversation: rate, comment on or correct a reply, approve the
+conversation for training, set its status. Each change is audited with the admin's name."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from core import store
+from core.db import transaction
+from core.errors import InvalidInput, NotFound
+from core.models import Conversation, ConversationStatus, Message, Role
+
+RATINGS = {"up": 1, "down": -1}
+
+
+def _reply_in(session: Session, *, conversation_id: int, message_id: int) -> Message:
+    message = session.get(Message, message_id)
+    if message is None or message.conversation_id != conversation_id:
+        raise NotFound(f"conversation {conversation_id} has no message {message_id}")
+    if message.role == Role.user:
+        raise InvalidInput("only replies can be rated or corrected")
+    return message
+
+
+def rate_reply(
+    sessions: sessionmaker[Session], *, admin: str, conversation_id: int, message_id: int, rating: str
+) -> None:
+    """An admin's 👍 ("up") or 👎 ("down") on a reply."""
+    if rating not in RATINGS:
+        raise InvalidInput("rating must be up or down")
+    with transaction(sessions) as s:
+        _reply_in(s, conversation_id=conversation_id, message_id=message_id)
+        store.record_feedback(s, message_id=message_id, user=f"admin:{admin}", rating=RATINGS[rating])
+        store.audit(
+            s,
+            actor=admin,
+            action="review.rate",
+            conversation_id=conversation_id,
+            message_id=message_id,
+            detail={"rating": rating},
+        )
+
+
+def comment_on_reply(
+    sessions: sessionmaker[Session], *, admin: str, conversation_id: int, message_id: int, text: str
+) -> bool:
+    """An admin's note on a reply; False (nothing stored) when it is empty."""
+    text = text.strip()
+    if not text:
+        return False
+    with transaction(sessions) as s:
+        _reply_in(s, conversation_id=conversation_id, message_id=message_id)
+        store.record_feedback(s, message_id=message_id, user=f"admin:{admin}", comment=text)
+        store.audit(
+            s,
+            actor=admin,
+            action="review.comment",
+            conversation_id=conversation_id,
+            message_id=message_id,
+            detail={"comment": text[:500]},
+        )
+    return True
+
+
+def correct_reply(
+    sessions: sessionmaker[Session], *, admin: str, conversation_id: int, message_id: int, text: str
+) -> str:
+    """The answer the reply should have been (training uses it); returns "corrected", or "empty" /
+    "unchanged" when there is nothing new to store."""
+    text = text.strip()
+    if not text:
+        return "empty"
+    with transaction(sessions) as s:
+        message = _reply_in(s, conversation_id=conversation_id, message_id=message_id)
+        previous = [f.corrected_answer for f in message.feedback if f.corrected_answer]
+        if text == (previous[-1] if previous else message.text.strip()):
+            return "unchanged"
+        store.record_feedback(s, message_id=message_id, user=f"admin:{admin}", corrected_answer=text)
+        store.audit(
+            s,
+            actor=admin,
+            action="review.correct",
+            conversation_id=conversation_id,
+            message_id=message_id,
+            detail={"corrected_answer": text[:500]},
+        )
+    return "corrected"
+
+
+def approve_conversation(
+    sessions: sessionmaker[Session], *, admin: str, conversation_id: int, approved: bool
+) -> None:
+    """Approved conversations are training data for the next fine-tune."""
+    with transaction(sessions) as s:
+        store.set_approved(s, conversation_id=conversation_id, approved=approved)
+        store.audit(
+            s,
+            actor=admin,
+            action="review.approve" if approved else "review.unapprove",
+            conversation_id=conversation_id,
+        )
+
+
+def set_conversation_status(
+    sessions: sessionmaker[Session], *, admin: str, conversation_id: int, status: str
+) -> None:
+    if status not in {s.value for s in ConversationStatus}:
+        raise InvalidInput(f"status must be one of {', '.join(s.value for s in ConversationStatus)}")
+    with transaction(sessions) as s:
+        current = s.get(Conversation, conversation_id)
+        before = current.status.value if current is not None else None
+        store.set_status(s, conversation_id=conversation_id, status=ConversationStatus(status))
+        store.audit(
+            s,
+            actor=admin,
+            action="review.status",
+            conversation_id=conversation_id,
+            detail={"status": status, "from": before},
+        )
