@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -31,24 +30,6 @@ def _embedder(settings: Any):
 
 def _progress() -> bool:
     return sys.stderr.isatty()
-
-
-def _writer(app: Any, *, enabled: bool):
-    """The index writer around a change of the tickets table (or nothing with --no-index)."""
-    if not enabled:
-        return nullcontext(None)
-    from retrieval.indexing import IndexWriter
-
-    s = app.settings
-    return IndexWriter(
-        s.index_dir,
-        sessions=app.sessions,
-        embedder_name=s.embedder,
-        load_embedder=lambda: _embedder(s),
-        kind_setting=s.index_type,
-        threshold=s.approx_threshold,
-        progress=_progress(),
-    )
 
 
 def _echo_update(update: Any) -> None:
@@ -124,20 +105,24 @@ def import_cmd(
     --answer-field Resolution --category-field Group.
     """
     from core.errors import InvalidInput
-    from retrieval.importer import import_tickets
     from retrieval.sources import FieldMap
+    from usecases.tickets import import_tickets
 
     if not source.strip() or len(source) > 32:
         raise InvalidInput("--source: a name of 1 to 32 characters")
     fields = FieldMap(
         id=id_field, question=question_field, answer=answer_field, category=category_field or None
     )
-    app = _context()
-    with _writer(app, enabled=not no_index) as writer:
-        report = import_tickets(
-            app.sessions, file, fields=fields, fmt=fmt, source=source, progress=_progress()
-        )
-        update = writer.apply(changed=report.changed_ids) if writer is not None else None
+    imported = import_tickets(
+        _context(),
+        file,
+        fields=fields,
+        fmt=fmt,
+        source=source,
+        update_index=not no_index,
+        progress=_progress(),
+    )
+    report, update = imported.report, imported.index
     for line in report.error_lines()[:max_errors]:
         click.echo(line, err=True)
     if report.failed > max_errors:
@@ -161,16 +146,10 @@ def import_cmd(
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def from_conversations(no_index: bool, as_json: bool) -> None:
     """Make tickets from resolved conversations (question + final accepted answer)."""
-    from retrieval.conversations import tickets_from_conversations
+    from usecases.tickets import tickets_from_conversations
 
-    app = _context()
-    with _writer(app, enabled=not no_index) as writer:
-        result = tickets_from_conversations(app.sessions)
-        update = (
-            writer.apply(changed=result.changed_ids, removed=result.removed_ids)
-            if writer is not None
-            else None
-        )
+    imported = tickets_from_conversations(_context(), update_index=not no_index, progress=_progress())
+    result, update = imported.report, imported.index
     if as_json:
         click.echo(json.dumps({**result.to_dict(), "index": _update_dict(update)}))
         return
@@ -187,26 +166,11 @@ def from_conversations(no_index: bool, as_json: bool) -> None:
 @click.option("--no-index", is_flag=True, help="Do not update the index (run `index build` later).")
 def remove(external_ids: tuple[str, ...], no_index: bool) -> None:
     """Delete tickets by their external ids (and drop them from the index)."""
-    from core.db import transaction
-    from core.errors import NotFound
-    from core.store import delete_ticket
+    from usecases.tickets import remove_tickets
 
-    app = _context()
-    with _writer(app, enabled=not no_index) as writer:
-        with transaction(app.sessions) as session:
-            missing = [e for e in external_ids if not _exists(session, e)]
-            if missing:
-                raise NotFound(f"no ticket {', '.join(repr(m) for m in missing)}; nothing was removed")
-            gone = [delete_ticket(session, external_id=e) for e in external_ids]
-        update = writer.apply(removed=gone) if writer is not None else None
-    click.echo(f"removed {len(gone)} ticket(s)")
-    _echo_update(update)
-
-
-def _exists(session: Any, external_id: str) -> bool:
-    from core.store import ids_for_external
-
-    return bool(ids_for_external(session, external_ids=[external_id]))
+    removed = remove_tickets(_context(), list(external_ids), update_index=not no_index, progress=_progress())
+    click.echo(f"removed {removed.report} ticket(s)")
+    _echo_update(removed.index)
 
 
 # --- index -----------------------------------------------------------------------------------------

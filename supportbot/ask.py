@@ -35,7 +35,7 @@ def ask(question: str | None, path: Path | None, as_json: bool, concurrency: int
     from bot.runtime import build_responder
     from core.context import AppContext
     from core.errors import InvalidInput
-    from supportbot.run import model_endpoint
+    from supportbot.processes import model_endpoint
 
     if (question is None) == (path is None):
         raise InvalidInput("give a QUESTION or --file (not both)")

@@ -18,10 +18,12 @@ def test_sample_data_to_an_answer_the_review_page_shows(tmp_path, monkeypatch):
     from core.settings import load_settings
     from review.app import create_app
     from serving.embedded import EmbeddedServer
-    from supportbot.run import ensure_index, ensure_model, ensure_tickets, local_review_accounts
+    from supportbot.run import local_review_accounts
     from training.base import BaseConfig
     from training.config import FinetuneConfig
     from training.finetune import resolve_base
+    from usecases.setup import ensure_index, ensure_model
+    from usecases.tickets import import_sample_if_empty
 
     home = tmp_path / "home"
     monkeypatch.setenv("SUPPORTBOT_HOME", str(home))
@@ -35,10 +37,10 @@ def test_sample_data_to_an_answer_the_review_page_shows(tmp_path, monkeypatch):
     assert password
     ctx = AppContext.open(settings)
 
-    assert ensure_tickets(ctx) == 710
+    assert import_sample_if_empty(ctx) == (710, True)
     retriever = ensure_index(ctx)
     assert retriever.size == 710 and retriever.search("I forgot my password")[0].score > 0.5
-    assert ensure_tickets(ctx) == 710  # a second run imports nothing
+    assert import_sample_if_empty(ctx) == (710, False)  # a second run imports nothing
 
     tiny_base = BaseConfig(size="tiny", vocab_size=1024, steps=60, batch_size=8, lr=3e-3)
     tiny_tune = FinetuneConfig(steps=8, batch_size=4, eval_max_questions=12, serve_eval=False)

@@ -1,0 +1,156 @@
+"""The first start's use cases: a store with tickets, an index over them, a live model.
+
+Each step is skipped when its result is there, so a second start takes seconds. ``say`` is how a
+step tells the person at the terminal what it is doing (the CLI passes click's echo).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from core.context import AppContext
+
+Say = Callable[[str], None]
+
+
+def _quiet(text: str) -> None:
+    pass
+
+
+def ensure_index(ctx: AppContext, *, say: Say = _quiet) -> Any:
+    """The retriever over an index that matches the tickets; built (or rebuilt) when it does not."""
+    from core.errors import SupportbotError
+    from retrieval.search import Retriever
+
+    try:
+        return Retriever.open(settings=ctx.settings, sessions=ctx.sessions)
+    except SupportbotError as exc:
+        say(
+            f"building the ticket index ({exc})"
+            if (ctx.settings.index_dir).exists()
+            else "building the ticket index"
+        )
+    from retrieval.embedder import embedder_device, load_embedder
+    from retrieval.indexing import build_index
+
+    embedder = load_embedder(ctx.settings.embedder, device=embedder_device(ctx.settings.device))
+    build_index(
+        sessions=ctx.sessions,
+        folder=ctx.settings.index_dir,
+        embedder=embedder,
+        kind_setting=ctx.settings.index_type,
+        threshold=ctx.settings.approx_threshold,
+        progress=True,
+    )
+    return Retriever.open(settings=ctx.settings, sessions=ctx.sessions)
+
+
+def ensure_base(ctx: AppContext, *, base_config: Any = None, retriever: Any = None, say: Say = _quiet) -> str:
+    """The active model version; with none, the base is made live as "base": SUPPORTBOT_BASE_MODEL
+    when it is set (``smollm2-135m`` converted on first use), else our own, trained here."""
+    from core import store
+    from training.base import BaseConfig, train_base
+
+    with ctx.sessions() as s:
+        active = store.active_model_version(s)
+        if active is not None:
+            return active.name
+    if ctx.settings.base_model:  # a pretrained base (SUPPORTBOT_BASE_MODEL): nothing to train
+        from training.pretrained import provenance_of, resolve
+
+        path = resolve(ctx.settings.base_model, models_dir=ctx.settings.models_dir)
+        return _make_base_live(ctx, path, {"base_provenance": provenance_of(path)})
+    out = ctx.settings.default_base_model_dir
+    if not (out / "config.json").exists():
+        say("no model yet: training the default model from scratch on the sample support logs")
+        result = train_base(base_config or BaseConfig(), out_dir=out, retriever=retriever)
+        base_metrics = result.metrics
+    else:
+        import json
+
+        base_metrics = json.loads((out / "supportbot.json").read_text()).get("metrics", {})
+    return _make_base_live(ctx, str(out.resolve()), base_metrics)
+
+
+def _make_base_live(ctx: AppContext, path: str, metrics: dict[str, Any]) -> str:
+    from core import store
+    from core.db import transaction
+
+    with transaction(ctx.sessions) as s:
+        if not any(v.name == "base" for v in store.list_model_versions(s)):
+            store.create_model_version(s, name="base", base_model=path, metrics=metrics)
+        store.activate(s, name="base")
+    return "base"
+
+
+def ensure_model(
+    ctx: AppContext,
+    *,
+    base_config: Any = None,
+    finetune_config: Any = None,
+    retriever: Any = None,
+    say: Say = _quiet,
+) -> str:
+    """The active model version; the default one is built here the first time, fine-tune included
+    (in the foreground: `supportbot run --setup-only`)."""
+    from core import store
+    from training.config import FinetuneConfig
+    from training.finetune import run_finetune
+    from training.registry import promote
+
+    with ctx.sessions() as s:
+        active = store.active_model_version(s)
+        if active is not None:
+            return active.name
+    started = time.monotonic()
+    ensure_base(ctx, base_config=base_config, retriever=retriever, say=say)
+    say("fine-tuning it with LoRA on the newer support logs")
+    run = run_finetune(finetune_config or FinetuneConfig(), settings=ctx.settings, sessions=ctx.sessions)
+    try:
+        promote(ctx.sessions, name=run.version, actor="supportbot run")
+        live = run.version
+    except Exception as exc:  # a worse fine-tune leaves the base model serving
+        say(f"{run.version} was not promoted: {exc}")
+        live = "base"
+    say(
+        f"model {live} is live (built in {time.monotonic() - started:.0f} s; report: {run.report_paths.get('md')})"
+    )
+    return live
+
+
+DEFAULT_TUNE_BY = "supportbot run"
+
+
+def queue_default_finetune(ctx: AppContext, config: Any = None) -> int | None:
+    """The first start's fine-tune, as a queued retraining job that promotes its candidate when the
+    evaluation passes, so that the bot answers meanwhile. None when there is nothing to queue: a
+    fine-tuned version exists, or this job is queued, running or done already (a failed or
+    cancelled one is queued again: a first start stopped half way resumes on the next)."""
+    from dataclasses import asdict
+
+    from core import store
+    from core.db import transaction
+    from core.errors import Conflict
+    from core.models import JobStatus
+    from training.config import FinetuneConfig
+
+    config = (config or FinetuneConfig()).merged(promote=True)
+    with transaction(ctx.sessions) as s:
+        if any(v.adapter_path for v in store.list_model_versions(s)):
+            return None
+        for job in store.list_jobs(s, limit=200):
+            if job.requested_by == DEFAULT_TUNE_BY and job.status in (
+                JobStatus.queued,
+                JobStatus.running,
+                JobStatus.succeeded,
+            ):
+                return None
+        try:
+            job = store.request_retrain(
+                s, requested_by=DEFAULT_TUNE_BY, via="supportbot run", config=asdict(config)
+            )
+        except Conflict:  # an admin's job is queued already: it is the fine-tune
+            return None
+        return job.id
