@@ -249,14 +249,13 @@ def time_calls(fn, repeat: int, warmup: int = 2) -> dict[str, float]:
     return {"p50": statistics.median(samples), "p95": percentile(samples, 0.95), "min": min(samples)}
 
 
-def naive_rows(session, *, limit: int = 50, **filters: Any) -> list[tuple]:
+def naive_rows(session, matching, *, limit: int = 50) -> list[tuple]:
     """The baseline: a page of conversations, then each one's messages lazily (N+1 queries)."""
     from sqlalchemy import select
 
     from core.models import Conversation
-    from core.store.conversations import conversation_filters
 
-    where = conversation_filters(dialect=session.get_bind().dialect.name, **filters)
+    where = matching.conditions(session.get_bind().dialect.name)
     page = session.scalars(
         select(Conversation)
         .where(*where)
@@ -289,11 +288,13 @@ def bench_case(client, ctx, params: dict[str, str], repeat: int) -> dict[str, An
     else:  # counted after the page, by the script of the page
         total = client.get("/api/conversations/count", params=params).json()["count"]
         count = time_calls(lambda: client.get("/api/conversations/count", params=params), max(3, repeat // 2))
-    kwargs = ListFilters.from_mapping(params).store_kwargs()
+    matching = ListFilters.from_mapping(params).conversation_filter()
     offset = (int(params.get("page", 1)) - 1) * 50
     with ctx.sessions() as s:
-        ours = time_calls(lambda: store.list_conversations(s, **kwargs, limit=50, offset=offset), repeat)
-        naive = time_calls(lambda: naive_rows(s, **kwargs), max(3, repeat // 3)) if offset == 0 else None
+        ours = time_calls(
+            lambda: store.list_conversations(s, matching=matching, limit=50, offset=offset), repeat
+        )
+        naive = time_calls(lambda: naive_rows(s, matching), max(3, repeat // 3)) if offset == 0 else None
     return {"rows": rows, "total": total, "page": page, "count": count, "ours": ours, "naive": naive}
 
 
@@ -421,7 +422,7 @@ def main() -> None:
                     + flag
                 )
                 if args.explain:
-                    explain(ctx, ListFilters.from_mapping(params).store_kwargs())
+                    explain(ctx, ListFilters.from_mapping(params).conversation_filter())
             with ctx.sessions() as s:
                 some = s.scalar(text("SELECT id FROM conversations ORDER BY id DESC LIMIT 1"))
             print()
@@ -447,16 +448,15 @@ def main() -> None:
             admin_engine.dispose()
 
 
-def explain(ctx, kwargs: dict[str, Any]) -> None:
+def explain(ctx, matching) -> None:
     """The plan of the page query and of the count, as the database runs them."""
     from sqlalchemy import func, select, text
 
     from core.models import Conversation
-    from core.store.conversations import conversation_filters
 
     with ctx.sessions() as s:
         dialect = s.get_bind().dialect.name
-        where = conversation_filters(dialect=dialect, **kwargs)
+        where = matching.conditions(dialect)
         for stmt in (
             select(Conversation.id)
             .where(*where)
