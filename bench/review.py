@@ -325,18 +325,13 @@ def main() -> None:
     args = parser.parse_args()
     args.results.mkdir(parents=True, exist_ok=True)
 
-    from fastapi.testclient import TestClient
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from core.context import AppContext
-    from core.db import make_engine, session_factory, upgrade
     from core.settings import load_settings
-    from review.app import create_app
-    from review.filters import ListFilters
-    from review.passwords import hash_password
 
     schema = None
+    db_file = None
     if args.database_url:
         url = load_settings(database_url=args.database_url).db_url
         schema = f"bench_review_{uuid.uuid4().hex[:8]}"
@@ -348,94 +343,12 @@ def main() -> None:
             .update_query_dict({"options": f"-csearch_path={schema}"})
             .render_as_string(hide_password=False)
         )
-        fresh = True
     else:
         db_file = args.results / f"review-{args.conversations}-gen{GENERATOR_VERSION}.db"
-        fresh = args.fresh or not db_file.exists()
-        if fresh:
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(db_file) + suffix).unlink(missing_ok=True)
         url = f"sqlite:///{db_file}"
-
-    engine = make_engine(url)
+    engine = _seeded_engine(url, db_file, conversations=args.conversations, fresh=args.fresh)
     try:
-        upgrade(engine)
-        if not fresh:  # a file left by an interrupted run is seeded again
-            with engine.connect() as conn:
-                fresh = conn.scalar(text("SELECT count(*) FROM conversations")) != args.conversations
-            if fresh:
-                engine.dispose()
-                for suffix in ("", "-wal", "-shm"):
-                    Path(str(db_file) + suffix).unlink(missing_ok=True)
-                engine = make_engine(url)
-                upgrade(engine)
-        if fresh:
-            started = time.perf_counter()
-            counts = seed(engine, args.conversations)
-            print(f"seeded {counts} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        settings = load_settings(
-            database_url=url,
-            home=args.results / "review-home",
-            review_admins=[f"bench:{hash_password(PASSWORD, iterations=1000)}"],
-            session_secret="b" * 40,
-        )
-        ctx = AppContext(settings=settings, engine=engine, sessions=session_factory(engine))
-        app = create_app(ctx)
-        report: dict[str, Any] = {
-            "database": engine.dialect.name,
-            "conversations": args.conversations,
-            "repeat": args.repeat,
-            "target_ms": TARGET_MS,
-            "list_page": {},
-            "store": {},
-            "other_pages": {},
-        }
-        with ctx.sessions() as s:
-            report["messages"] = s.scalar(text("SELECT count(*) FROM messages"))
-        with TestClient(app) as client:
-            form = client.get("/login").text
-            token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-            assert (
-                client.post(
-                    "/login", data={"name": "bench", "password": PASSWORD, "csrf_token": token}
-                ).status_code
-                == 200
-            )
-            print(
-                f"\n{engine.dialect.name}: {args.conversations:,} conversations, {report['messages']:,} messages; "
-                f"{args.repeat} requests per case (ms)\n"
-            )
-            print(
-                f"{'list page (GET /)':<32} {'rows':>5} {'total':>7} {'p50':>7} {'p95':>7}  "
-                f"{'count p50':>9}  {'store p50':>9} {'N+1 p50':>8}"
-            )
-            for name, params in LIST_CASES:
-                result = bench_case(client, ctx, params, args.repeat)
-                report["list_page"][name] = result
-                page, count, ours, naive = result["page"], result["count"], result["ours"], result["naive"]
-                flag = "" if page["p95"] < TARGET_MS else "  > target"
-                print(
-                    f"{name:<32} {result['rows']:>5} {result['total']:>7} {page['p50']:7.1f} {page['p95']:7.1f}  "
-                    + (f"{count['p50']:9.1f}" if count else f"{'inline':>9}")
-                    + f"  {ours['p50']:9.1f} "
-                    + (f"{naive['p50']:8.1f}" if naive else f"{'-':>8}")
-                    + flag
-                )
-                if args.explain:
-                    explain(ctx, ListFilters.from_mapping(params).conversation_filter())
-            with ctx.sessions() as s:
-                some = s.scalar(text("SELECT id FROM conversations ORDER BY id DESC LIMIT 1"))
-            print()
-            for name, path in [
-                ("conversation page", f"/conversations/{some}"),
-                ("overview page", "/overview"),
-                ("API list, rating=down", "/api/conversations?rating=down"),
-                ("API conversation", f"/api/conversations/{some}"),
-            ]:
-                assert client.get(path).status_code == 200
-                timing = time_calls(lambda p=path: client.get(p), max(5, args.repeat // 2))
-                report["other_pages"][name] = timing
-                print(f"{name:<34} {'':>5} {'':>7} {timing['p50']:8.1f} {timing['p95']:8.1f}")
+        report = _run(engine, url, args)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         out = args.results / f"review-{engine.dialect.name}-{stamp}.json"
         out.write_text(json.dumps(report, indent=2))
@@ -446,6 +359,121 @@ def main() -> None:
             with admin_engine.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin_engine.dispose()
+
+
+def _remove_sqlite(db_file: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db_file) + suffix).unlink(missing_ok=True)
+
+
+def _seeded_engine(url: str, db_file: Path | None, *, conversations: int, fresh: bool):
+    """The migrated database with ``conversations`` seeded; a kept SQLite file is reused when whole."""
+    from sqlalchemy import text
+
+    from core.db import make_engine, upgrade
+
+    fresh = fresh or db_file is None or not db_file.exists()
+    if fresh and db_file is not None:
+        _remove_sqlite(db_file)
+    engine = make_engine(url)
+    upgrade(engine)
+    if not fresh and db_file is not None:  # a file left by an interrupted run is seeded again
+        with engine.connect() as conn:
+            fresh = conn.scalar(text("SELECT count(*) FROM conversations")) != conversations
+        if fresh:
+            engine.dispose()
+            _remove_sqlite(db_file)
+            engine = make_engine(url)
+            upgrade(engine)
+    if fresh:
+        started = time.perf_counter()
+        counts = seed(engine, conversations)
+        print(f"seeded {counts} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return engine
+
+
+def _run(engine, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Every case through the real app, logged in like a browser; the report of the run."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import text
+
+    from core.context import AppContext
+    from core.db import session_factory
+    from core.settings import load_settings
+    from review.app import create_app
+    from review.passwords import hash_password
+
+    settings = load_settings(
+        database_url=url,
+        home=args.results / "review-home",
+        review_admins=[f"bench:{hash_password(PASSWORD, iterations=1000)}"],
+        session_secret="b" * 40,
+    )
+    ctx = AppContext(settings=settings, engine=engine, sessions=session_factory(engine))
+    report: dict[str, Any] = {
+        "database": engine.dialect.name,
+        "conversations": args.conversations,
+        "repeat": args.repeat,
+        "target_ms": TARGET_MS,
+        "list_page": {},
+        "store": {},
+        "other_pages": {},
+    }
+    with ctx.sessions() as s:
+        report["messages"] = s.scalar(text("SELECT count(*) FROM messages"))
+    with TestClient(create_app(ctx)) as client:
+        form = client.get("/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        logged_in = client.post("/login", data={"name": "bench", "password": PASSWORD, "csrf_token": token})
+        assert logged_in.status_code == 200
+        print(
+            f"\n{engine.dialect.name}: {args.conversations:,} conversations, {report['messages']:,} messages; "
+            f"{args.repeat} requests per case (ms)\n"
+        )
+        _list_cases(client, ctx, args, report)
+        _other_pages(client, ctx, args, report)
+    return report
+
+
+def _list_cases(client, ctx, args: argparse.Namespace, report: dict[str, Any]) -> None:
+    from review.filters import ListFilters
+
+    print(
+        f"{'list page (GET /)':<32} {'rows':>5} {'total':>7} {'p50':>7} {'p95':>7}  "
+        f"{'count p50':>9}  {'store p50':>9} {'N+1 p50':>8}"
+    )
+    for name, params in LIST_CASES:
+        result = bench_case(client, ctx, params, args.repeat)
+        report["list_page"][name] = result
+        page, count, ours, naive = result["page"], result["count"], result["ours"], result["naive"]
+        flag = "" if page["p95"] < TARGET_MS else "  > target"
+        print(
+            f"{name:<32} {result['rows']:>5} {result['total']:>7} {page['p50']:7.1f} {page['p95']:7.1f}  "
+            + (f"{count['p50']:9.1f}" if count else f"{'inline':>9}")
+            + f"  {ours['p50']:9.1f} "
+            + (f"{naive['p50']:8.1f}" if naive else f"{'-':>8}")
+            + flag
+        )
+        if args.explain:
+            explain(ctx, ListFilters.from_mapping(params).conversation_filter())
+
+
+def _other_pages(client, ctx, args: argparse.Namespace, report: dict[str, Any]) -> None:
+    from sqlalchemy import text
+
+    with ctx.sessions() as s:
+        some = s.scalar(text("SELECT id FROM conversations ORDER BY id DESC LIMIT 1"))
+    print()
+    for name, path in [
+        ("conversation page", f"/conversations/{some}"),
+        ("overview page", "/overview"),
+        ("API list, rating=down", "/api/conversations?rating=down"),
+        ("API conversation", f"/api/conversations/{some}"),
+    ]:
+        assert client.get(path).status_code == 200
+        timing = time_calls(lambda p=path: client.get(p), max(5, args.repeat // 2))
+        report["other_pages"][name] = timing
+        print(f"{name:<34} {'':>5} {'':>7} {timing['p50']:8.1f} {timing['p95']:8.1f}")
 
 
 def explain(ctx, matching) -> None:

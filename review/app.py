@@ -107,22 +107,39 @@ def create_app(
     for module in (login, listing, conversation_page, overview_page, api):
         app.include_router(module.router)
 
-    @app.middleware("http")
-    async def require_login(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request.state.session = auth.read_session(request.cookies.get(SESSION_COOKIE))
-        path = request.url.path
-        public = path in PUBLIC_PATHS or path.startswith("/static/")
-        if request.state.session is None and not public:
-            response = _login_required(request)
-        else:
-            response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if not path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.middleware("http")(require_login)
+    _handle_errors(app)
+
+    if ctx.settings.trusted_proxies:
+        # X-Forwarded-For names the client only when a proxy we trust set it; from anyone else
+        # it would let a client pick its own address (and so its own login throttle).
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(ctx.settings.trusted_proxies))
+    # Outermost: every response is counted, also those of the login gate and the error handlers.
+    app.add_middleware(RequestMetrics, metrics=metrics)
+    metrics.know_routes(app.routes)
+    return app
+
+
+async def require_login(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Only the public paths without a session; the security headers on every response."""
+    request.state.session = request.app.state.auth.read_session(request.cookies.get(SESSION_COOKIE))
+    path = request.url.path
+    public = path in PUBLIC_PATHS or path.startswith("/static/")
+    if request.state.session is None and not public:
+        response = _login_required(request)
+    else:
+        response = await call_next(request)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if not path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _handle_errors(app: FastAPI) -> None:
+    """Errors as the error page (or JSON under /api/), with the status that says what went wrong."""
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -140,17 +157,6 @@ def create_app(
         if not isinstance(exc, NotFound | Conflict | InvalidInput):
             log.warning("review: %s", exc)
         return error_response(request, status, str(exc))
-
-    if ctx.settings.trusted_proxies:
-        # X-Forwarded-For names the client only when a proxy we trust set it; from anyone else
-        # it would let a client pick its own address (and so its own login throttle).
-        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
-
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(ctx.settings.trusted_proxies))
-    # Outermost: every response is counted, also those of the login gate and the error handlers.
-    app.add_middleware(RequestMetrics, metrics=metrics)
-    metrics.know_routes(app.routes)
-    return app
 
 
 def _login_required(request: Request) -> Response:
