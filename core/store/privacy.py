@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from core.pii import redact
 from core.store.audit import redact_detail
+from core.store.tickets import content_hash
 
 # (table, primary key, free-text columns)
 TEXT_COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [
@@ -28,8 +29,6 @@ BATCH = 500
 
 
 def _ticket_hash(row: dict[str, Any]) -> str:
-    from core.store.tickets import content_hash
-
     return content_hash(
         question=row["question"], body=row["body"], resolution=row["resolution"], category=row["category"]
     )
