@@ -249,14 +249,13 @@ def time_calls(fn, repeat: int, warmup: int = 2) -> dict[str, float]:
     return {"p50": statistics.median(samples), "p95": percentile(samples, 0.95), "min": min(samples)}
 
 
-def naive_rows(session, *, limit: int = 50, **filters: Any) -> list[tuple]:
+def naive_rows(session, matching, *, limit: int = 50) -> list[tuple]:
     """The baseline: a page of conversations, then each one's messages lazily (N+1 queries)."""
     from sqlalchemy import select
 
     from core.models import Conversation
-    from core.store.conversations import conversation_filters
 
-    where = conversation_filters(dialect=session.get_bind().dialect.name, **filters)
+    where = matching.conditions(session.get_bind().dialect.name)
     page = session.scalars(
         select(Conversation)
         .where(*where)
@@ -289,11 +288,13 @@ def bench_case(client, ctx, params: dict[str, str], repeat: int) -> dict[str, An
     else:  # counted after the page, by the script of the page
         total = client.get("/api/conversations/count", params=params).json()["count"]
         count = time_calls(lambda: client.get("/api/conversations/count", params=params), max(3, repeat // 2))
-    kwargs = ListFilters.from_mapping(params).store_kwargs()
+    matching = ListFilters.from_mapping(params).conversation_filter()
     offset = (int(params.get("page", 1)) - 1) * 50
     with ctx.sessions() as s:
-        ours = time_calls(lambda: store.list_conversations(s, **kwargs, limit=50, offset=offset), repeat)
-        naive = time_calls(lambda: naive_rows(s, **kwargs), max(3, repeat // 3)) if offset == 0 else None
+        ours = time_calls(
+            lambda: store.list_conversations(s, matching=matching, limit=50, offset=offset), repeat
+        )
+        naive = time_calls(lambda: naive_rows(s, matching), max(3, repeat // 3)) if offset == 0 else None
     return {"rows": rows, "total": total, "page": page, "count": count, "ours": ours, "naive": naive}
 
 
@@ -324,18 +325,13 @@ def main() -> None:
     args = parser.parse_args()
     args.results.mkdir(parents=True, exist_ok=True)
 
-    from fastapi.testclient import TestClient
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from core.context import AppContext
-    from core.db import make_engine, session_factory, upgrade
     from core.settings import load_settings
-    from review.app import create_app
-    from review.filters import ListFilters
-    from review.passwords import hash_password
 
     schema = None
+    db_file = None
     if args.database_url:
         url = load_settings(database_url=args.database_url).db_url
         schema = f"bench_review_{uuid.uuid4().hex[:8]}"
@@ -347,94 +343,12 @@ def main() -> None:
             .update_query_dict({"options": f"-csearch_path={schema}"})
             .render_as_string(hide_password=False)
         )
-        fresh = True
     else:
         db_file = args.results / f"review-{args.conversations}-gen{GENERATOR_VERSION}.db"
-        fresh = args.fresh or not db_file.exists()
-        if fresh:
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(db_file) + suffix).unlink(missing_ok=True)
         url = f"sqlite:///{db_file}"
-
-    engine = make_engine(url)
+    engine = _seeded_engine(url, db_file, conversations=args.conversations, fresh=args.fresh)
     try:
-        upgrade(engine)
-        if not fresh:  # a file left by an interrupted run is seeded again
-            with engine.connect() as conn:
-                fresh = conn.scalar(text("SELECT count(*) FROM conversations")) != args.conversations
-            if fresh:
-                engine.dispose()
-                for suffix in ("", "-wal", "-shm"):
-                    Path(str(db_file) + suffix).unlink(missing_ok=True)
-                engine = make_engine(url)
-                upgrade(engine)
-        if fresh:
-            started = time.perf_counter()
-            counts = seed(engine, args.conversations)
-            print(f"seeded {counts} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        settings = load_settings(
-            database_url=url,
-            home=args.results / "review-home",
-            review_admins=[f"bench:{hash_password(PASSWORD, iterations=1000)}"],
-            session_secret="b" * 40,
-        )
-        ctx = AppContext(settings=settings, engine=engine, sessions=session_factory(engine))
-        app = create_app(ctx)
-        report: dict[str, Any] = {
-            "database": engine.dialect.name,
-            "conversations": args.conversations,
-            "repeat": args.repeat,
-            "target_ms": TARGET_MS,
-            "list_page": {},
-            "store": {},
-            "other_pages": {},
-        }
-        with ctx.sessions() as s:
-            report["messages"] = s.scalar(text("SELECT count(*) FROM messages"))
-        with TestClient(app) as client:
-            form = client.get("/login").text
-            token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-            assert (
-                client.post(
-                    "/login", data={"name": "bench", "password": PASSWORD, "csrf_token": token}
-                ).status_code
-                == 200
-            )
-            print(
-                f"\n{engine.dialect.name}: {args.conversations:,} conversations, {report['messages']:,} messages; "
-                f"{args.repeat} requests per case (ms)\n"
-            )
-            print(
-                f"{'list page (GET /)':<32} {'rows':>5} {'total':>7} {'p50':>7} {'p95':>7}  "
-                f"{'count p50':>9}  {'store p50':>9} {'N+1 p50':>8}"
-            )
-            for name, params in LIST_CASES:
-                result = bench_case(client, ctx, params, args.repeat)
-                report["list_page"][name] = result
-                page, count, ours, naive = result["page"], result["count"], result["ours"], result["naive"]
-                flag = "" if page["p95"] < TARGET_MS else "  > target"
-                print(
-                    f"{name:<32} {result['rows']:>5} {result['total']:>7} {page['p50']:7.1f} {page['p95']:7.1f}  "
-                    + (f"{count['p50']:9.1f}" if count else f"{'inline':>9}")
-                    + f"  {ours['p50']:9.1f} "
-                    + (f"{naive['p50']:8.1f}" if naive else f"{'-':>8}")
-                    + flag
-                )
-                if args.explain:
-                    explain(ctx, ListFilters.from_mapping(params).store_kwargs())
-            with ctx.sessions() as s:
-                some = s.scalar(text("SELECT id FROM conversations ORDER BY id DESC LIMIT 1"))
-            print()
-            for name, path in [
-                ("conversation page", f"/conversations/{some}"),
-                ("overview page", "/overview"),
-                ("API list, rating=down", "/api/conversations?rating=down"),
-                ("API conversation", f"/api/conversations/{some}"),
-            ]:
-                assert client.get(path).status_code == 200
-                timing = time_calls(lambda p=path: client.get(p), max(5, args.repeat // 2))
-                report["other_pages"][name] = timing
-                print(f"{name:<34} {'':>5} {'':>7} {timing['p50']:8.1f} {timing['p95']:8.1f}")
+        report = _run(engine, url, args)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         out = args.results / f"review-{engine.dialect.name}-{stamp}.json"
         out.write_text(json.dumps(report, indent=2))
@@ -447,16 +361,130 @@ def main() -> None:
             admin_engine.dispose()
 
 
-def explain(ctx, kwargs: dict[str, Any]) -> None:
+def _remove_sqlite(db_file: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db_file) + suffix).unlink(missing_ok=True)
+
+
+def _seeded_engine(url: str, db_file: Path | None, *, conversations: int, fresh: bool):
+    """The migrated database with ``conversations`` seeded; a kept SQLite file is reused when whole."""
+    from sqlalchemy import text
+
+    from core.db import make_engine, upgrade
+
+    fresh = fresh or db_file is None or not db_file.exists()
+    if fresh and db_file is not None:
+        _remove_sqlite(db_file)
+    engine = make_engine(url)
+    upgrade(engine)
+    if not fresh and db_file is not None:  # a file left by an interrupted run is seeded again
+        with engine.connect() as conn:
+            fresh = conn.scalar(text("SELECT count(*) FROM conversations")) != conversations
+        if fresh:
+            engine.dispose()
+            _remove_sqlite(db_file)
+            engine = make_engine(url)
+            upgrade(engine)
+    if fresh:
+        started = time.perf_counter()
+        counts = seed(engine, conversations)
+        print(f"seeded {counts} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return engine
+
+
+def _run(engine, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Every case through the real app, logged in like a browser; the report of the run."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import text
+
+    from core.context import AppContext
+    from core.db import session_factory
+    from core.settings import load_settings
+    from review.app import create_app
+    from review.passwords import hash_password
+
+    settings = load_settings(
+        database_url=url,
+        home=args.results / "review-home",
+        review_admins=[f"bench:{hash_password(PASSWORD, iterations=1000)}"],
+        session_secret="b" * 40,
+    )
+    ctx = AppContext(settings=settings, engine=engine, sessions=session_factory(engine))
+    report: dict[str, Any] = {
+        "database": engine.dialect.name,
+        "conversations": args.conversations,
+        "repeat": args.repeat,
+        "target_ms": TARGET_MS,
+        "list_page": {},
+        "store": {},
+        "other_pages": {},
+    }
+    with ctx.sessions() as s:
+        report["messages"] = s.scalar(text("SELECT count(*) FROM messages"))
+    with TestClient(create_app(ctx)) as client:
+        form = client.get("/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        logged_in = client.post("/login", data={"name": "bench", "password": PASSWORD, "csrf_token": token})
+        assert logged_in.status_code == 200
+        print(
+            f"\n{engine.dialect.name}: {args.conversations:,} conversations, {report['messages']:,} messages; "
+            f"{args.repeat} requests per case (ms)\n"
+        )
+        _list_cases(client, ctx, args, report)
+        _other_pages(client, ctx, args, report)
+    return report
+
+
+def _list_cases(client, ctx, args: argparse.Namespace, report: dict[str, Any]) -> None:
+    from review.filters import ListFilters
+
+    print(
+        f"{'list page (GET /)':<32} {'rows':>5} {'total':>7} {'p50':>7} {'p95':>7}  "
+        f"{'count p50':>9}  {'store p50':>9} {'N+1 p50':>8}"
+    )
+    for name, params in LIST_CASES:
+        result = bench_case(client, ctx, params, args.repeat)
+        report["list_page"][name] = result
+        page, count, ours, naive = result["page"], result["count"], result["ours"], result["naive"]
+        flag = "" if page["p95"] < TARGET_MS else "  > target"
+        print(
+            f"{name:<32} {result['rows']:>5} {result['total']:>7} {page['p50']:7.1f} {page['p95']:7.1f}  "
+            + (f"{count['p50']:9.1f}" if count else f"{'inline':>9}")
+            + f"  {ours['p50']:9.1f} "
+            + (f"{naive['p50']:8.1f}" if naive else f"{'-':>8}")
+            + flag
+        )
+        if args.explain:
+            explain(ctx, ListFilters.from_mapping(params).conversation_filter())
+
+
+def _other_pages(client, ctx, args: argparse.Namespace, report: dict[str, Any]) -> None:
+    from sqlalchemy import text
+
+    with ctx.sessions() as s:
+        some = s.scalar(text("SELECT id FROM conversations ORDER BY id DESC LIMIT 1"))
+    print()
+    for name, path in [
+        ("conversation page", f"/conversations/{some}"),
+        ("overview page", "/overview"),
+        ("API list, rating=down", "/api/conversations?rating=down"),
+        ("API conversation", f"/api/conversations/{some}"),
+    ]:
+        assert client.get(path).status_code == 200
+        timing = time_calls(lambda p=path: client.get(p), max(5, args.repeat // 2))
+        report["other_pages"][name] = timing
+        print(f"{name:<34} {'':>5} {'':>7} {timing['p50']:8.1f} {timing['p95']:8.1f}")
+
+
+def explain(ctx, matching) -> None:
     """The plan of the page query and of the count, as the database runs them."""
     from sqlalchemy import func, select, text
 
     from core.models import Conversation
-    from core.store.conversations import conversation_filters
 
     with ctx.sessions() as s:
         dialect = s.get_bind().dialect.name
-        where = conversation_filters(dialect=dialect, **kwargs)
+        where = matching.conditions(dialect)
         for stmt in (
             select(Conversation.id)
             .where(*where)

@@ -83,6 +83,23 @@ class ConversationStatus(enum.StrEnum):
     resolved = "resolved"
 
 
+class Rating(enum.StrEnum):
+    """A 👍 or 👎 by name; ``rating`` columns keep it as +1 / -1 (NULL: not rated)."""
+
+    up = "up"
+    down = "down"
+
+    @property
+    def score(self) -> int:
+        return 1 if self is Rating.up else -1
+
+    @classmethod
+    def of_score(cls, score: int | None) -> Rating | None:
+        if score is None:
+            return None
+        return cls.up if score > 0 else cls.down
+
+
 class Role(enum.StrEnum):
     user = "user"
     assistant = "assistant"

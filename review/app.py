@@ -2,8 +2,10 @@
 
 Access is denied by default: a middleware lets only the login page and the stylesheet through
 without a session (pages redirect to the login, everything else answers 401), and an app-wide
-dependency checks the CSRF token on every state-changing request. Routes live in ``pages`` and
-``api``; this module wires them to one ``AppContext``.
+dependency checks the CSRF token on every state-changing request. Routes live in ``login``,
+``listing``, ``conversation_page``, ``overview_page`` and ``api``; this module wires them to one
+``AppContext``. ``/health`` and ``/metrics`` (Prometheus) need no login, like the model server's,
+and show nothing of the conversations.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,13 +26,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from core.context import AppContext
 from core.errors import ConfigError, Conflict, InvalidInput, NotFound, SupportbotError
 from review.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, Auth, same_token
+from review.metrics import RequestMetrics, ReviewMetrics
 from review.passwords import AdminAccounts
 from review.rendering import make_templates, render
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-PUBLIC_PATHS = {"/login", "/favicon.ico", "/health"}
+PUBLIC_PATHS = {"/login", "/favicon.ico", "/health", "/metrics"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SECURITY_HEADERS = {
     # Everything the pages use comes from this app; no inline script is ever needed.
@@ -65,7 +68,7 @@ def create_app(
     page_size: int = 50,
 ) -> FastAPI:
     """The review app over ``ctx``'s database, admins and session secret (``clock``: for tests)."""
-    from review import api, pages
+    from review import api, conversation_page, listing, login, overview_page
 
     admins = AdminAccounts.from_entries(ctx.settings.review_admins)
     secret, ephemeral = _session_secret(ctx)
@@ -83,6 +86,7 @@ def create_app(
     app.state.templates = make_templates(HERE / "templates")
     app.state.page_size = page_size
     app.state.ephemeral_secret = ephemeral
+    app.state.metrics = metrics = ReviewMetrics()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/health")
@@ -94,23 +98,48 @@ def create_app(
         body = {"status": "ok" if ok else "degraded", "database": database, "index": "not used"}
         return JSONResponse(body, status_code=200 if ok else 503)
 
-    app.include_router(pages.router)
-    app.include_router(api.router)
+    @app.get("/metrics")
+    def prometheus_metrics() -> Response:
+        """Requests by route and status, their latency, failed logins (Prometheus text format)."""
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
 
-    @app.middleware("http")
-    async def require_login(request: Request, call_next):
-        request.state.session = auth.read_session(request.cookies.get(SESSION_COOKIE))
-        path = request.url.path
-        public = path in PUBLIC_PATHS or path.startswith("/static/")
-        if request.state.session is None and not public:
-            response = _login_required(request)
-        else:
-            response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if not path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    for module in (login, listing, conversation_page, overview_page, api):
+        app.include_router(module.router)
+
+    app.middleware("http")(require_login)
+    _handle_errors(app)
+
+    if ctx.settings.trusted_proxies:
+        # X-Forwarded-For names the client only when a proxy we trust set it; from anyone else
+        # it would let a client pick its own address (and so its own login throttle).
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(ctx.settings.trusted_proxies))
+    # Outermost: every response is counted, also those of the login gate and the error handlers.
+    app.add_middleware(RequestMetrics, metrics=metrics)
+    metrics.know_routes(app.routes)
+    return app
+
+
+async def require_login(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Only the public paths without a session; the security headers on every response."""
+    request.state.session = request.app.state.auth.read_session(request.cookies.get(SESSION_COOKIE))
+    path = request.url.path
+    public = path in PUBLIC_PATHS or path.startswith("/static/")
+    if request.state.session is None and not public:
+        response = _login_required(request)
+    else:
+        response = await call_next(request)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if not path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _handle_errors(app: FastAPI) -> None:
+    """Errors as the error page (or JSON under /api/), with the status that says what went wrong."""
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -128,14 +157,6 @@ def create_app(
         if not isinstance(exc, NotFound | Conflict | InvalidInput):
             log.warning("review: %s", exc)
         return error_response(request, status, str(exc))
-
-    if ctx.settings.trusted_proxies:
-        # X-Forwarded-For names the client only when a proxy we trust set it; from anyone else
-        # it would let a client pick its own address (and so its own login throttle).
-        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
-
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(ctx.settings.trusted_proxies))
-    return app
 
 
 def _login_required(request: Request) -> Response:
@@ -161,8 +182,8 @@ async def check_csrf(request: Request) -> None:
     if request.method in SAFE_METHODS or request.url.path in PUBLIC_PATHS:
         return  # the login form checks a token of its own
     session = request.state.session
-    given = request.headers.get(CSRF_HEADER)
+    given: object = request.headers.get(CSRF_HEADER)
     if given is None and "form" in request.headers.get("content-type", ""):
-        given = (await request.form()).get(CSRF_FIELD)
+        given = (await request.form()).get(CSRF_FIELD)  # a file upload in its place is no token
     if session is None or not same_token(given if isinstance(given, str) else None, session.csrf):
         raise StarletteHTTPException(403, "The form's security token is missing or wrong; reload the page.")

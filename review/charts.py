@@ -69,7 +69,7 @@ def stacked_bars(
         )
     for i, label in enumerate(labels):
         x = left + i * slot + (slot - bar_w) / 2
-        base = top + plot_h
+        base: float = top + plot_h
         for s in series:
             value = s.values[i]
             if value <= 0:

@@ -8,16 +8,19 @@ import json
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-STATUS_CHOICES = ["open", "answered", "escalated", "resolved"]
-RATING_CHOICES = ["up", "down", "none"]
+from review.filters import RATINGS, STATUSES
+
+if TYPE_CHECKING:
+    from core.context import AppContext
+
 MIN_PASSWORD_LENGTH = 8
 
 
-def _ctx():
+def _ctx() -> AppContext:
     from core.context import AppContext
 
     return AppContext.open()
@@ -43,45 +46,27 @@ def history() -> None:
 @click.option("--user", help="Only this Slack user id.")
 @click.option("--since", help="Updated since: 7d, 24h, 30m or a date (2026-11-01).")
 @click.option("--until", help="Updated before the end of this date (or before this time).")
-@click.option("--status", type=click.Choice(STATUS_CHOICES))
-@click.option("--rating", type=click.Choice(RATING_CHOICES), help="The latest 👍 (up) / 👎 (down), or none.")
+@click.option("--status", type=click.Choice(STATUSES))
+@click.option("--rating", type=click.Choice(RATINGS), help="The latest 👍 (up) / 👎 (down), or none.")
 @click.option("--model-version", help="Answered (at least once) by this model version.")
-@click.option("-q", "--query", help="Full-text search in the message text.")
+@click.option("-q", "--query", "q", help="Full-text search in the message text.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of objects.")
-def history_list(
-    channel: str | None,
-    user: str | None,
-    since: str | None,
-    until: str | None,
-    status: str | None,
-    rating: str | None,
-    model_version: str | None,
-    query: str | None,
-    limit: int,
-    offset: int,
-    as_json: bool,
-) -> None:
+def history_list(limit: int, offset: int, as_json: bool, **typed: str | None) -> None:
     """Conversations, newest first."""
     from core import store
     from review.filters import ListFilters
     from review.serialize import row_dict
 
-    filters = ListFilters(
-        channel=channel or "",
-        user=user or "",
-        since=since or "",
-        until=until or "",
-        status=status or "",
-        rating=rating or "",
-        model_version=model_version or "",
-        q=query or "",
-    )
-    kwargs = filters.store_kwargs()
+    # The filter options are named as the web form's fields: the same checks and conversions.
+    filters = ListFilters.from_mapping(typed)
     ctx = _ctx()
     with ctx.sessions() as s:
-        rows = [row_dict(r) for r in store.list_conversations(s, **kwargs, limit=limit, offset=offset)]
+        found = store.list_conversations(
+            s, matching=filters.conversation_filter(), limit=limit, offset=offset
+        )
+        rows = [row_dict(r) for r in found]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -220,7 +205,6 @@ def history_original(message_id: int) -> None:
     from core import store
     from core.db import transaction
     from core.errors import ConfigError, NotFound
-    from core.models import Message
     from core.originals import Sealer
 
     ctx = _ctx()
@@ -228,7 +212,7 @@ def history_original(message_id: int) -> None:
     if sealer is None:
         raise ConfigError("SUPPORTBOT_ORIGINALS_KEY is not set: originals are neither kept nor readable")
     with transaction(ctx.sessions) as s:
-        message = s.get(Message, message_id)
+        message = store.find_message(s, message_id=message_id)
         if message is None:
             raise NotFound(f"message {message_id} does not exist")
         if message.original_encrypted is None:

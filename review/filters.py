@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import Path
-
 from core.errors import InvalidInput
-from core.models import ConversationStatus
+from core.models import ConversationStatus, Rating
+from core.store import ConversationFilter
 from review.durations import end_of_day, parse_since
 
-# A row id in a URL: a positive 64-bit integer (PostgreSQL's BIGINT, SQLite's INTEGER). A larger
-# number is no row; checked here, it is a 404 rather than a database overflow (a 500).
-MAX_ROW_ID = 2**63 - 1
-RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
-
 STATUSES = [s.value for s in ConversationStatus]
-RATINGS = {"up": 1, "down": -1, "none": None}
-FORM_FIELDS = ("channel", "user", "since", "until", "status", "rating", "model_version", "q")
+UNRATED = "none"  # the rating filter's word for "not rated"
+RATINGS = [*(r.value for r in Rating), UNRATED]
 
 
 @dataclass(frozen=True)
@@ -37,27 +32,30 @@ class ListFilters:
     q: str = ""
 
     @classmethod
-    def from_mapping(cls, values: Any) -> ListFilters:
-        return cls(**{name: str(values.get(name) or "").strip() for name in FORM_FIELDS})
+    def from_mapping(cls, values: Mapping[str, object]) -> ListFilters:
+        """From the form's query parameters (or options of the same names); other keys are ignored."""
+        return cls(**{f.name: str(values.get(f.name) or "").strip() for f in fields(cls)})
 
     def __post_init__(self) -> None:
         if self.status and self.status not in STATUSES:
             raise InvalidInput(f"status {self.status!r} is not one of {', '.join(STATUSES)}")
         if self.rating and self.rating not in RATINGS:
-            raise InvalidInput(f"rating {self.rating!r} is not one of up, down, none")
+            raise InvalidInput(f"rating {self.rating!r} is not one of {', '.join(RATINGS)}")
 
-    def store_kwargs(self, *, now: datetime | None = None) -> dict[str, Any]:
-        """Keyword arguments for ``store.list_conversations`` / ``count_conversations``."""
-        return {
-            "channel": self.channel or None,
-            "user": self.user or None,
-            "since": parse_since(self.since, now=now) if self.since else None,
-            "until": end_of_day(self.until) if self.until else None,
-            "status": self.status or None,
-            "rating": self.rating or None,
-            "model_version": self.model_version or None,
-            "query": self.q or None,
-        }
+    def conversation_filter(self, *, now: datetime | None = None) -> ConversationFilter:
+        """What the store is asked (durations such as ``7d`` are counted back from ``now``)."""
+        rated = self.rating and self.rating != UNRATED
+        return ConversationFilter(
+            channel=self.channel or None,
+            user=self.user or None,
+            since=parse_since(self.since, now=now) if self.since else None,
+            until=end_of_day(self.until) if self.until else None,
+            status=ConversationStatus(self.status) if self.status else None,
+            rating=Rating(self.rating) if rated else None,
+            unrated=self.rating == UNRATED,
+            model_version=self.model_version or None,
+            query=self.q or None,
+        )
 
     @property
     def active(self) -> bool:

@@ -8,27 +8,36 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core import store
-from review import stats
+from core.models import ConversationStatus
 from review.charts import Series, rate_bars, stacked_bars
 
 DAYS = 30
-# Bottom to top in the stacked bars, with the stylesheet's class for each.
-STATUS_SERIES = [
-    ("answered", "bar-answered"),
-    ("resolved", "bar-resolved"),
-    ("escalated", "bar-escalated"),
-    ("open", "bar-open"),
+# Bottom to top in the stacked bars (the stylesheet's class for each is ``bar-<status>``): the
+# settled ones first, what is still open on top.
+CHART_ORDER = [
+    ConversationStatus.answered,
+    ConversationStatus.resolved,
+    ConversationStatus.escalated,
+    ConversationStatus.open,
 ]
+# The order of the table under the chart.
+TABLE_ORDER = [
+    ConversationStatus.answered,
+    ConversationStatus.escalated,
+    ConversationStatus.resolved,
+    ConversationStatus.open,
+]
+SETTLED = [ConversationStatus.answered, ConversationStatus.resolved, ConversationStatus.escalated]
 
 
 def collect(session: Session, *, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
-    per_day = stats.conversations_per_day(session, days=DAYS, now=now)
-    totals = stats.status_totals(session)
-    ratings = stats.rating_by_version(session)
+    per_day = store.conversations_per_day(session, days=DAYS, now=now)
+    totals = store.status_totals(session)
+    ratings = store.rating_by_version(session)
     versions = {v.name: v for v in store.list_model_versions(session)}
-    recent = {s: sum(d.counts[s] for d in per_day) for s in stats.STATUSES}
-    settled = recent["answered"] + recent["resolved"] + recent["escalated"]
+    recent = {s.value: sum(d.counts[s.value] for d in per_day) for s in ConversationStatus}
+    settled = sum(recent[s.value] for s in SETTLED)
     up = sum(r.up for r in ratings)
     rated = sum(r.rated for r in ratings)
     return {
@@ -38,13 +47,15 @@ def collect(session: Session, *, now: datetime | None = None) -> dict[str, Any]:
         "total": sum(totals.values()),
         "recent": recent,
         "recent_total": sum(recent.values()),
-        "escalated_share": recent["escalated"] / settled if settled else None,
+        "escalated_share": recent[ConversationStatus.escalated.value] / settled if settled else None,
         "ratings": ratings,
         "up_rate": up / rated if rated else None,
         "rated": rated,
         "versions": versions,
-        "approved": stats.approved_total(session),
+        "approved": store.approved_total(session),
         "jobs": store.list_jobs(session, limit=10),
+        "chart_order": [s.value for s in CHART_ORDER],
+        "table_order": [s.value for s in TABLE_ORDER],
     }
 
 
@@ -53,7 +64,7 @@ def charts(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "per_day": stacked_bars(
             [d.day.strftime("%m-%d") for d in per_day],
-            [Series(name, css, [d.counts[name] for d in per_day]) for name, css in STATUS_SERIES],
+            [Series(s.value, f"bar-{s.value}", [d.counts[s.value] for d in per_day]) for s in CHART_ORDER],
             title=f"Conversations per day, last {data['days']} days, by status",
         ),
         "ratings": rate_bars(

@@ -11,10 +11,10 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
+from core.models import Rating
 from review.serialize import rating_name
 
-STATUS_LABELS = {"open": "open", "answered": "answered", "escalated": "escalated", "resolved": "resolved"}
-RATING_LABELS = {"up": "👍", "down": "👎"}
+RATING_ICONS = {Rating.up.value: "👍", Rating.down.value: "👎"}
 
 
 def when(value: datetime | None) -> str:
@@ -49,7 +49,7 @@ def make_templates(directory: Path) -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(when=when, ago=ago, thousands=thousands, percent=percent, rating_name=rating_name)
-    env.globals.update(STATUS_LABELS=STATUS_LABELS, RATING_LABELS=RATING_LABELS)
+    env.globals.update(RATING_ICONS=RATING_ICONS)
     return Jinja2Templates(env=env)
 
 

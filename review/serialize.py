@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from core.models import AuditEntry, Conversation, Feedback, Message, RetrievalHit
+from core.models import AuditEntry, Conversation, Feedback, Message, Rating, RetrievalHit
 from core.store import ConversationRow
 
 LIST_KEYS = (
@@ -28,9 +28,9 @@ def iso(value: datetime | None) -> str | None:
 
 
 def rating_name(value: int | None) -> str | None:
-    if value is None:
-        return None
-    return "up" if value > 0 else "down"
+    """A stored +1 / -1 by name ("up" / "down"); None when not rated."""
+    rating = Rating.of_score(value)
+    return rating.value if rating is not None else None
 
 
 def row_dict(row: ConversationRow) -> dict[str, Any]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import FastAPI
+
 from core.webserver import BackgroundServer
 
 
 class ReviewServer(BackgroundServer):
-    def __init__(self, app: Any, **kwargs: Any) -> None:
+    def __init__(self, app: FastAPI, **kwargs: Any) -> None:
         kwargs.setdefault("name", "review")
         super().__init__(app, **kwargs)

@@ -4,26 +4,26 @@ The caller owns the transaction (``core.db.transaction``); these functions flush
 """
 
 from core.store.audit import audit, audit_entries
+from core.store.conversation_filter import ConversationFilter
+from core.store.conversation_list import ConversationRow, count_conversations, list_conversations
+from core.store.conversation_stats import (
+    DayCounts,
+    VersionRating,
+    approved_total,
+    conversations_per_day,
+    rating_by_version,
+    status_totals,
+)
 from core.store.conversations import (
-    ConversationRow,
-    Hit,
-    Recorded,
-    count_conversations,
     find_conversation,
     get_conversation,
     get_or_create_conversation,
-    list_conversations,
-    message_by_slack_ts,
-    record_feedback,
-    record_reply,
-    record_user_turn,
-    reply_to,
     set_approved,
-    set_slack_ts,
     set_status,
-    thread_history,
+    status_of,
 )
 from core.store.export import conversation_to_chat, training_conversations
+from core.store.feedback import record_feedback
 from core.store.jobs import (
     claim_job,
     count_jobs,
@@ -37,7 +37,18 @@ from core.store.jobs import (
     request_retrain,
     requeue_job,
 )
-from core.store.registry import (
+from core.store.messages import (
+    Hit,
+    Recorded,
+    find_message,
+    message_by_slack_ts,
+    record_reply,
+    record_user_turn,
+    reply_to,
+    set_slack_ts,
+    thread_history,
+)
+from core.store.model_versions import (
     activate,
     active_model_version,
     create_model_version,
@@ -59,16 +70,21 @@ from core.store.tickets import (
 )
 
 __all__ = [
+    "ConversationFilter",
     "ConversationRow",
+    "DayCounts",
     "Hit",
     "Recorded",
+    "VersionRating",
     "activate",
     "active_model_version",
+    "approved_total",
     "audit",
     "audit_entries",
     "claim_job",
     "content_hash",
     "conversation_to_chat",
+    "conversations_per_day",
     "count_conversations",
     "count_jobs",
     "count_tickets",
@@ -76,6 +92,7 @@ __all__ = [
     "delete_ticket",
     "enqueue_job",
     "find_conversation",
+    "find_message",
     "finish_job",
     "get_conversation",
     "get_job",
@@ -91,6 +108,7 @@ __all__ = [
     "list_model_versions",
     "message_by_slack_ts",
     "previous_version",
+    "rating_by_version",
     "reap_stale_jobs",
     "record_feedback",
     "record_reply",
@@ -103,6 +121,8 @@ __all__ = [
     "set_approved",
     "set_slack_ts",
     "set_status",
+    "status_of",
+    "status_totals",
     "thread_history",
     "ticket_hashes",
     "training_conversations",

@@ -11,14 +11,14 @@ from core.models import AuditEntry
 from core.pii import redact_text
 
 
-def _redacted(value: Any) -> Any:
+def redact_detail(value: Any) -> Any:
     """Free text in an audit detail (a comment, a corrected answer) is redacted like any other."""
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, dict):
-        return {k: _redacted(v) for k, v in value.items()}
+        return {k: redact_detail(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_redacted(v) for v in value]
+        return [redact_detail(v) for v in value]
     return value
 
 
@@ -36,7 +36,7 @@ def audit(
         action=action,
         conversation_id=conversation_id,
         message_id=message_id,
-        detail=_redacted(detail) if detail is not None else None,
+        detail=redact_detail(detail) if detail is not None else None,
     )
     session.add(entry)
     session.flush()

@@ -19,9 +19,10 @@ from core.models import Conversation, Feedback, Message, Role
 
 def _assistant_text(message: Message) -> str | None:
     """The text to learn from for one reply, or None when it must not be learned from."""
-    corrected = [f for f in message.feedback if f.corrected_answer and f.corrected_answer.strip()]
+    corrected = [f.corrected_answer.strip() for f in message.feedback if f.corrected_answer]
+    corrected = [text for text in corrected if text]
     if corrected:
-        return corrected[-1].corrected_answer.strip()
+        return corrected[-1]
     ratings = [f.rating for f in message.feedback if f.rating is not None]
     if ratings and ratings[-1] < 0:
         return None

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, NotFound
@@ -97,11 +97,17 @@ def claim_job(session: Session, *, worker_id: str) -> TrainingJob | None:
     if job_id is None:
         return None
     now = utcnow()
-    result = session.execute(
-        update(TrainingJob)
-        .where(TrainingJob.id == job_id, TrainingJob.status == JobStatus.queued)
-        .values(status=JobStatus.running, worker_id=worker_id, started_at=now, heartbeat_at=now, progress=0.0)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a cursor result: it knows how many rows it changed.
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(TrainingJob)
+            .where(TrainingJob.id == job_id, TrainingJob.status == JobStatus.queued)
+            .values(
+                status=JobStatus.running, worker_id=worker_id, started_at=now, heartbeat_at=now, progress=0.0
+            )
+            .execution_options(synchronize_session=False)
+        ),
     )
     if result.rowcount != 1:
         return None

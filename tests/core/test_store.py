@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from core import store
 from core.db import transaction
 from core.errors import Conflict, NotFound
-from core.models import ConversationStatus, JobStatus, Message, ModelStatus, Role
+from core.models import ConversationStatus, JobStatus, Message, ModelStatus, Rating, Role
+from core.store import ConversationFilter
 
 
 def ask(sessions, *, text="Where is my order?", event_id="Ev1", ts="100.1", thread_ts=None, channel="C1"):
@@ -127,6 +128,10 @@ def test_escalation_marks_the_conversation(sessions):
         assert row.status == "escalated"
 
 
+def listed(session, **filters):
+    return store.list_conversations(session, matching=ConversationFilter(**filters))
+
+
 def test_list_conversations_filters(sessions):
     a, _ = ask(sessions, text="refund for my blender", event_id="A", ts="1.1", channel="C1")
     b, _ = ask(sessions, text="password reset", event_id="B", ts="1.2", channel="C2")
@@ -140,18 +145,20 @@ def test_list_conversations_filters(sessions):
             "refund for my blender",
             "password reset",
         ]
-        assert [r.channel for r in store.list_conversations(s, channel="C1")] == ["C1"]
-        assert [r.first_question for r in store.list_conversations(s, rating="down")] == [
-            "refund for my blender"
-        ]
-        assert [r.first_question for r in store.list_conversations(s, rating="none")] == ["password reset"]
-        assert [r.status for r in store.list_conversations(s, status="escalated")] == ["escalated"]
-        assert [r.model_version for r in store.list_conversations(s, model_version="v1")] == ["v1"]
-        assert [r.first_question for r in store.list_conversations(s, query="blender")] == [
-            "refund for my blender"
-        ]
-        assert store.count_conversations(s, query="password") == 1
+        assert [r.channel for r in listed(s, channel="C1")] == ["C1"]
+        assert [r.first_question for r in listed(s, rating=Rating.down)] == ["refund for my blender"]
+        assert [r.first_question for r in listed(s, unrated=True)] == ["password reset"]
+        assert [r.status for r in listed(s, status=ConversationStatus.escalated)] == ["escalated"]
+        assert [r.model_version for r in listed(s, model_version="v1")] == ["v1"]
+        assert [r.first_question for r in listed(s, query="blender")] == ["refund for my blender"]
+        assert store.count_conversations(s, matching=ConversationFilter(query="password")) == 1
         assert [r.messages for r in store.list_conversations(s, limit=1, offset=1)] == [2]
+        assert store.count_conversations(s, cap=1) == 2  # more than the cap: cap + 1
+        assert store.count_conversations(s, matching=ConversationFilter(channel="C2"), cap=1) == 1
+        assert not ConversationFilter(channel="C1", unrated=True).looks_into_messages
+        assert ConversationFilter(model_version="v1").looks_into_messages
+        with pytest.raises(ValueError):
+            ConversationFilter(rating=Rating.up, unrated=True)
 
 
 def test_ticket_upsert_updates_instead_of_duplicating(sessions):
@@ -197,7 +204,7 @@ def test_stale_running_job_is_reaped(sessions):
         assert job.status == JobStatus.failed and "dead-worker" in job.error
 
 
-def test_registry_activate_and_rollback(sessions):
+def test_model_versions_activate_and_rollback(sessions):
     with transaction(sessions) as s:
         store.create_model_version(s, name="base", base_model="m")
         store.create_model_version(s, name="v1", base_model="m", adapter_path="/a/v1")

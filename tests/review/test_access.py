@@ -65,6 +65,10 @@ def test_no_page_and_no_api_without_login(app, client, seeded, sessions):
         if path == "/health":  # for probes: the database's state, nothing of its contents
             assert set(client.get(path).json()) == {"status", "database", "index"}
             continue
+        if path == "/metrics":  # for Prometheus: request counts, nothing of the conversations
+            scraped = client.get(path)
+            assert scraped.status_code == 200 and "My order" not in scraped.text
+            continue
         response = client.request(
             method, path, data={"status": "resolved", "rating": "down", "approved": "1"}
         )

@@ -7,7 +7,7 @@ import os
 import socket
 import subprocess
 import sys
-import time
+import threading
 from datetime import timedelta
 
 import httpx
@@ -266,18 +266,23 @@ def test_supportbot_review_serves_the_app(sqlite_url, tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
+    # The server's log, read on a thread: "Uvicorn running on" says it listens (no polling).
+    log: list[str] = []
+    listening = threading.Event()
+
+    def read_log() -> None:
+        for line in proc.stderr:
+            log.append(line)
+            if "Uvicorn running on" in line:
+                listening.set()
+        listening.set()  # the process ended: nothing more will come
+
+    reader = threading.Thread(target=read_log, daemon=True)
+    reader.start()
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                response = httpx.get(url + "/", follow_redirects=False, timeout=2)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, (
-                    proc.stderr.read() if proc.poll() else ""
-                )
-                time.sleep(0.2)
+        assert listening.wait(timeout=60) and proc.poll() is None, "".join(log)
+        response = httpx.get(url + "/", follow_redirects=False, timeout=10)
         assert response.status_code == 303 and response.headers["location"] == "/login?next=%2F"
         with httpx.Client(base_url=url, timeout=10) as client:
             form = client.get("/login").text
@@ -290,4 +295,5 @@ def test_supportbot_review_serves_the_app(sqlite_url, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-    assert "SUPPORTBOT_SESSION_SECRET is not set" in proc.stderr.read()
+        reader.join(timeout=20)
+    assert "SUPPORTBOT_SESSION_SECRET is not set" in "".join(log)

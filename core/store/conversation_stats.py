@@ -1,21 +1,19 @@
-"""The overview's numbers: conversations per day by status, and 👍 rate per model version.
+"""Conversation statistics: conversations per day by status, totals, and 👍 rate per model version.
 
-Each is one grouped query (no rows travel to Python). To move into core/store once another
-package needs them.
+Each is one grouped query (no rows travel to Python).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from core.models import Conversation, ConversationStatus, Feedback, Message
 
-STATUSES = [s.value for s in ConversationStatus]
+_STATUSES = [s.value for s in ConversationStatus]
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,7 @@ class VersionRating:
         return self.up / self.rated if self.rated else None
 
 
-def _day_of(column: Any, dialect: str) -> Any:
+def _day_of(column: InstrumentedAttribute[datetime], dialect: str) -> ColumnElement[str]:
     if dialect == "postgresql":
         return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
     # SQLite keeps UTC datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' text: the date is the prefix.
@@ -70,14 +68,14 @@ def conversations_per_day(
     for i in range(days):
         current = first + timedelta(days=i)
         counts = by_day.get(current.isoformat(), {})
-        out.append(DayCounts(current, {s: counts.get(s, 0) for s in STATUSES}))
+        out.append(DayCounts(current, {s: counts.get(s, 0) for s in _STATUSES}))
     return out
 
 
 def status_totals(session: Session) -> dict[str, int]:
     rows = session.execute(select(Conversation.status, func.count()).group_by(Conversation.status)).all()
     found = {ConversationStatus(s).value: int(n) for s, n in rows}
-    return {s: found.get(s, 0) for s in STATUSES}
+    return {s: found.get(s, 0) for s in _STATUSES}
 
 
 def approved_total(session: Session) -> int:

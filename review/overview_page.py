@@ -1,0 +1,61 @@
+"""The overview page and its two actions: queue a retraining job, download the training export."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from core import store
+from core.db import transaction
+from core.errors import Conflict
+from review import overview
+from review.export import export_rows, jsonl_lines
+from review.rendering import render
+from review.web import NOTICES, admin_name, app_context
+
+router = APIRouter()
+
+
+@router.get("/overview")
+def overview_page(request: Request, done: str = "", problem: str = "") -> Response:
+    with app_context(request).sessions() as s:
+        data = overview.collect(s)
+    return render(
+        request,
+        "overview.html",
+        {**data, "charts": overview.charts(data), "notice": NOTICES.get(done), "problem": problem[:300]},
+    )
+
+
+@router.post("/jobs/retrain")
+def retrain(request: Request) -> Response:
+    admin = admin_name(request)
+    try:
+        with transaction(app_context(request).sessions) as s:
+            store.request_retrain(s, requested_by=admin, via="review")
+    except Conflict as exc:
+        return RedirectResponse(f"/overview?{urlencode({'problem': str(exc)})}", status_code=303)
+    return RedirectResponse("/overview?done=retrain", status_code=303)
+
+
+@router.post("/export")
+def export(request: Request, scope: str = Form("approved")) -> Response:
+    approved_only = scope != "rated"
+    admin = admin_name(request)
+    with transaction(app_context(request).sessions) as s:
+        rows = export_rows(s, approved_only=approved_only)
+        store.audit(
+            s,
+            actor=admin,
+            action="review.export",
+            detail={"conversations": len(rows), "approved_only": approved_only},
+        )
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return Response(
+        "".join(jsonl_lines(rows)),
+        media_type="application/jsonl",
+        headers={"Content-Disposition": f'attachment; filename="supportbot-training-{stamp}.jsonl"'},
+    )
