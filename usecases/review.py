@@ -8,13 +8,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from core import store
 from core.db import transaction
 from core.errors import InvalidInput, NotFound
-from core.models import Conversation, ConversationStatus, Message, Role
+from core.models import ConversationStatus, Message, Rating, Role
 
-RATINGS = {"up": 1, "down": -1}
+RATING_VALUES = [r.value for r in Rating]
+STATUS_VALUES = [s.value for s in ConversationStatus]
 
 
 def _reply_in(session: Session, *, conversation_id: int, message_id: int) -> Message:
-    message = session.get(Message, message_id)
+    message = store.find_message(session, message_id=message_id)
     if message is None or message.conversation_id != conversation_id:
         raise NotFound(f"conversation {conversation_id} has no message {message_id}")
     if message.role == Role.user:
@@ -26,11 +27,11 @@ def rate_reply(
     sessions: sessionmaker[Session], *, admin: str, conversation_id: int, message_id: int, rating: str
 ) -> None:
     """An admin's 👍 ("up") or 👎 ("down") on a reply."""
-    if rating not in RATINGS:
-        raise InvalidInput("rating must be up or down")
+    if rating not in RATING_VALUES:
+        raise InvalidInput(f"rating must be {' or '.join(RATING_VALUES)}")
     with transaction(sessions) as s:
         _reply_in(s, conversation_id=conversation_id, message_id=message_id)
-        store.record_feedback(s, message_id=message_id, user=f"admin:{admin}", rating=RATINGS[rating])
+        store.record_feedback(s, message_id=message_id, user=f"admin:{admin}", rating=Rating(rating).score)
         store.audit(
             s,
             actor=admin,
@@ -104,16 +105,15 @@ def approve_conversation(
 def set_conversation_status(
     sessions: sessionmaker[Session], *, admin: str, conversation_id: int, status: str
 ) -> None:
-    if status not in {s.value for s in ConversationStatus}:
-        raise InvalidInput(f"status must be one of {', '.join(s.value for s in ConversationStatus)}")
+    if status not in STATUS_VALUES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUS_VALUES)}")
     with transaction(sessions) as s:
-        current = s.get(Conversation, conversation_id)
-        before = current.status.value if current is not None else None
+        before = store.status_of(s, conversation_id=conversation_id)
         store.set_status(s, conversation_id=conversation_id, status=ConversationStatus(status))
         store.audit(
             s,
             actor=admin,
             action="review.status",
             conversation_id=conversation_id,
-            detail={"status": status, "from": before},
+            detail={"status": status, "from": before.value if before is not None else None},
         )
