@@ -285,7 +285,6 @@ class Responder:
                     outcome=decision.outcome,
                     details=details,
                     hits=[store.Hit(src.ticket_id, src.external_id, src.score) for src in sources],
-                    escalated=decision.outcome.escalates,
                     slack_channel=shown_in[0] if shown_in else None,
                     slack_ts=shown_in[1] if shown_in else None,
                 )

@@ -11,7 +11,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
-from core.models import Conversation, ConversationStatus, Message, PromptMode, RetrievalHit, Role, utcnow
+from core.models import (
+    Conversation,
+    ConversationStatus,
+    Message,
+    Outcome,
+    PromptMode,
+    RetrievalHit,
+    Role,
+    utcnow,
+)
 from core.pii import redact_text
 from core.store.conversations import get_or_create_conversation
 
@@ -112,10 +121,9 @@ def record_reply(
     prompt_tokens: int | None = None,
     completion_tokens: int | None = None,
     confidence: float | None = None,
-    outcome: str | None = None,
+    outcome: Outcome | str | None = None,
     details: dict[str, Any] | None = None,
     hits: Sequence[Hit] = (),
-    escalated: bool = False,
     slack_channel: str | None = None,
     slack_ts: str | None = None,
 ) -> Message:
@@ -135,7 +143,7 @@ def record_reply(
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
         confidence=confidence,
-        outcome=outcome,
+        outcome=Outcome(outcome).value if outcome is not None else None,
         details=details,
         slack_channel=slack_channel,
         slack_ts=slack_ts,
@@ -150,7 +158,7 @@ def record_reply(
     conversation = session.get(Conversation, question.conversation_id)
     assert conversation is not None
     conversation.updated_at = utcnow()
-    if escalated:
+    if outcome is not None and Outcome(outcome).escalates:
         conversation.status = ConversationStatus.escalated
     elif conversation.status == ConversationStatus.open:
         conversation.status = ConversationStatus.answered

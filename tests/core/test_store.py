@@ -122,7 +122,7 @@ def test_reply_with_hits_feedback_and_rating(sessions):
 def test_escalation_marks_the_conversation(sessions):
     qid, _ = ask(sessions)
     with transaction(sessions) as s:
-        store.record_reply(s, reply_to_id=qid, text="Handing over", outcome="handover", escalated=True)
+        store.record_reply(s, reply_to_id=qid, text="Handing over", outcome="handover")
     with sessions() as s:
         (row,) = store.list_conversations(s)
         assert row.status == "escalated"
@@ -137,7 +137,7 @@ def test_list_conversations_filters(sessions):
     b, _ = ask(sessions, text="password reset", event_id="B", ts="1.2", channel="C2")
     with transaction(sessions) as s:
         ra = store.record_reply(s, reply_to_id=a, text="ok", model_version="v1")
-        store.record_reply(s, reply_to_id=b, text="ok", model_version="v2", escalated=True)
+        store.record_reply(s, reply_to_id=b, text="ok", model_version="v2", outcome="handover")
         store.record_feedback(s, message_id=ra.id, user="U", rating=-1)
     with sessions() as s:
         # Newest activity first: the 👎 on the blender answer came last.

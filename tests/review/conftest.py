@@ -62,7 +62,6 @@ def seed(sessions) -> Seeded:
         version,
         thread=None,
         hits=(),
-        escalated=False,
         outcome="model",
     ):
         with transaction(sessions) as s:
@@ -89,7 +88,6 @@ def seed(sessions) -> Seeded:
                 confidence=-0.42,
                 outcome=outcome,
                 hits=[store.Hit(None, ext, score) for ext, score in hits],
-                escalated=escalated,
             )
             replies.setdefault(turn.conversation_id, []).append(reply.id)
             return turn.conversation_id, reply.id
@@ -119,7 +117,6 @@ def seed(sessions) -> Seeded:
         question="I was charged twice",
         answer="Let me get a colleague to look at this.",
         version="v2",
-        escalated=True,
         outcome="handover",
     )
     email, _ = exchange(
