@@ -11,8 +11,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from serving import common
-from serving.engine import ChoiceOutput, Engine, GeneratedToken, Job, JobFailed, Target
+from serving.adapters import Target
+from serving.engine import Engine
 from serving.errors import bad_request
+from serving.job import ChoiceOutput, GeneratedToken, Job, JobFailed
 from serving.protocol import (
     ChatChoice,
     ChatChunkChoice,

@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from serving import common
-from serving.engine import ChoiceOutput, Engine, GeneratedToken, Job, JobFailed
+from serving.engine import Engine
 from serving.errors import bad_request
+from serving.job import ChoiceOutput, GeneratedToken, Job, JobFailed
 from serving.protocol import CompletionChoice, CompletionLogprobs, CompletionRequest, CompletionResponse
 
 

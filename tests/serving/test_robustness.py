@@ -17,7 +17,7 @@ import httpx
 import openai
 import pytest
 
-from serving.engine import ChoiceOutput, JobFailed
+from serving.job import ChoiceOutput, JobFailed
 from serving.sampling import SamplingParams
 
 
