@@ -7,8 +7,8 @@ and what callers ask of it) with its parts after vLLM's engine: ``job`` (the cha
 the HTTP side and the loop's thread), ``scheduler`` (admission, who fails when something does),
 ``runner`` (forward passes and the batch's KV cache), ``adapters`` (LoRA adapters and model
 names), ``outputs`` (tokens to each caller's text), ``sequence``; ``sampling``, ``detokenize``,
-``loader``, ``metrics``, ``registry`` (follows the active model version), ``embedded`` (the
-server in a thread), ``cli``.
+``loader``, ``metrics``, ``active_version`` (follows the registry's active model version),
+``embedded`` (the server in a thread), ``cli``.
 
 API compatibility:
 

@@ -72,9 +72,9 @@ def serve(
 
     from core.errors import DatabaseError, ModelUnavailable
     from core.settings import load_settings
+    from serving.active_version import RegistryWatcher, read_active
     from serving.app import create_app
     from serving.engine import load_engine
-    from serving.registry import RegistryWatcher, read_active
 
     settings = load_settings()
     extra = _adapter_pairs(adapters)
