@@ -130,7 +130,7 @@ def serve(
         engine,
         api_key=settings.secret("api_key"),
         admin_token=settings.secret("admin_token"),
-        registry=watcher,
+        watcher=watcher,
     )
     names = ", ".join(m["id"] or "" for m in engine.models())
     click.echo(
