@@ -18,7 +18,7 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from core.errors import Conflict, InvalidInput, NotFound
 from serving.loader import AdapterFiles, check_fits, inspect_adapter
@@ -40,6 +40,14 @@ class Target:
     fingerprint: str  # the version that answers (system_fingerprint)
     chat_template: str | None
     eos_ids: frozenset[int]
+
+
+class ModelName(TypedDict):
+    """One entry of /v1/models."""
+
+    id: str
+    root: str | None
+    parent: str | None
 
 
 @dataclass
@@ -125,11 +133,11 @@ class AdapterManager:
         with self._lock:
             return {alias: target for alias, (target, _) in self._aliases.items()}
 
-    def models(self) -> list[dict[str, str | None]]:
+    def models(self) -> list[ModelName]:
         """id, root and parent, for /v1/models."""
         with self._lock:
             # Names only: where the files live on the server is for the admin routes, not clients.
-            out: list[dict[str, str | None]] = [{"id": self.base_id, "root": self.base_id, "parent": None}]
+            out: list[ModelName] = [{"id": self.base_id, "root": self.base_id, "parent": None}]
             for a in self._adapters.values():
                 out.append({"id": a.name, "root": a.name, "parent": self.base_id})
             for alias, (target, _) in self._aliases.items():

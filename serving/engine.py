@@ -22,7 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from serving.adapters import AdapterManager, Target
+from serving.adapters import AdapterManager, ModelName, Target
 from serving.job import Inbox, Job
 from serving.loader import context_window, eos_ids
 from serving.metrics import ServerMetrics
@@ -151,7 +151,7 @@ class Engine:
     def aliases(self) -> dict[str, str]:
         return self._adapters.aliases()
 
-    def models(self) -> list[dict[str, str | None]]:
+    def models(self) -> list[ModelName]:
         """id, root and parent, for /v1/models."""
         return self._adapters.models()
 

@@ -16,13 +16,15 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 if TYPE_CHECKING:
     from serving.adapters import Target
     from serving.sampling import SamplingParams
 
 Batch = TypeVar("Batch")  # what a request becomes in the loop (its sequences)
+
+FinishReason = Literal["stop", "length"]  # an end-of-turn token or stop string; the token budget
 
 
 @dataclass
@@ -40,7 +42,7 @@ class ChoiceOutput:
     index: int
     text: str
     tokens: list[GeneratedToken]
-    finish_reason: str | None
+    finish_reason: FinishReason | None
     completion_tokens: int
 
 

@@ -89,7 +89,6 @@ class Scheduler:
         if seq.job.aborted and not seq.job.failed and seq.finish is None:
             self.metrics.aborted.inc()
             seq.job.close()
-        seq.finish = seq.finish or "abandoned"
         self._release(seq)
 
     def _release(self, seq: Seq) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from serving.detokenize import IncrementalText
-from serving.job import GeneratedToken, Job
+from serving.job import FinishReason, GeneratedToken, Job
 from serving.sampling import SamplingParams, make_generator
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class Seq:
     generated: int = 0
     tokens: list[GeneratedToken] = field(default_factory=list)
     pending: int | None = None  # sampled, not yet fed to the model
-    finish: str | None = None
+    finish: FinishReason | None = None
     sent_text: int = 0
     sent_tokens: int = 0
 

@@ -112,7 +112,7 @@ class CompletionServing:
         job = engine.submit(
             prompts=prompts, params=params, target=target, n=n, stream=bool(request.stream), arrived=arrived
         )
-        meta = {
+        meta: dict[str, Any] = {
             "id": common.new_id("cmpl"),
             "created": int(time.time()),
             "model": request.model,
