@@ -2,9 +2,13 @@
 
 Layout (after vLLM's ``entrypoints/openai``): ``protocol`` (request/response models),
 ``serving_chat`` / ``serving_completion`` (the logic: a response, an error or a stream),
-``app`` (routes as glue, /health, /metrics, admin), ``engine`` (model + adapters + the
-continuous-batching loop), ``sampling``, ``detokenize``, ``loader``, ``metrics``, ``registry``
-(follows the active model version), ``embedded`` (the server in a thread), ``cli``.
+``app`` (routes as glue, /health, /metrics, admin), ``engine`` (the continuous-batching loop
+and what callers ask of it) with its parts after vLLM's engine: ``job`` (the channel between
+the HTTP side and the loop's thread), ``scheduler`` (admission, who fails when something does),
+``runner`` (forward passes and the batch's KV cache), ``adapters`` (LoRA adapters and model
+names), ``outputs`` (tokens to each caller's text), ``sequence``; ``sampling``, ``detokenize``,
+``loader``, ``metrics``, ``active_version`` (follows the registry's active model version),
+``embedded`` (the server in a thread), ``cli``.
 
 API compatibility:
 

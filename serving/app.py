@@ -1,9 +1,15 @@
 """The HTTP layer: routes are glue between JSON and the serving classes.
 
-``create_app(engine, api_key=..., admin_token=...)`` gives a FastAPI app with the OpenAI routes
-(``/v1/models``, ``/v1/completions``, ``/v1/chat/completions``), ``/health``, ``/metrics`` and
-the admin routes for adapters. Every error leaves in OpenAI's shape; bad input is a 4xx, never a
-500, and never takes the server down.
+``create_app(engine, api_key=..., admin_token=...)`` gives a FastAPI app made of three routers,
+each with its access rule as a router-level dependency, so a route added to one cannot forget it:
+
+- ``openai_api``: ``/v1/models``, ``/v1/completions``, ``/v1/chat/completions``; the API key
+  when one is set.
+- ``operations``: ``/health`` and ``/metrics``, open for probes and scrapers.
+- ``admin``: ``/admin/adapters``; the admin token, and disabled (403) while none is set.
+
+Every error leaves in OpenAI's shape; bad input is a 4xx, never a 500, and never takes the
+server down.
 """
 
 from __future__ import annotations
@@ -12,10 +18,14 @@ import asyncio
 import hmac
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,6 +38,9 @@ from serving.protocol import ChatCompletionRequest, CompletionRequest, ModelCard
 from serving.serving_chat import ChatServing
 from serving.serving_completion import CompletionServing
 
+if TYPE_CHECKING:
+    from serving.active_version import RegistryWatcher
+
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -39,6 +52,19 @@ KNOWN_PATHS = {
     "/metrics",
     "/admin/adapters",
 }
+
+
+@dataclass(frozen=True)
+class ServerState:
+    """What the routes of one app serve with (``app.state.server``)."""
+
+    engine: Engine
+    chat: ChatServing
+    completion: CompletionServing
+    api_key: str | None
+    admin_token: str | None
+    started: int  # the models' "created"
+    watcher: RegistryWatcher | None  # the registry the server follows, if any
 
 
 class _AdapterBody(BaseModel):
@@ -74,11 +100,14 @@ class _RequestMetrics:
             await self.app(scope, receive, counting_send)
         finally:
             code = status["code"]
-            self.metrics.requests.inc(labels={"endpoint": endpoint, "status": str(code)})
+            self.metrics.requests.labels(endpoint=endpoint, status=str(code)).inc()
             if code >= 400:
-                self.metrics.errors.inc(labels={"endpoint": endpoint, "status": str(code)})
+                self.metrics.errors.labels(endpoint=endpoint, status=str(code)).inc()
             elif endpoint.startswith("/v1/") and endpoint != "/v1/models":
                 self.metrics.latency.observe(time.perf_counter() - started)
+
+
+# --- helpers ------------------------------------------------------------------------------------
 
 
 def _error_response(error: APIError) -> JSONResponse:
@@ -112,144 +141,182 @@ async def _read_json(request: Request, model: type[BaseModel]) -> Any:
         raise from_validation_error(exc) from None
 
 
+def _respond(result: Any) -> Response:
+    if result is None:  # the client left before the answer was ready
+        return Response(status_code=499)
+    if isinstance(result, BaseModel):
+        return JSONResponse(result.model_dump(mode="json"))
+    return StreamingResponse(
+        result,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+# --- dependencies (async: a plain function would run on a worker thread for every request) -----
+
+
+async def _server_state(request: Request) -> ServerState:
+    state: ServerState = request.app.state.server
+    return state
+
+
+Server = Annotated[ServerState, Depends(_server_state)]
+
+
+async def require_api_key(request: Request, server: Server) -> None:
+    if server.api_key and not _same(_bearer(request), server.api_key):
+        raise unauthorized(
+            "Incorrect API key provided."
+            if _bearer(request)
+            else "Missing API key (Authorization: Bearer ...)."
+        )
+
+
+async def require_admin_token(request: Request, server: Server) -> None:
+    if not server.admin_token:
+        raise forbidden("The admin endpoints are disabled: set SUPPORTBOT_ADMIN_TOKEN to enable them.")
+    if not _same(_bearer(request), server.admin_token):
+        raise unauthorized("Missing or wrong admin token.")
+
+
+openai_api = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)])
+operations = APIRouter()
+admin = APIRouter(prefix="/admin", dependencies=[Depends(require_admin_token)])
+
+
+# --- OpenAI API ---------------------------------------------------------------------------------
+
+
+@openai_api.get("/models")
+async def list_models(server: Server) -> JSONResponse:
+    cards = [ModelCard(created=server.started, **m) for m in server.engine.models()]
+    return JSONResponse(ModelList(data=cards).model_dump(mode="json"))
+
+
+@openai_api.post("/completions")
+async def create_completion(request: Request, server: Server) -> Response:
+    arrived = time.perf_counter()
+    body = await _read_json(request, CompletionRequest)
+    return _respond(
+        await server.completion.create(body, arrived=arrived, is_disconnected=request.is_disconnected)
+    )
+
+
+@openai_api.post("/chat/completions")
+async def create_chat_completion(request: Request, server: Server) -> Response:
+    arrived = time.perf_counter()
+    body = await _read_json(request, ChatCompletionRequest)
+    return _respond(await server.chat.create(body, arrived=arrived, is_disconnected=request.is_disconnected))
+
+
+# --- operations ---------------------------------------------------------------------------------
+
+
+@operations.get("/health")
+async def health(server: Server) -> JSONResponse:
+    """503 while the generation loop is down, or the registry's database cannot be read (the
+    server keeps answering with the version it has, but would miss a promote or rollback)."""
+    engine, watcher = server.engine, server.watcher
+    alive = engine.alive
+    if watcher is None:
+        database = "not used"
+    else:
+        database = "ok" if watcher.problem is None else f"unreachable: {watcher.problem}"
+    ok = alive and database in ("ok", "not used")
+    body = {
+        "status": "ok" if ok else ("degraded" if alive else "down"),
+        "generation": "running" if alive else "stopped",
+        "database": database,
+        "index": "not used",
+        "model": engine.base_id,
+        "adapters": [a["name"] for a in engine.adapters()],
+        "aliases": engine.aliases(),
+    }
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+@operations.get("/metrics")
+async def metrics(server: Server) -> Response:
+    return Response(server.engine.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+# --- admin: adapters at run time ----------------------------------------------------------------
+
+
+async def _run_admin(action: Callable[[], Future[dict[str, str]]]) -> JSONResponse:
+    try:
+        result = await asyncio.wrap_future(action())
+    except InvalidInput as exc:
+        raise bad_request(str(exc)) from None
+    except NotFound as exc:
+        raise APIError(str(exc), status=404, code="not_found") from None
+    except Conflict as exc:
+        raise APIError(str(exc), status=409, code="conflict") from None
+    except (ModelUnavailable, SupportbotError) as exc:
+        raise APIError(str(exc), status=400) from None
+    except Exception as exc:  # peft could not load it (shapes that do not fit the base, ...)
+        raise bad_request(f"cannot load the adapter: {type(exc).__name__}: {exc}") from None
+    return JSONResponse(result)
+
+
+@admin.get("/adapters")
+async def list_adapters(server: Server) -> JSONResponse:
+    return JSONResponse({"adapters": server.engine.adapters(), "aliases": server.engine.aliases()})
+
+
+@admin.post("/adapters")
+async def load_adapter(request: Request, server: Server) -> JSONResponse:
+    """Load an adapter, or replace (swap) the one with that name; no restart, no dropped request."""
+    body = await _read_json(request, _AdapterBody)
+    return await _run_admin(lambda: server.engine.load_adapter(body.name, body.path, source="admin"))
+
+
+@admin.delete("/adapters/{name}")
+async def unload_adapter(name: str, server: Server) -> JSONResponse:
+    return await _run_admin(lambda: server.engine.unload_adapter(name))
+
+
+# --- the app ------------------------------------------------------------------------------------
+
+
+async def _api_error(request: Request, exc: APIError) -> Response:
+    return _error_response(exc)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    code = "not_found" if exc.status_code == 404 else None
+    return _error_response(APIError(str(exc.detail), status=exc.status_code, code=code))
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return _error_response(server_error(f"internal error: {type(exc).__name__}"))
+
+
 def create_app(
     engine: Engine,
     *,
     api_key: str | None = None,
     admin_token: str | None = None,
     title: str = "supportbot model server",
-    registry: Any | None = None,
+    watcher: RegistryWatcher | None = None,
 ) -> FastAPI:
-    """``registry``: the RegistryWatcher the server follows, if any (its database is in /health)."""
-    chat = ChatServing(engine)
-    completion = CompletionServing(engine)
-    started = int(time.time())
+    """``watcher``: the registry watcher the server follows, if any (its database is in /health)."""
     app = FastAPI(title=title, docs_url="/docs", redoc_url=None)
+    app.state.server = ServerState(
+        engine=engine,
+        chat=ChatServing(engine),
+        completion=CompletionServing(engine),
+        api_key=api_key,
+        admin_token=admin_token,
+        started=int(time.time()),
+        watcher=watcher,
+    )
     app.add_middleware(_RequestMetrics, metrics=engine.metrics)
-
-    @app.exception_handler(APIError)
-    async def _api_error(request: Request, exc: APIError) -> JSONResponse:
-        return _error_response(exc)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = "not_found" if exc.status_code == 404 else None
-        return _error_response(APIError(str(exc.detail), status=exc.status_code, code=code))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return _error_response(server_error(f"internal error: {type(exc).__name__}"))
-
-    def check_key(request: Request) -> None:
-        if api_key and not _same(_bearer(request), api_key):
-            raise unauthorized(
-                "Incorrect API key provided."
-                if _bearer(request)
-                else "Missing API key (Authorization: Bearer ...)."
-            )
-
-    def check_admin(request: Request) -> None:
-        if not admin_token:
-            raise forbidden("The admin endpoints are disabled: set SUPPORTBOT_ADMIN_TOKEN to enable them.")
-        if not _same(_bearer(request), admin_token):
-            raise unauthorized("Missing or wrong admin token.")
-
-    def respond(result: Any) -> Response:
-        if result is None:  # the client left before the answer was ready
-            return Response(status_code=499)
-        if isinstance(result, BaseModel):
-            return JSONResponse(result.model_dump(mode="json"))
-        return StreamingResponse(
-            result,
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
-
-    # --- OpenAI API -----------------------------------------------------------------------------
-
-    @app.get("/v1/models")
-    async def list_models(request: Request) -> JSONResponse:
-        check_key(request)
-        cards = [ModelCard(created=started, **m) for m in engine.models()]
-        return JSONResponse(ModelList(data=cards).model_dump(mode="json"))
-
-    @app.post("/v1/completions")
-    async def create_completion(request: Request) -> Response:
-        arrived = time.perf_counter()
-        check_key(request)
-        body = await _read_json(request, CompletionRequest)
-        return respond(
-            await completion.create(body, arrived=arrived, is_disconnected=request.is_disconnected)
-        )
-
-    @app.post("/v1/chat/completions")
-    async def create_chat_completion(request: Request) -> Response:
-        arrived = time.perf_counter()
-        check_key(request)
-        body = await _read_json(request, ChatCompletionRequest)
-        return respond(await chat.create(body, arrived=arrived, is_disconnected=request.is_disconnected))
-
-    # --- operations -----------------------------------------------------------------------------
-
-    @app.get("/health")
-    async def health() -> JSONResponse:
-        """503 while the generation loop is down, or the registry's database cannot be read (the
-        server keeps answering with the version it has, but would miss a promote or rollback)."""
-        alive = engine.alive
-        if registry is None:
-            database = "not used"
-        else:
-            database = "ok" if registry.problem is None else f"unreachable: {registry.problem}"
-        ok = alive and database in ("ok", "not used")
-        body = {
-            "status": "ok" if ok else ("degraded" if alive else "down"),
-            "generation": "running" if alive else "stopped",
-            "database": database,
-            "index": "not used",
-            "model": engine.base_id,
-            "adapters": [a["name"] for a in engine.adapters()],
-            "aliases": engine.aliases(),
-        }
-        return JSONResponse(body, status_code=200 if ok else 503)
-
-    @app.get("/metrics")
-    async def metrics() -> PlainTextResponse:
-        return PlainTextResponse(engine.metrics.render(), media_type="text/plain; version=0.0.4")
-
-    # --- admin: adapters at run time ------------------------------------------------------------
-
-    async def run_admin(action: Any) -> JSONResponse:
-        try:
-            future = action()
-            result = await asyncio.wrap_future(future)
-        except InvalidInput as exc:
-            raise bad_request(str(exc)) from None
-        except NotFound as exc:
-            raise APIError(str(exc), status=404, code="not_found") from None
-        except Conflict as exc:
-            raise APIError(str(exc), status=409, code="conflict") from None
-        except (ModelUnavailable, SupportbotError) as exc:
-            raise APIError(str(exc), status=400) from None
-        except Exception as exc:  # peft could not load it (shapes that do not fit the base, ...)
-            raise bad_request(f"cannot load the adapter: {type(exc).__name__}: {exc}") from None
-        return JSONResponse(result)
-
-    @app.get("/admin/adapters")
-    async def list_adapters(request: Request) -> JSONResponse:
-        check_admin(request)
-        return JSONResponse({"adapters": engine.adapters(), "aliases": engine.aliases()})
-
-    @app.post("/admin/adapters")
-    async def load_adapter(request: Request) -> JSONResponse:
-        """Load an adapter, or replace (swap) the one with that name; no restart, no dropped request."""
-        check_admin(request)
-        body = await _read_json(request, _AdapterBody)
-        return await run_admin(lambda: engine.load_adapter(body.name, body.path, source="admin"))
-
-    @app.delete("/admin/adapters/{name}")
-    async def unload_adapter(name: str, request: Request) -> JSONResponse:
-        check_admin(request)
-        return await run_admin(lambda: engine.unload_adapter(name))
-
+    app.exception_handler(APIError)(_api_error)
+    app.exception_handler(StarletteHTTPException)(_http_error)
+    app.exception_handler(Exception)(_unexpected)
+    for router in (openai_api, operations, admin):
+        app.include_router(router)
     return app

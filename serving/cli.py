@@ -72,9 +72,9 @@ def serve(
 
     from core.errors import DatabaseError, ModelUnavailable
     from core.settings import load_settings
+    from serving.active_version import RegistryWatcher, read_active
     from serving.app import create_app
     from serving.engine import load_engine
-    from serving.registry import RegistryWatcher, read_active
 
     settings = load_settings()
     extra = _adapter_pairs(adapters)
@@ -130,7 +130,7 @@ def serve(
         engine,
         api_key=settings.secret("api_key"),
         admin_token=settings.secret("admin_token"),
-        registry=watcher,
+        watcher=watcher,
     )
     names = ", ".join(m["id"] or "" for m in engine.models())
     click.echo(

@@ -11,8 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from serving.engine import ChoiceOutput, Engine, Job, JobFailed, Target
+from serving.adapters import Target
+from serving.engine import Engine
 from serving.errors import APIError, bad_request, model_not_found
+from serving.job import ChoiceOutput, Job, JobFailed
 from serving.protocol import IGNORED_FIELDS, Usage
 from serving.sampling import SamplingParams
 

@@ -15,9 +15,15 @@ import logging
 import socket
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from serving.engine import Engine
+
+if TYPE_CHECKING:
+    import uvicorn
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from serving.active_version import RegistryWatcher
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +41,7 @@ class EmbeddedServer:
         admin_token: str | None = None,
         alias: str | None = "supportbot",
         max_batch_size: int = 64,
-        sessions: Any = None,
+        sessions: sessionmaker[Session] | None = None,
         registry_interval: float = 5.0,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -55,13 +61,13 @@ class EmbeddedServer:
         self._registry_interval = registry_interval
         self._host, self._port = host, port
         self._startup_timeout = startup_timeout
-        self._server: Any = None
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
-        self._watcher: Any = None
+        self._watcher: RegistryWatcher | None = None
         self.port: int | None = None
 
     @property
-    def watcher(self) -> Any:
+    def watcher(self) -> RegistryWatcher | None:
         """The registry watcher, when the server follows the model registry."""
         return self._watcher
 
@@ -95,7 +101,7 @@ class EmbeddedServer:
                 self.engine.load_adapter(name, path, source="startup").result()
         self.engine.start()
         if self._sessions is not None and self._alias:
-            from serving.registry import RegistryWatcher
+            from serving.active_version import RegistryWatcher
 
             self._watcher = RegistryWatcher(
                 self.engine, self._sessions, alias=self._alias, interval=self._registry_interval
@@ -114,16 +120,16 @@ class EmbeddedServer:
         config = uvicorn.Config(
             app, log_level="warning", lifespan="off", timeout_graceful_shutdown=3, access_log=False
         )
-        self._server = uvicorn.Server(config)
+        server = self._server = uvicorn.Server(config)
 
         def serve() -> None:
-            asyncio.run(self._server.serve(sockets=[sock]))
+            asyncio.run(server.serve(sockets=[sock]))
 
-        self._thread = threading.Thread(target=serve, name=f"uvicorn-{self.port}", daemon=True)
-        self._thread.start()
+        thread = self._thread = threading.Thread(target=serve, name=f"uvicorn-{self.port}", daemon=True)
+        thread.start()
         deadline = time.monotonic() + self._startup_timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError("the model server did not start")
             time.sleep(0.01)

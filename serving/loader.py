@@ -62,7 +62,7 @@ def load_base(name_or_path: str, *, device: str = "cpu", dtype: Any = None) -> t
     except OSError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelUnavailable(f"cannot load the model {name_or_path}: {reason}") from None
-    model.to(device)
+    model.to(device)  # type: ignore[arg-type]  # transformers' wrapper of `to` hides `self` from mypy
     model.eval()
     if tokenizer.pad_token_id is None:
         # Padding is always masked out; any real id will do.

@@ -1,135 +1,36 @@
-"""Prometheus text exposition, written by hand: counters, gauges and histograms with labels.
+"""What /metrics shows, kept with ``prometheus_client`` in a registry of the server's own.
 
-Thread-safe: the generation loop (its own thread) and the HTTP handlers (the event loop) both
-record. ``render()`` gives the text format version 0.0.4 that Prometheus scrapes.
+Each :class:`ServerMetrics` has its own ``CollectorRegistry`` rather than the process-wide
+default, so several servers in one process (tests, the local run) each count their own requests
+and never clash over a metric name. Thread-safe: the generation loop (its own thread) and the
+HTTP handlers (the event loop) both record. :meth:`ServerMetrics.exposition` gives the text
+format Prometheus scrapes (``generate_latest``).
 """
 
 from __future__ import annotations
 
-import bisect
-import math
-import threading
-from collections.abc import Sequence
+from collections.abc import Iterator
 
-Labels = tuple[tuple[str, str], ...]
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 
 
-def _labels(labels: dict[str, str] | None) -> Labels:
-    return tuple(sorted((labels or {}).items()))
+class _WithoutCreated(Collector):
+    """The registry's metrics without the ``*_created`` series prometheus_client adds to every
+    counter and histogram: /metrics shows the same series it always has."""
 
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._registry = registry
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _fmt_labels(labels: Labels, extra: Labels = ()) -> str:
-    items = labels + extra
-    if not items:
-        return ""
-    return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in items) + "}"
-
-
-def _fmt_value(value: float) -> str:
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if float(value).is_integer():
-        return str(int(value))
-    return repr(float(value))
-
-
-class _Metric:
-    kind = ""
-
-    def __init__(self, name: str, help: str) -> None:
-        self.name = name
-        self.help = help
-        self._lock = threading.Lock()
-
-    def header(self) -> list[str]:
-        return [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} {self.kind}"]
-
-
-class Counter(_Metric):
-    kind = "counter"
-
-    def __init__(self, name: str, help: str) -> None:
-        super().__init__(name, help)
-        self._values: dict[Labels, float] = {}
-
-    def inc(self, amount: float = 1.0, labels: dict[str, str] | None = None) -> None:
-        key = _labels(labels)
-        with self._lock:
-            self._values[key] = self._values.get(key, 0.0) + amount
-
-    def value(self, labels: dict[str, str] | None = None) -> float:
-        with self._lock:
-            return self._values.get(_labels(labels), 0.0)
-
-    def total(self) -> float:
-        with self._lock:
-            return sum(self._values.values())
-
-    def render(self) -> list[str]:
-        with self._lock:
-            items = sorted(self._values.items()) or [((), 0.0)]
-        return self.header() + [f"{self.name}{_fmt_labels(k)} {_fmt_value(v)}" for k, v in items]
-
-
-class Gauge(_Metric):
-    kind = "gauge"
-
-    def __init__(self, name: str, help: str) -> None:
-        super().__init__(name, help)
-        self._value = 0.0
-
-    def set(self, value: float) -> None:
-        with self._lock:
-            self._value = float(value)
-
-    def value(self) -> float:
-        with self._lock:
-            return self._value
-
-    def render(self) -> list[str]:
-        return [*self.header(), f"{self.name} {_fmt_value(self.value())}"]
-
-
-class Histogram(_Metric):
-    kind = "histogram"
-
-    def __init__(self, name: str, help: str, buckets: Sequence[float]) -> None:
-        super().__init__(name, help)
-        self.buckets = tuple(sorted(buckets))
-        self._counts = [0] * (len(self.buckets) + 1)  # the last one is +Inf
-        self._sum = 0.0
-        self._count = 0
-
-    def observe(self, value: float) -> None:
-        index = bisect.bisect_left(self.buckets, value)
-        with self._lock:
-            self._counts[index] += 1
-            self._sum += value
-            self._count += 1
-
-    @property
-    def count(self) -> int:
-        with self._lock:
-            return self._count
-
-    def render(self) -> list[str]:
-        with self._lock:
-            counts, total, count = list(self._counts), self._sum, self._count
-        lines = self.header()
-        running = 0
-        for bound, n in zip((*self.buckets, math.inf), counts, strict=True):
-            running += n
-            lines.append(f"{self.name}_bucket{_fmt_labels((), (('le', _fmt_value(bound)),))} {running}")
-        lines.append(f"{self.name}_sum {_fmt_value(total)}")
-        lines.append(f"{self.name}_count {count}")
-        return lines
+    def collect(self) -> Iterator[Metric]:
+        for family in self._registry.collect():  # fresh objects on every collect
+            created = family.name + "_created"
+            family.samples = [s for s in family.samples if s.name != created]
+            yield family
 
 
 class ServerMetrics:
@@ -137,46 +38,57 @@ class ServerMetrics:
 
     def __init__(self, prefix: str = "supportbot") -> None:
         p = prefix
+        self.registry = CollectorRegistry()
+        self._exposed = _WithoutCreated(self.registry)
+        by_status = ("endpoint", "status")
+        r = self.registry
         self.requests = Counter(
-            f"{p}_requests_total", "HTTP requests to the API, by endpoint and status code."
+            f"{p}_requests_total",
+            "HTTP requests to the API, by endpoint and status code.",
+            by_status,
+            registry=r,
         )
         self.errors = Counter(
-            f"{p}_request_errors_total", "Requests answered with an error, by endpoint and type."
+            f"{p}_request_errors_total",
+            "Requests answered with an error, by endpoint and status code.",
+            by_status,
+            registry=r,
         )
-        self.prompt_tokens = Counter(f"{p}_prompt_tokens_total", "Prompt tokens of finished generations.")
-        self.completion_tokens = Counter(f"{p}_completion_tokens_total", "Tokens generated.")
+        self.prompt_tokens = Counter(
+            f"{p}_prompt_tokens_total", "Prompt tokens of finished generations.", registry=r
+        )
+        self.completion_tokens = Counter(f"{p}_completion_tokens_total", "Tokens generated.", registry=r)
         self.aborted = Counter(
-            f"{p}_aborted_sequences_total", "Sequences stopped because the client went away."
+            f"{p}_aborted_sequences_total", "Sequences stopped because the client went away.", registry=r
         )
         self.generation_failures = Counter(
-            f"{p}_generation_failures_total", "Requests failed inside the generation loop."
+            f"{p}_generation_failures_total", "Requests failed inside the generation loop.", registry=r
         )
         self.ttft = Histogram(
             f"{p}_time_to_first_token_seconds",
             "From the request's arrival to its first token.",
-            LATENCY_BUCKETS,
+            buckets=LATENCY_BUCKETS,
+            registry=r,
         )
         self.latency = Histogram(
-            f"{p}_request_latency_seconds", "Whole request, arrival to last byte.", LATENCY_BUCKETS
+            f"{p}_request_latency_seconds",
+            "Whole request, arrival to last byte.",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
         )
-        self.queue_depth = Gauge(f"{p}_queue_depth", "Sequences waiting to join the batch.")
-        self.running = Gauge(f"{p}_running_sequences", "Sequences in the running batch.")
+        self.queue_depth = Gauge(f"{p}_queue_depth", "Sequences waiting to join the batch.", registry=r)
+        self.running = Gauge(f"{p}_running_sequences", "Sequences in the running batch.", registry=r)
         self.batch_size = Histogram(
-            f"{p}_batch_size", "Sequences per forward pass of the generation loop.", BATCH_BUCKETS
+            f"{p}_batch_size",
+            "Sequences per forward pass of the generation loop.",
+            buckets=BATCH_BUCKETS,
+            registry=r,
         )
 
-    def render(self) -> str:
-        metrics = [
-            self.requests,
-            self.errors,
-            self.prompt_tokens,
-            self.completion_tokens,
-            self.aborted,
-            self.generation_failures,
-            self.ttft,
-            self.latency,
-            self.queue_depth,
-            self.running,
-            self.batch_size,
-        ]
-        return "\n".join(line for m in metrics for line in m.render()) + "\n"
+    def value(self, name: str, labels: dict[str, str] | None = None) -> float:
+        """One series' current value (0 when it has none yet), e.g. ``supportbot_aborted_sequences_total``."""
+        return self.registry.get_sample_value(name, labels) or 0.0
+
+    def exposition(self) -> bytes:
+        """The Prometheus text format (served as ``prometheus_client.CONTENT_TYPE_LATEST``)."""
+        return generate_latest(self._exposed)

@@ -11,8 +11,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from serving import common
-from serving.engine import ChoiceOutput, Engine, GeneratedToken, Job, JobFailed, Target
+from serving.adapters import Target
+from serving.engine import Engine
 from serving.errors import bad_request
+from serving.job import ChoiceOutput, GeneratedToken, Job, JobFailed
 from serving.protocol import (
     ChatChoice,
     ChatChunkChoice,
@@ -145,7 +147,7 @@ class ChatServing:
         job = engine.submit(
             prompts=[prompt], params=params, target=target, n=n, stream=bool(request.stream), arrived=arrived
         )
-        meta = {
+        meta: dict[str, Any] = {
             "id": common.new_id("chatcmpl"),
             "created": int(time.time()),
             "model": request.model,
@@ -160,6 +162,8 @@ class ChatServing:
         choices = []
         for index in range(n):
             out = results[index]
+            # Without a stream, a choice is only heard of once it has finished.
+            assert out.finish_reason is not None
             choices.append(
                 ChatChoice(
                     finish_reason=out.finish_reason,

@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from serving import common
-from serving.engine import ChoiceOutput, Engine, GeneratedToken, Job, JobFailed
+from serving.engine import Engine
 from serving.errors import bad_request
+from serving.job import ChoiceOutput, GeneratedToken, Job, JobFailed
 from serving.protocol import CompletionChoice, CompletionLogprobs, CompletionRequest, CompletionResponse
 
 
@@ -111,7 +112,7 @@ class CompletionServing:
         job = engine.submit(
             prompts=prompts, params=params, target=target, n=n, stream=bool(request.stream), arrived=arrived
         )
-        meta = {
+        meta: dict[str, Any] = {
             "id": common.new_id("cmpl"),
             "created": int(time.time()),
             "model": request.model,

@@ -49,8 +49,8 @@ def expected_text(reference, generated: list[int]) -> str:
 def batch_steps(http) -> tuple[int, int]:
     """(decode steps so far, of which with more than one sequence in the batch)."""
     text = http.get("/metrics").text
-    total = int(re.search(r"^supportbot_batch_size_count (\d+)$", text, re.M).group(1))
-    single = int(re.search(r'^supportbot_batch_size_bucket\{le="1"\} (\d+)$', text, re.M).group(1))
+    total = int(float(re.search(r"^supportbot_batch_size_count (\S+)$", text, re.M).group(1)))
+    single = int(float(re.search(r'^supportbot_batch_size_bucket\{le="1.0"\} (\S+)$', text, re.M).group(1)))
     return total, total - single
 
 

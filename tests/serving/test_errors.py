@@ -191,3 +191,21 @@ def test_api_key(engine):
         # Operations stay open: probes and scrapers carry no key.
         assert httpx.get(f"{srv.url}/health").status_code == 200
         assert httpx.get(f"{srv.url}/metrics").status_code == 200
+
+
+def test_every_route_but_health_and_metrics_needs_its_key(engine):
+    """The keys are checked by the routers, not by each route: a new route cannot forget them."""
+    from fastapi.testclient import TestClient
+
+    from serving.app import create_app
+
+    app = create_app(engine, api_key="s3cret", admin_token="admin-s3cret")
+    routes = app.openapi()["paths"]  # every route of the app, with its methods
+    assert {"/v1/completions", "/admin/adapters/{name}", "/health"} <= set(routes)
+    open_paths = set()
+    with TestClient(app) as c:
+        for path, methods in routes.items():
+            for method in methods:
+                if c.request(method, path.replace("{name}", "x")).status_code != 401:
+                    open_paths.add(path)
+    assert open_paths == {"/health", "/metrics"}

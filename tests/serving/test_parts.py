@@ -131,20 +131,25 @@ def test_seeded_generators_repeat():
 
 def test_metrics_text_format():
     m = ServerMetrics()
-    m.requests.inc(labels={"endpoint": "/v1/completions", "status": "200"})
-    m.requests.inc(labels={"endpoint": "/v1/completions", "status": "200"})
-    m.requests.inc(labels={"endpoint": 'we"ird\\', "status": "400"})
+    m.requests.labels(endpoint="/v1/completions", status="200").inc()
+    m.requests.labels(endpoint="/v1/completions", status="200").inc()
+    m.requests.labels(endpoint='we"ird\\', status="400").inc()
     for size in (1, 3, 3, 70):
         m.batch_size.observe(size)
     m.queue_depth.set(4)
-    text = m.render()
-    assert 'supportbot_requests_total{endpoint="/v1/completions",status="200"} 2' in text
-    assert 'supportbot_requests_total{endpoint="we\\"ird\\\\",status="400"} 1' in text
-    buckets = dict(re.findall(r'^supportbot_batch_size_bucket\{le="([^"]+)"\} (\d+)$', text, re.M))
-    assert buckets["1"] == "1" and buckets["2"] == "1" and buckets["4"] == "3" and buckets["64"] == "3"
-    assert buckets["128"] == "4" and buckets["+Inf"] == "4"
-    assert "supportbot_batch_size_sum 77" in text and "supportbot_batch_size_count 4" in text
-    assert "supportbot_queue_depth 4" in text
+    text = m.exposition().decode()
+    assert 'supportbot_requests_total{endpoint="/v1/completions",status="200"} 2.0' in text
+    assert 'supportbot_requests_total{endpoint="we\\"ird\\\\",status="400"} 1.0' in text
+    buckets = {
+        float(le): float(count)
+        for le, count in re.findall(r'^supportbot_batch_size_bucket\{le="([^"]+)"\} (\S+)$', text, re.M)
+    }
+    assert buckets[1] == 1 and buckets[2] == 1 and buckets[4] == 3 and buckets[64] == 3
+    assert buckets[128] == 4 and buckets[float("inf")] == 4
+    assert "supportbot_batch_size_sum 77.0" in text and "supportbot_batch_size_count 4.0" in text
+    assert "supportbot_queue_depth 4.0" in text
+    assert "_created" not in text  # the series /metrics has always shown, no more
+    assert m.value("supportbot_requests_total", {"endpoint": "/v1/completions", "status": "200"}) == 2
     for line in text.splitlines():
         assert (
             line.startswith("# HELP ")

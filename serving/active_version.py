@@ -12,9 +12,12 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from serving.engine import Engine
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +29,7 @@ class ActiveVersion:
     adapter_path: str | None
 
 
-def read_active(sessions: Any) -> ActiveVersion | None:
+def read_active(sessions: sessionmaker[Session]) -> ActiveVersion | None:
     from core import store
 
     with sessions() as session:
@@ -46,8 +49,15 @@ def same_model(a: str, b: str | None) -> bool:
 
 
 class RegistryWatcher:
+    """Points ``alias`` at the registry's active model version, checking every ``interval`` seconds."""
+
     def __init__(
-        self, engine: Engine, sessions: Any, *, alias: str = "supportbot", interval: float = 5.0
+        self,
+        engine: Engine,
+        sessions: sessionmaker[Session],
+        *,
+        alias: str = "supportbot",
+        interval: float = 5.0,
     ) -> None:
         self.engine = engine
         self.sessions = sessions

@@ -13,7 +13,7 @@ import httpx
 import openai
 import pytest
 
-from tests.serving.test_robustness import wait_for
+from tests.serving.wait import wait_for
 
 QUESTION = [{"role": "user", "content": "Can I get a refund?"}]
 
@@ -133,7 +133,7 @@ def test_serve_command_serves_a_model_with_adapters(tmp_path, model_dir, adapter
             except httpx.TransportError:
                 return False
 
-        assert wait_for(up, timeout=120)
+        assert wait_for(up)
         with openai.OpenAI(base_url=f"{url}/v1", api_key="k", max_retries=0) as client:
             assert {m.id for m in client.models.list().data} >= {model_dir.name, "alpha", "supportbot"}
             assert ask(client)[0] == "base"
