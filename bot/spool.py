@@ -199,9 +199,9 @@ class Spool:
                 event.set()
             lead = False
         with self._cond:
-            for first, last, exc in self._failed_batches:
+            for first, last, failure in self._failed_batches:
                 if first < mine <= last:
-                    raise SpoolError(f"cannot write the delivery spool {self.path}: {exc}") from exc
+                    raise SpoolError(f"cannot write the delivery spool {self.path}: {failure}") from failure
             if len(self._failed_batches) > 100:
                 self._failed_batches = self._failed_batches[-100:]
 

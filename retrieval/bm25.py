@@ -38,8 +38,8 @@ class BM25:
         avg = float(lengths.mean()) if len(docs) and lengths.mean() > 0 else 1.0
         postings: dict[str, list[tuple[int, int]]] = {}
         for doc, counts in enumerate(docs):
-            for term, tf in counts.items():
-                postings.setdefault(term, []).append((doc, tf))
+            for term, count in counts.items():
+                postings.setdefault(term, []).append((doc, count))
         n = len(docs)
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for term, entries in postings.items():
@@ -63,7 +63,7 @@ class BM25:
         k = min(k, len(scores))
         if k <= 0:
             return []
-        top = np.argpartition(-scores, k - 1)[:k]
+        candidates = np.argpartition(-scores, k - 1)[:k]
         # Ties (common with short queries) go to the lower id, so runs are reproducible.
-        top = sorted(top, key=lambda i: (-scores[i], self.ids[i]))
+        top = sorted(candidates, key=lambda i: (-scores[i], self.ids[i]))
         return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] > 0]

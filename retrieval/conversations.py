@@ -38,14 +38,14 @@ def accepted_answer(conversation: Conversation) -> str | None:
     ]
     if corrections:
         latest = max(corrections, key=lambda f: (f.created_at, f.id))
-        return latest.corrected_answer.strip()
+        return (latest.corrected_answer or "").strip()
     for message in reversed(messages):
         if message.role != Role.assistant or not message.text.strip():
             continue
         ratings = sorted(
             (f for f in message.feedback if f.rating is not None), key=lambda f: (f.created_at, f.id)
         )
-        if ratings and ratings[-1].rating > 0:
+        if ratings and (ratings[-1].rating or 0) > 0:
             return message.text.strip()
     return None
 

@@ -34,7 +34,7 @@ class Redacted:
 
 def redact_ticket(question: str, body: str | None, resolution: str) -> Redacted:
     counts: Counter[str] = Counter()
-    out = []
+    out: list[str | None] = []
     for text in (question, body, resolution):
         if text is None:
             out.append(None)
@@ -42,7 +42,7 @@ def redact_ticket(question: str, body: str | None, resolution: str) -> Redacted:
         result = redact(text)
         counts.update(result.counts)
         out.append(result.text)
-    return Redacted(out[0], out[1], out[2], counts)
+    return Redacted(out[0] or "", out[1], out[2] or "", counts)
 
 
 @dataclass

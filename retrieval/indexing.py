@@ -130,7 +130,7 @@ class IndexWriter:
             raise
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self._lock.__exit__(*exc)
 
     def _load(self) -> None:

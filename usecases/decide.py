@@ -102,7 +102,7 @@ def decide(
     if why:
         return Decision(Outcome.handover, handover_text(sources), why)
     if verdict.kind == "close_match":  # the model found nothing, retrieval a close match
-        return fallback(sources, masker=masker, settings=settings, why=verdict.why)
+        return fallback(sources, masker=masker, settings=settings, why=verdict.why or verdict.kind)
     if not checked.ok or not checked.text.strip():
         return fallback(
             sources,
@@ -112,7 +112,7 @@ def decide(
         )
     if verdict.kind == "disagrees":
         details["agreement"] = verdict.coverage
-        return fallback(sources, masker=masker, settings=settings, why=verdict.why)
+        return fallback(sources, masker=masker, settings=settings, why=verdict.why or verdict.kind)
     return Decision(Outcome.model, checked.text, None)
 
 

@@ -95,40 +95,49 @@ class ModelClient:
         max_tokens = self.max_tokens if max_tokens is None else max_tokens
         try:
             if self.mode == "completion":
-                resp = client.completions.create(
-                    model=self.model,
-                    prompt=render_flat(messages),
-                    max_tokens=max_tokens,
-                    temperature=0,
-                    stop=STOP,
-                    logprobs=1,
+                text, logprobs, finish, usage, fingerprint = _complete_text(
+                    client, model=self.model, messages=messages, max_tokens=max_tokens
                 )
-                choice = resp.choices[0]
-                text = choice.text
-                logprobs = list(choice.logprobs.token_logprobs or []) if choice.logprobs else []
             else:
-                resp = client.chat.completions.create(
-                    model=self.model,
-                    messages=list(messages),  # type: ignore[arg-type]
-                    max_tokens=max_tokens,
-                    temperature=0,
-                    logprobs=True,
+                text, logprobs, finish, usage, fingerprint = _complete_chat(
+                    client, model=self.model, messages=messages, max_tokens=max_tokens
                 )
-                choice = resp.choices[0]
-                text = choice.message.content or ""
-                logprobs = [t.logprob for t in (choice.logprobs.content or [])] if choice.logprobs else []
         except openai.APIError as exc:
             raise ModelUnavailable(f"the model endpoint failed: {type(exc).__name__}: {exc}") from exc
         values = [lp for lp in logprobs if lp is not None]
-        usage = resp.usage
         return Completion(
             text=text.strip(),
             mode=self.mode,
             model=self.model,
-            version=getattr(resp, "system_fingerprint", None),
+            version=fingerprint,
             mean_logprob=sum(values) / len(values) if values else None,
-            finish_reason=choice.finish_reason,
+            finish_reason=finish,
             prompt_tokens=usage.prompt_tokens if usage else None,
             completion_tokens=usage.completion_tokens if usage else None,
             latency_ms=int((time.perf_counter() - started) * 1000),
         )
+
+
+# (text, token log-probs, finish reason, usage, system fingerprint) of one greedy answer.
+_Answer = tuple[str, list[float | None], str | None, Any, str | None]
+
+
+def _complete_text(client: Any, *, model: str, messages: Sequence[dict[str, str]], max_tokens: int) -> _Answer:
+    """/v1/completions: the flat prompt in, its continuation out (the caller owns the format)."""
+    resp = client.completions.create(
+        model=model, prompt=render_flat(messages), max_tokens=max_tokens, temperature=0, stop=STOP, logprobs=1
+    )
+    choice = resp.choices[0]
+    logprobs = list(choice.logprobs.token_logprobs or []) if choice.logprobs else []
+    return choice.text, logprobs, choice.finish_reason, resp.usage, getattr(resp, "system_fingerprint", None)
+
+
+def _complete_chat(client: Any, *, model: str, messages: Sequence[dict[str, str]], max_tokens: int) -> _Answer:
+    """/v1/chat/completions: the messages in, the assistant's reply out (the chat template owns
+    the format)."""
+    resp = client.chat.completions.create(
+        model=model, messages=list(messages), max_tokens=max_tokens, temperature=0, logprobs=True
+    )
+    choice = resp.choices[0]
+    logprobs = [t.logprob for t in (choice.logprobs.content or [])] if choice.logprobs else []
+    return choice.message.content or "", list(logprobs), choice.finish_reason, resp.usage, getattr(resp, "system_fingerprint", None)

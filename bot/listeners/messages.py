@@ -131,6 +131,7 @@ class Answering:
 
     def deliver(self, entry: Entry) -> None:
         incoming = entry.incoming
+        assert incoming.channel and incoming.thread_ts, "classify() lets only Slack messages with both in"
         if entry.kind == "thread" and not is_bot_thread(
             self.responder.sessions,
             team=incoming.team,
@@ -199,7 +200,7 @@ class Answering:
         # Noted first: should storing the ts fail (the database), the retry updates this message
         # instead of posting the answer a second time.
         self.inbox.note_placeholder(entry, ts)
-        if reply is not None:
+        if reply is not None and incoming.channel:
             attach_slack_ts(
                 self.responder.sessions, reply_id=reply.message_id, channel=incoming.channel, ts=ts
             )
@@ -286,7 +287,7 @@ def register(
 
     # The HTTP endpoint spools before it dispatches, on a thread (an fsync must not hold the
     # event loop); the middleware does it for Socket Mode and anything else that dispatches.
-    app.supportbot_spool = lambda body: door.spool(body, own_user_id())  # type: ignore[attr-defined]
+    app.supportbot_spool = lambda body: door.spool(body, own_user_id())
 
     @app.middleware
     def spool_questions(body: dict[str, Any], context: Any, next: Any) -> Any:
