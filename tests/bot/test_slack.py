@@ -250,9 +250,13 @@ def test_slash_commands_status_for_all_admin_actions_for_admins_only(bot):
     with bot.sessions() as s:
         job = s.get(TrainingJob, job_id)
         assert job.requested_by == ADMIN and job.status.value == "queued"
-    assert "no version" in bot.command("promote v9", user=ADMIN).text.lower() or "v9" in (
-        bot.command("promote v9", user=ADMIN).text
-    )
+    # A version that does not exist: the admin is told so, and the registry is as it was.
+    with bot.sessions() as s:
+        versions_before = [(v.name, v.status) for v in store.list_model_versions(s)]
+    missing = bot.command("promote v9", user=ADMIN).text
+    assert "'v9' does not exist" in missing and "is now live" not in missing, missing
+    with bot.sessions() as s:
+        assert [(v.name, v.status) for v in store.list_model_versions(s)] == versions_before
 
 
 def test_questions_with_order_numbers_get_no_invented_numbers(bot):
