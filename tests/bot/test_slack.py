@@ -112,7 +112,7 @@ def test_one_mention_delivered_as_two_events_gets_one_answer(bot):
     assert bot.post(bot.envelope(mention)).status_code == 200
     assert bot.post(bot.envelope(message)).status_code == 200
     bot.wait_reply("C0GEN", ts)
-    time.sleep(0.5)
+    bot.wait_idle()  # had the second event been taken for a second question, its answer would be out
     assert len(bot.fake.calls_to("chat.postMessage")) == 1
     with bot.sessions() as s:
         assert len(s.query(Message).filter(Message.role == Role.user).all()) == 1
@@ -126,7 +126,7 @@ def test_a_retry_storm_gets_one_reply(bot):
     responses = [bot.post(body), bot.post(body, retry=1), bot.post(body, retry=2)]
     assert [r.status_code for r in responses] == [200, 200, 200]
     bot.wait_reply("C0STORM", ts)
-    time.sleep(0.5)
+    bot.wait_idle()
     assert len(bot.fake.calls_to("chat.postMessage")) == 1
     assert len(bot.fake.calls_to("chat.update")) == 1
     with bot.sessions() as s:
@@ -154,7 +154,8 @@ def test_two_replicas_on_postgresql_answer_a_retried_event_once(bot_factory, pg_
         t.join()
     assert statuses == [200] * 4
     a.wait_reply("C0LB", ts)
-    time.sleep(0.5)
+    a.wait_idle()
+    b.wait_idle()
     assert len(a.fake.calls_to("chat.postMessage")) == 1
     with a.sessions() as s:
         assert s.query(Message).count() == 2
@@ -169,7 +170,7 @@ def test_bad_and_stale_signatures_are_refused_and_nothing_is_stored(bot):
         f"{bot.url}/slack/events", content=body, headers={"Content-Type": "application/json"}
     )
     assert unsigned.status_code == 401
-    time.sleep(0.3)
+    bot.wait_idle()
     assert bot.fake.calls_to("chat.postMessage") == []
     with bot.sessions() as s:
         assert s.query(Message).count() == 0

@@ -6,7 +6,6 @@ rows, the ticket index's files, the delivery spool, the logs, nor any request se
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import httpx
@@ -131,7 +130,7 @@ def test_pii_typed_into_slack_and_the_review_app_is_nowhere(
     )
     with transaction(bot.sessions) as s:
         assert store.count_conversations(s) >= 2
-    time.sleep(0.2)
+    bot.wait_idle()  # the spool's last records (each delivery's "done") are written
 
     assert rows, "the approved conversation is training data"
     assert_clean("the database", dump_tables(bot.engine))
