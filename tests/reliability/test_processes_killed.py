@@ -102,11 +102,12 @@ def test_the_model_server_killed_mid_answer_still_gets_the_customer_an_answer(
     assert len(bot.fake.calls_to("chat.postMessage")) == 1  # one message, now the fallback answer
 
 
-def test_a_worker_killed_mid_job_leaves_the_job_failed_and_the_model_serving(tiny_base, tmp_path, sqlite_url):
+def test_a_worker_killed_mid_job_leaves_the_job_failed_and_the_model_serving(
+    tiny_base, sample_slice, tmp_path, sqlite_url
+):
     from core.context import AppContext
     from core.db import make_engine, session_factory, upgrade
     from core.settings import load_settings
-    from tests.conftest import _sample_slice
     from training.worker import run_worker
 
     engine = make_engine(sqlite_url)
@@ -116,7 +117,7 @@ def test_a_worker_killed_mid_job_leaves_the_job_failed_and_the_model_serving(tin
     ctx = AppContext(
         settings=load_settings(home=home, database_url=sqlite_url), engine=engine, sessions=sessions
     )
-    data = _sample_slice(tmp_path, 200)
+    data = sample_slice(200)
     with transaction(sessions) as s:
         store.create_model_version(s, name="v1", base_model=tiny_base)
         store.activate(s, name="v1")
