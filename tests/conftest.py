@@ -61,9 +61,9 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request) -> str:
-    """Each test using this runs twice: on SQLite and on the real PostgreSQL."""
+    """Each test using this runs twice: on SQLite and on the real PostgreSQL (marked ``postgres``)."""
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("pg_url")

@@ -7,6 +7,8 @@ import re
 import threading
 import time
 
+import pytest
+
 from bot.fake_slack import BOT_USER_ID
 from core import store
 from core.models import Conversation, ConversationStatus, Feedback, Message, Role, TrainingJob
@@ -133,6 +135,7 @@ def test_a_retry_storm_gets_one_reply(bot):
         assert s.query(Message).count() == 2
 
 
+@pytest.mark.postgres
 def test_two_replicas_on_postgresql_answer_a_retried_event_once(bot_factory, pg_url):
     a = bot_factory(pg_url)
     b = bot_factory(pg_url)

@@ -10,6 +10,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.blocks import delayed_text
@@ -51,6 +52,8 @@ def stored(bot, channel: str, role: Role) -> int:
         )
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
 def test_a_database_outage_during_a_burst_of_20_deliveries_loses_nothing(bot_factory, outage):
     bot = bot_factory(outage.url)
     warm, _ = bot.mention("Hello, is anyone there?", channel="C0BEFORE")
@@ -94,6 +97,8 @@ def test_a_database_outage_during_a_burst_of_20_deliveries_loses_nothing(bot_fac
     print(f"\noutage {OUTAGE_S:.0f} s, 20 deliveries: all answered {caught_up_s:.1f} s after recovery")
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
 def test_questions_spooled_during_an_outage_survive_a_restart(bot_factory, outage):
     first = bot_factory(outage.url)
     outage.start()

@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 from core.webserver import BackgroundServer
@@ -64,6 +65,7 @@ def assert_clean(where: str, text: str) -> None:
     assert not found, f"raw PII in {where}: {found}"
 
 
+@pytest.mark.slow
 def test_pii_typed_into_slack_and_the_review_app_is_nowhere(
     bot_factory, model_server, embedder, tmp_path, caplog
 ):

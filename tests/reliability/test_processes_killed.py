@@ -75,6 +75,7 @@ def model_process(tiny_base, tmp_path):
     proc.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_the_model_server_killed_mid_answer_still_gets_the_customer_an_answer(
     bot_factory, model_process, monkeypatch
 ):
