@@ -1,7 +1,8 @@
 """Made-up identifiers: order numbers, amounts, and the PII customers paste (e-mail addresses,
 phone numbers, card numbers, IBANs). Cards get a valid Luhn digit and IBANs valid mod-97 check
 digits (python-stdnum, as core.pii uses to recognise them), so redaction has something realistic
-to catch; every value is drawn from the caller's seeded ``random.Random``.
+to catch; every value is drawn from the caller's seeded ``random.Random``. ``weighted`` is the
+generator's one weighted draw (PII kinds here, follow-up kinds in conversations).
 """
 
 from __future__ import annotations
