@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -60,9 +61,9 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request) -> str:
-    """Each test using this runs twice: on SQLite and on the real PostgreSQL."""
+    """Each test using this runs twice: on SQLite and on the real PostgreSQL (marked ``postgres``)."""
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("pg_url")
@@ -87,13 +88,29 @@ def sessions(migrated_engine):
 
 # --- a tiny trained chat model, built once per test session -------------------------------------
 
-SAMPLE = __import__("pathlib").Path(__file__).resolve().parent.parent / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 
 @pytest.fixture(scope="session")
-def tiny_base(tmp_path_factory) -> str:
+def sample_slice(tmp_path_factory) -> Callable[[int], Path]:
+    """``sample_slice(n)``: a conversations file of ``n`` sample conversations, spread evenly over
+    the whole history (so every intent is in it), in a folder of its own."""
+
+    def write(n: int) -> Path:
+        lines = (SAMPLE / "conversations.jsonl").read_text(encoding="utf-8").splitlines()
+        step = max(1, len(lines) // n)
+        path = tmp_path_factory.mktemp("slice") / "conversations.jsonl"
+        path.write_text("\n".join(lines[::step][:n]) + "\n", encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory, sample_slice) -> str:
     """A ~200k-parameter Llama with our tokenizer and chat template, trained for a few seconds
-    on a slice of the sample logs: real weights, real generation, just small."""
+    on a slice of the sample logs: real weights, real generation, just small. The one tiny chat
+    model of a test run: every test that needs a model to serve, train or convert uses it."""
     from training.base import BaseConfig, train_base
 
     out = tmp_path_factory.mktemp("tiny-base")
@@ -106,14 +123,6 @@ def tiny_base(tmp_path_factory) -> str:
         eval_questions=None,
         eras=["base"],
     )
-    config.data = [str(_sample_slice(tmp_path_factory.mktemp("slice"), 600))]
+    config.data = [str(sample_slice(600))]
     train_base(config, out_dir=out, progress=False)
     return str(out)
-
-
-def _sample_slice(folder, n: int):
-    lines = (SAMPLE / "conversations.jsonl").read_text(encoding="utf-8").splitlines()
-    step = max(1, len(lines) // n)
-    path = folder / "conversations.jsonl"
-    path.write_text("\n".join(lines[::step][:n]) + "\n", encoding="utf-8")
-    return path

@@ -10,7 +10,7 @@ import json
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,16 @@ def model_server(tiny_base) -> Iterator[Any]:
 
     with EmbeddedServer(tiny_base, device="cpu") as server:
         yield server
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, *, every: float = 0.02) -> bool:
+    """Whether ``predicate()`` came true within ``timeout`` seconds (checked every ``every``)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(every)
+    return True
 
 
 @dataclass
@@ -226,6 +236,13 @@ class Bot:
                     return reply
             time.sleep(0.05)
         raise AssertionError(f"no reply to {channel}/{ts} within {timeout}s")
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Until every delivery this replica has accepted is done. A delivery is accepted (or
+        refused) before its HTTP response, so afterwards whatever the requests sent so far were
+        going to post to Slack or store has been posted and stored: what has not, never will be."""
+        inbox = self.server.inbox
+        assert wait_until(lambda: inbox.status()["pending"] == 0, timeout), inbox.status()
 
     def slack_message(self, channel: str, ts: str) -> dict[str, Any]:
         return self.fake.messages[(channel, ts)]

@@ -41,6 +41,7 @@ def job_of(ctx, job_id):
 TINY_TUNE = FinetuneConfig(steps=3, batch_size=2, eval_max_questions=12, serve_eval=False)
 
 
+@pytest.mark.slow
 def test_the_fine_tune_is_queued_once_and_a_failing_candidate_leaves_the_base_serving(ctx):
     from supportbot.run import ensure_base, queue_default_finetune
     from training.worker import run_worker

@@ -26,6 +26,7 @@ def index_status(home: Path) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["missing", "corrupt", "truncated"])
 def test_index_status_reports_a_missing_or_corrupt_faiss_file(sample_world, tmp_path, damage):
     home = tmp_path / "home"

@@ -6,10 +6,10 @@ rows, the ticket index's files, the delivery spool, the logs, nor any request se
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 from core.webserver import BackgroundServer
@@ -65,6 +65,7 @@ def assert_clean(where: str, text: str) -> None:
     assert not found, f"raw PII in {where}: {found}"
 
 
+@pytest.mark.slow
 def test_pii_typed_into_slack_and_the_review_app_is_nowhere(
     bot_factory, model_server, embedder, tmp_path, caplog
 ):
@@ -131,7 +132,7 @@ def test_pii_typed_into_slack_and_the_review_app_is_nowhere(
     )
     with transaction(bot.sessions) as s:
         assert store.count_conversations(s) >= 2
-    time.sleep(0.2)
+    bot.wait_idle()  # the spool's last records (each delivery's "done") are written
 
     assert rows, "the approved conversation is training data"
     assert_clean("the database", dump_tables(bot.engine))

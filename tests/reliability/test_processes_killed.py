@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -74,15 +75,26 @@ def model_process(tiny_base, tmp_path):
     proc.wait(timeout=10)
 
 
-def test_the_model_server_killed_mid_answer_still_gets_the_customer_an_answer(bot_factory, model_process):
+@pytest.mark.slow
+def test_the_model_server_killed_mid_answer_still_gets_the_customer_an_answer(
+    bot_factory, model_process, monkeypatch
+):
     proc, url = model_process
     bot = bot_factory(model_base_url=url, model_timeout_s=30)
+    calling = threading.Event()
+    complete = bot.responder.model.complete
+
+    def noted_complete(*args, **kwargs):
+        calling.set()
+        return complete(*args, **kwargs)
+
+    monkeypatch.setattr(bot.responder.model, "complete", noted_complete)
     os.kill(proc.pid, signal.SIGSTOP)  # it accepts the connection, then never answers...
     event, response = bot.mention("Can I return a jacket I bought three weeks ago?", channel="C0KILL")
     assert response.status_code == 200
-    # The placeholder is up: the answer (and its model call) is under way.
+    # The placeholder is up and the model call under way.
     assert bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postMessage"), timeout=30)
-    time.sleep(0.5)
+    assert calling.wait(timeout=30), "the bot never called the model"
     os.kill(proc.pid, signal.SIGKILL)  # ...and dies with the request open
     reply = bot.wait_reply("C0KILL", event["ts"], timeout=30)
     assert reply.outcome in ("fallback", "handover")
@@ -91,11 +103,12 @@ def test_the_model_server_killed_mid_answer_still_gets_the_customer_an_answer(bo
     assert len(bot.fake.calls_to("chat.postMessage")) == 1  # one message, now the fallback answer
 
 
-def test_a_worker_killed_mid_job_leaves_the_job_failed_and_the_model_serving(tiny_base, tmp_path, sqlite_url):
+def test_a_worker_killed_mid_job_leaves_the_job_failed_and_the_model_serving(
+    tiny_base, sample_slice, tmp_path, sqlite_url
+):
     from core.context import AppContext
     from core.db import make_engine, session_factory, upgrade
     from core.settings import load_settings
-    from tests.conftest import _sample_slice
     from training.worker import run_worker
 
     engine = make_engine(sqlite_url)
@@ -105,7 +118,7 @@ def test_a_worker_killed_mid_job_leaves_the_job_failed_and_the_model_serving(tin
     ctx = AppContext(
         settings=load_settings(home=home, database_url=sqlite_url), engine=engine, sessions=sessions
     )
-    data = _sample_slice(tmp_path, 200)
+    data = sample_slice(200)
     with transaction(sessions) as s:
         store.create_model_version(s, name="v1", base_model=tiny_base)
         store.activate(s, name="v1")
@@ -139,6 +152,7 @@ def test_a_worker_killed_mid_job_leaves_the_job_failed_and_the_model_serving(tin
         worker.kill()
         worker.wait(timeout=10)
 
+    # A heartbeat goes stale by time passing: this wait is the scenario (a second of silence).
     time.sleep(1.2)
     run_worker(ctx, once=True, stale_after=timedelta(seconds=1))  # the next worker notices
     with sessions() as s:

@@ -89,6 +89,7 @@ def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(review):
     assert codes == [401] * 6  # the proxy vouches for six different clients
 
 
+@pytest.mark.slow
 def test_failing_an_admins_logins_elsewhere_does_not_lock_the_admin_out(review):
     """Audit: anyone could lock an admin out by failing their logins."""
     url = review(trusted_proxies=["127.0.0.1"])

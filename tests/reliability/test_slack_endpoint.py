@@ -9,7 +9,6 @@ import json
 import logging
 import re
 import socket
-import time
 from urllib.parse import urlencode
 
 import httpx
@@ -17,7 +16,7 @@ import pytest
 
 from bot.fake_slack import BOT_USER_ID, TEAM_ID, sign
 from core.models import Conversation, Feedback, Message, TrainingJob
-from tests.slack_world import ADMIN, SECRET
+from tests.slack_world import ADMIN, SECRET, wait_until
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(bot):
@@ -98,7 +97,7 @@ def test_posts_of_bots_and_apps_are_not_answered(bot, marker):
     event = {"type": "message", "channel_type": "im", "user": "U0OTHERAPP", "text": "Hello! How can I help?"}
     event |= {"ts": ts, "channel": "D0LOOP", "event_ts": ts} | marker
     assert bot.post(bot.envelope(event)).status_code == 200
-    time.sleep(0.5)
+    bot.wait_idle()
     assert bot.fake.calls_to("chat.postMessage") == []
     with bot.sessions() as s:
         assert s.query(Message).count() == 0
@@ -114,7 +113,7 @@ def test_malformed_ids_are_not_stored(bot, field):
     event |= {"channel": "C0GENERAL", "event_ts": ts}
     event[field[0]] = field[1]
     assert bot.post(bot.envelope(event)).status_code == 200
-    time.sleep(0.5)
+    bot.wait_idle()
     with bot.sessions() as s:
         assert s.query(Message).count() == 0 and s.query(Conversation).count() == 0
 
@@ -136,8 +135,18 @@ def _click(bot, action_id: str, *, value: str, channel: str, message_ts: str, us
     return bot.post(body, content_type="application/x-www-form-urlencoded")
 
 
-def test_a_button_only_acts_on_the_reply_it_belongs_to(bot):
+def ignored_clicks(caplog) -> list[str]:
+    """The clicks the button listeners turned away (each logs one warning)."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "bot.listeners.actions" and "ignored" in r.getMessage()
+    ]
+
+
+def test_a_button_only_acts_on_the_reply_it_belongs_to(bot, caplog):
     """Audit: a signed payload could rate another conversation's reply or escalate it."""
+    caplog.set_level(logging.WARNING, logger="bot.listeners.actions")
     mine, _ = bot.mention("How do I reset my password?", channel="C0MINE")
     theirs, _ = bot.mention("Where is my parcel?", channel="C0THEIRS")
     my_reply = bot.wait_reply("C0MINE", mine["ts"])
@@ -153,7 +162,8 @@ def test_a_button_only_acts_on_the_reply_it_belongs_to(bot):
             _click(bot, "feedback_up", value=bad, channel="C0MINE", message_ts=my_reply.slack_ts).status_code
             == 200
         )
-    time.sleep(0.5)
+    # Clicks run after their ack: each of these five has been turned away once it says so.
+    assert wait_until(lambda: len(ignored_clicks(caplog)) == 5, timeout=10), ignored_clicks(caplog)
     with bot.sessions() as s:
         assert s.query(Feedback).count() == 0
         assert s.get(Conversation, their_reply.conversation_id).status.value != "escalated"
