@@ -43,8 +43,8 @@ TINY_TUNE = FinetuneConfig(steps=3, batch_size=2, eval_max_questions=12, serve_e
 
 @pytest.mark.slow
 def test_the_fine_tune_is_queued_once_and_a_failing_candidate_leaves_the_base_serving(ctx):
-    from supportbot.run import ensure_base, queue_default_finetune
     from training.worker import run_worker
+    from usecases.setup import ensure_base, queue_default_finetune
 
     assert ensure_base(ctx) == "base"
     job_id = queue_default_finetune(ctx, TINY_TUNE)
@@ -104,7 +104,8 @@ def test_a_candidate_that_passes_is_made_live_by_its_job(ctx):
 
 
 def test_stopping_the_background_worker_fails_its_running_job_at_once(ctx):
-    from supportbot.run import BackgroundWorker, ensure_base
+    from supportbot.processes import BackgroundWorker
+    from usecases.setup import ensure_base
 
     ensure_base(ctx)
     long_run = TINY_TUNE.merged(steps=100_000, promote=True)
