@@ -100,9 +100,8 @@ def base_cmd(
     force: bool,
 ) -> None:
     """Train the default chat model from scratch on the bundled support logs (a few minutes on a CPU)."""
-    from core import store
-    from core.db import transaction
     from training.base import BaseConfig, train_base
+    from usecases.versions import register_version
 
     ctx = _ctx()
     out = ctx.settings.default_base_model_dir
@@ -130,18 +129,11 @@ def base_cmd(
         f"default model saved to {out}: {m['parameters']:,} parameters, {m['steps']} steps in {m['seconds']} s, "
         f"validation perplexity {m['val_perplexity']:.2f}, token accuracy {m['val_token_accuracy']:.3f}"
     )
-    with transaction(ctx.sessions) as s:
-        name = "base"
-        existing = {v.name for v in store.list_model_versions(s)}
-        n = 2
-        while name in existing:
-            name, n = f"base-{n}", n + 1
-        store.create_model_version(s, name=name, base_model=str(out.resolve()), metrics=m)
-        if store.active_model_version(s) is None or force:
-            store.activate(s, name=name)
-            click.echo(f"registered as model version {name!r} (active)")
-        else:
-            click.echo(f"registered as model version {name!r}")
+    version = register_version(
+        ctx.sessions, base_model=str(out.resolve()), metrics=m, activate=True if force else None
+    )
+    active = " (active)" if version.status.value == "active" else ""
+    click.echo(f"registered as model version {version.name!r}{active}")
 
 
 @train.command("run")
@@ -273,7 +265,7 @@ def model_list(as_json: bool) -> None:
 @click.option("--actor", default="cli", show_default=True, help="Recorded in the audit log.")
 def model_promote(version: str, force: bool, actor: str) -> None:
     """Make VERSION the active model (refused when it is worse than the active one)."""
-    from training.registry import promote
+    from usecases.versions import promote
 
     ctx = _ctx()
     _, verdict = promote(ctx.sessions, name=version, actor=actor, force=force)
@@ -284,7 +276,7 @@ def model_promote(version: str, force: bool, actor: str) -> None:
 @click.option("--actor", default="cli", show_default=True)
 def model_rollback(actor: str) -> None:
     """Return to the previously active version."""
-    from training.registry import rollback
+    from usecases.versions import rollback
 
     ctx = _ctx()
     target, previous = rollback(ctx.sessions, actor=actor)
@@ -328,9 +320,7 @@ def jobs() -> None:
 @click.option("--requested-by", default="cli", show_default=True)
 def jobs_enqueue(config_file: Path | None, settings_: tuple[str, ...], requested_by: str) -> None:
     """Queue a fine-tuning job for a worker (`supportbot worker`)."""
-    from core import store
-    from core.db import transaction
-    from training.config import FinetuneConfig
+    from usecases.retrain import request_retrain
 
     raw: dict[str, Any] = FinetuneConfig.from_file(config_file).to_dict() if config_file else {}
     for item in settings_:
@@ -341,9 +331,8 @@ def jobs_enqueue(config_file: Path | None, settings_: tuple[str, ...], requested
             raw[key] = value
     FinetuneConfig.from_dict(raw)  # fail now, not in the worker
     ctx = _ctx()
-    with transaction(ctx.sessions) as s:
-        job = store.request_retrain(s, config=raw, requested_by=requested_by, via="cli")
-        click.echo(f"queued job {job.id}")
+    job = request_retrain(ctx.sessions, config=raw, requested_by=requested_by, via="cli")
+    click.echo(f"queued job {job.id}")
 
 
 @jobs.command("list")

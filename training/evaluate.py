@@ -337,44 +337,6 @@ def _plot(report: Report, path: Path) -> None:
     plt.close(fig)
 
 
-PROMOTION_METRICS = (
-    # (metric, higher is better, tolerance: equal within noise counts as "not worse")
-    ("answer_f1", True, 0.01),
-    ("keyphrase_accuracy", True, 0.01),
-    ("invented_identifier_rate", False, 0.005),
-)
-
-
-def compare_for_promotion(candidate: dict[str, Any], reference: dict[str, Any]) -> tuple[bool, str]:
-    """Is ``candidate`` not worse than ``reference`` on the held-out answer metrics?"""
-    ok, reasons = True, []
-    for metric, higher_is_better, tolerance in PROMOTION_METRICS:
-        c, r = candidate.get(metric), reference.get(metric)
-        if c is None or r is None:
-            continue
-        worse = c < r - tolerance if higher_is_better else c > r + tolerance
-        reasons.append(f"{metric} {c:.3f} vs {r:.3f}{' (worse)' if worse else ''}")
-        ok = ok and not worse
-    return ok, ", ".join(reasons) or "no comparable metrics"
-
-
-# Against the "answer with the top retrieved ticket" baseline: the right procedure at least as
-# often (within noise), and a better-written answer (token F1).
-BASELINE_METRICS = (("keyphrase_accuracy", 0.01), ("answer_f1", 0.0))
-
-
-def beats_baseline(candidate: dict[str, Any], baseline: dict[str, Any]) -> tuple[bool, str]:
-    ok, reasons = True, []
-    for metric, tolerance in BASELINE_METRICS:
-        c, b = candidate.get(metric), baseline.get(metric)
-        if c is None or b is None:
-            continue
-        worse = c < b - tolerance
-        reasons.append(f"{metric} {c:.3f} vs {b:.3f}{' (worse)' if worse else ''}")
-        ok = ok and not worse
-    return ok, ", ".join(reasons) or "no comparable metrics"
-
-
 def headline(report_json: dict[str, Any], column: str) -> dict[str, Any]:
     """The few numbers that decide promotion, taken from one column of a report."""
     answers = report_json.get("answers", {}).get(column, {}).get("all", {})

@@ -123,7 +123,7 @@ def test_two_workers_never_take_the_same_job(ctx):
 
 
 def test_promote_refuses_a_worse_model_and_rollback_returns(ctx):
-    from training.registry import promote, rollback
+    from usecases.versions import promote, rollback
 
     before = {"answer_f1": 0.30, "keyphrase_accuracy": 0.40, "invented_identifier_rate": 0.0}
     with transaction(ctx.sessions) as s:
