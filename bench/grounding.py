@@ -163,8 +163,9 @@ def main() -> None:
     from core.settings import load_settings
     from retrieval.embedder import load_embedder
     from serving.embedded import EmbeddedServer
-    from training.evaluate import load_eval_items, score_answers
+    from training.eval_set import load_eval_items
     from training.pretrained import resolve
+    from training.scores import score_answers
 
     sample = ROOT / "data" / "sample"
     items = load_eval_items(

@@ -2,58 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import types
-import typing
 from pathlib import Path
 from typing import Any
 
 import click
 
 from training.config import FinetuneConfig
+from training.config_flags import dataclass_options, set_flags
 
 
 def _ctx(check_schema: bool = True):
     from core.context import AppContext
 
     return AppContext.open(check_schema=check_schema)
-
-
-def dataclass_options(cls: type, *, skip: tuple[str, ...] = ()):
-    """One option per dataclass field, its help text from the field; unset options stay None."""
-    hints = typing.get_type_hints(cls)
-
-    def decorate(fn):
-        for f in reversed(dataclasses.fields(cls)):
-            if f.name in skip:
-                continue
-            hint = hints[f.name]
-            args = [a for a in typing.get_args(hint) if a is not type(None)]
-            inner = (
-                args[0]
-                if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union
-                else hint
-            )
-            flag = "--" + f.name.replace("_", "-")
-            help_text = f.metadata.get("help", "")
-            if inner is bool:
-                fn = click.option(
-                    f"{flag}/--no-{f.name.replace('_', '-')}", f.name, default=None, help=help_text
-                )(fn)
-            elif typing.get_origin(inner) is list:
-                fn = click.option(
-                    flag, f.name, multiple=True, default=None, help=help_text + " (repeatable)"
-                )(fn)
-            else:
-                fn = click.option(flag, f.name, type=inner, default=None, help=help_text)(fn)
-        return fn
-
-    return decorate
-
-
-def _overrides(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items() if v not in (None, ())}
 
 
 # --- train ------------------------------------------------------------------------------------
@@ -100,7 +62,7 @@ def base_cmd(
     force: bool,
 ) -> None:
     """Train the default chat model from scratch on the bundled support logs (a few minutes on a CPU)."""
-    from training.base import BaseConfig, train_base
+    from training.default_model import DefaultModelConfig, train_default_model
     from usecases.versions import register_version
 
     ctx = _ctx()
@@ -108,7 +70,7 @@ def base_cmd(
     if (out / "config.json").exists() and not force:
         click.echo(f"the default model is already at {out} (use --force to rebuild it)")
         return
-    config = BaseConfig(size=size, vocab_size=vocab_size, eras=list(eras), tickets=tickets)
+    config = DefaultModelConfig(size=size, vocab_size=vocab_size, eras=list(eras), tickets=tickets)
     if data:
         config.data = list(data)
     if steps:
@@ -123,7 +85,7 @@ def base_cmd(
             retriever = Retriever.open(settings=ctx.settings, sessions=ctx.sessions)
         except Exception as exc:
             click.echo(f"tickets: none in the prompts ({exc})", err=True)
-    result = train_base(config, out_dir=out, retriever=retriever)
+    result = train_default_model(config, out_dir=out, retriever=retriever)
     m = result.metrics
     click.echo(
         f"default model saved to {out}: {m['parameters']:,} parameters, {m['steps']} steps in {m['seconds']} s, "
@@ -149,7 +111,7 @@ def run_cmd(config_file: Path | None, **flags: Any) -> None:
     from training.finetune import run_finetune
 
     base = FinetuneConfig.from_file(config_file) if config_file else FinetuneConfig()
-    config = base.merged(**_overrides(flags))
+    config = base.merged(**set_flags(flags))
     ctx = _ctx()
     result = run_finetune(config, settings=ctx.settings, sessions=ctx.sessions)
     m = result.metrics
@@ -172,39 +134,17 @@ def run_cmd(config_file: Path | None, **flags: Any) -> None:
 def eval_cmd(version: str | None, questions: str | None, limit: int) -> None:
     """Evaluate a model version (default: the active one) against its base on held-out questions."""
     from core import store
-    from training.config import FinetuneConfig
-    from training.evaluate import Report, generate_answers, score_answers, write_report
-    from training.finetune import load_base
-    from training.report import eval_items_for, ticket_baseline
+    from training.evaluation import evaluate_version
 
     ctx = _ctx()
     with ctx.sessions() as s:
         v = store.get_model_version(s, name=version) if version else store.active_model_version(s)
     if v is None:
         raise click.ClickException("no model version yet: run `supportbot train base`")
-    config = FinetuneConfig(eval_questions=questions, eval_max_questions=limit)
-    items, eval_set = eval_items_for(config)
-    if not items:
-        raise click.ClickException("no held-out questions (pass --questions)")
-    model, tokenizer = load_base(v.base_model, device=ctx.settings.device)
-    qs = [i.question for i in items]
-    generated = {"base": generate_answers(model, tokenizer, qs, progress=True)}
-    if v.adapter_path:
-        from peft import PeftModel
-
-        model = PeftModel.from_pretrained(model, v.adapter_path)
-        generated[v.name] = generate_answers(model, tokenizer, qs, progress=True)
-    baseline = ticket_baseline(ctx.settings, ctx.sessions, qs)
-    if baseline is not None:
-        generated["top ticket (baseline)"] = baseline
-    report = Report(
-        title=f"evaluation of {v.name}",
-        token_metrics={},
-        answers={k: score_answers(t, items) for k, t in generated.items()},
-        extra={"eval_set": eval_set},
+    paths = evaluate_version(
+        v, settings=ctx.settings, sessions=ctx.sessions, questions=questions, limit=limit
     )
-    paths = write_report(report, ctx.settings.reports_dir / f"eval-{v.name}")
-    click.echo(Path(paths["md"]).read_text())
+    click.echo(paths["md"].read_text())
 
 
 @train.command("config")
@@ -234,7 +174,7 @@ def model_list(as_json: bool) -> None:
 
     ctx = _ctx()
     with ctx.sessions() as s:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "name": v.name,
                 "status": v.status.value,
