@@ -34,6 +34,16 @@ def job(ctx, job_id):
         return store.get_job(s, job_id=job_id)
 
 
+def wait_for(condition, *, timeout: float = 30.0) -> bool:
+    """True as soon as ``condition()`` holds, False once ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 def test_job_runs_queued_running_succeeded(ctx):
     (jid,) = enqueue(ctx)
     seen = []
@@ -71,8 +81,8 @@ def test_cancel_stops_a_running_job(ctx):
 
     def execute(j, progress):
         started.set()
-        while progress(0.1, "working"):
-            time.sleep(0.02)
+        # Like a training loop between steps: carry on until the heartbeat passes the cancel on.
+        assert wait_for(lambda: not progress(0.1, "working"))
         raise Cancelled("stopped on request")
 
     worker = threading.Thread(
@@ -92,12 +102,17 @@ def test_two_workers_never_take_the_same_job(ctx):
     ids = enqueue(ctx, 24)
     taken: list[tuple[str, int]] = []
     lock = threading.Lock()
+    # Each worker holds its first job until the other one has taken one too: the two claim from
+    # the queue at the same time, which is what must not hand out a job twice.
+    both_running = threading.Barrier(2, timeout=60)
 
     def make(worker_id):
         def execute(j, progress):
             with lock:
+                first = all(w != worker_id for w, _ in taken)
                 taken.append((worker_id, j.id))
-            time.sleep(0.01)
+            if first:
+                both_running.wait()
             return {}
 
         return execute
@@ -116,6 +131,7 @@ def test_two_workers_never_take_the_same_job(ctx):
         t.join(120)
     taken_ids = [jid for _, jid in taken]
     assert sorted(taken_ids) == ids  # every job exactly once
+    assert {w for w, _ in taken} == {"w1", "w2"}
     with ctx.sessions() as s:
         jobs = {j.id: j for j in store.list_jobs(s, limit=100)}
     assert all(jobs[i].status == JobStatus.succeeded for i in ids)
