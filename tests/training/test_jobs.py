@@ -191,3 +191,34 @@ def test_promote_refuses_a_worse_model_and_rollback_returns(ctx):
     with ctx.sessions() as s:
         actions = [(e.actor, e.action) for e in store.audit_entries(s)]
     assert actions == [("lead", "model.rollback"), ("lead", "model.promote"), ("lead", "model.promote")]
+
+
+def test_the_end_of_a_job_asked_for_in_slack_is_posted_there(ctx):
+    from bot.fake_slack import running_fake_slack
+    from usecases.retrain import request_retrain
+
+    with running_fake_slack() as (fake, url):
+        # The worker builds its Slack client as the bot does: with or without a trailing slash.
+        settings = Settings(
+            home=ctx.settings.home,
+            database_url=ctx.settings.database_url,
+            slack_api_url=url.rstrip("/"),
+            slack_bot_token="xoxb-test-token",
+        )
+        worker_ctx = AppContext(settings=settings, engine=ctx.engine, sessions=ctx.sessions)
+        job_id = request_retrain(ctx.sessions, requested_by="U-admin", via="slack", slack_channel="COPS").id
+        with pytest.raises(Conflict):  # one job at a time, whoever asks
+            request_retrain(ctx.sessions, requested_by="U-other", via="cli")
+        run_one(worker_ctx, worker_id="w", execute=lambda j, progress: {"version": "v7"}, heartbeat_s=0.05)
+        (post,) = fake.calls_to("chat.postMessage")
+    assert post.args["channel"] == "COPS"
+    assert post.args["text"] == (
+        f"✅ Retraining job {job_id} finished: candidate v7 is ready (`/supportbot promote v7`)."
+    )
+    with ctx.sessions() as s:
+        (entry,) = store.audit_entries(s)
+    assert (entry.actor, entry.action, entry.detail) == (
+        "U-admin",
+        "job.enqueue",
+        {"job": job_id, "via": "slack"},
+    )
