@@ -10,6 +10,7 @@ import click
 
 from training.config import FinetuneConfig
 from training.config_flags import dataclass_options, set_flags
+from training.data import EARLIER_ERA
 
 
 def _ctx(check_schema: bool = True):
@@ -39,7 +40,7 @@ def train() -> None:
     "--era",
     "eras",
     multiple=True,
-    default=("base",),
+    default=(EARLIER_ERA,),
     show_default=True,
     help="Sample-log eras to learn from.",
 )
@@ -110,8 +111,8 @@ def run_cmd(config_file: Path | None, **flags: Any) -> None:
     """Fine-tune the model with LoRA on support logs; the result is a candidate version."""
     from training.finetune import run_finetune
 
-    base = FinetuneConfig.from_file(config_file) if config_file else FinetuneConfig()
-    config = base.merged(**set_flags(flags))
+    from_file = FinetuneConfig.from_file(config_file) if config_file else FinetuneConfig()
+    config = from_file.merged(**set_flags(flags))
     ctx = _ctx()
     result = run_finetune(config, settings=ctx.settings, sessions=ctx.sessions)
     m = result.metrics

@@ -26,6 +26,9 @@ T = TypeVar("T")
 
 # The bundled sample history (data/sample/): the default training data and held-out questions.
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+# The era of the sample's earlier conversations (the default model learns from them, fine-tunes
+# replay them); a conversation without an era belongs to it. Not the base model.
+EARLIER_ERA = "base"
 
 ROLES = {"system", "user", "assistant"}
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from core.errors import InvalidInput
 from core.prompt import DEFAULT_SYSTEM
-from training.data import SAMPLE_DIR, Conversation, load_chat_jsonl, prepare
+from training.data import EARLIER_ERA, SAMPLE_DIR, Conversation, load_chat_jsonl, prepare
 
 
 @dataclass
@@ -23,7 +23,7 @@ class DefaultModelConfig:
     """How the default model is built. Every field is a flag of `supportbot train base`."""
 
     data: list[str] = field(default_factory=lambda: [str(SAMPLE_DIR / "conversations.jsonl")])
-    eras: list[str] = field(default_factory=lambda: ["base"])  # which part of the sample history
+    eras: list[str] = field(default_factory=lambda: [EARLIER_ERA])  # which part of the sample history
     eval_questions: str | None = str(SAMPLE_DIR / "eval_questions.jsonl")
     size: str = "small"  # tiny | small | medium (training/modeling.py)
     vocab_size: int = 4096
@@ -79,7 +79,7 @@ def load_conversations(paths: list[str], *, eras: list[str] | None) -> list[Conv
             print(f"{len(report.errors)} line(s) skipped:\n  {shown}", file=sys.stderr)
         conversations += loaded
     if eras:
-        conversations = [c for c in conversations if c.meta.get("era", "base") in eras]
+        conversations = [c for c in conversations if c.meta.get("era", EARLIER_ERA) in eras]
     if not conversations:
         raise InvalidInput("no conversations to train on")
     return conversations

@@ -13,6 +13,7 @@ from core.errors import InvalidInput
 from training.config import FinetuneConfig
 from training.context import GroundingStats, TicketSettings, ground_or_plain, grounded_chat
 from training.data import (
+    EARLIER_ERA,
     SAMPLE_DIR,
     Conversation,
     LoadReport,
@@ -53,7 +54,7 @@ def load_logs(paths: list[str], eras: list[str], *, config: FinetuneConfig, what
         shown = "\n  ".join(report.errors[:10])
         print(f"{what}: {len(report.errors)} bad line(s) skipped:\n  {shown}", file=sys.stderr)
     if use_sample and eras:
-        out = [c for c in out if c.meta.get("era", "base") in eras]
+        out = [c for c in out if c.meta.get("era", EARLIER_ERA) in eras]
     return out
 
 

@@ -1,4 +1,4 @@
-"""The training loop shared by the base model and LoRA fine-tunes.
+"""The training loop shared by the default model (trained from scratch) and LoRA fine-tunes.
 
 Plain PyTorch driven by accelerate: the same code runs on a CPU, on one GPU in bf16, and on
 several GPUs under `accelerate launch` / torchrun (DDP), where each process takes its own
