@@ -26,6 +26,7 @@ from training.finetune_data import Examples, build_examples, gather_data, traini
 from training.loop import Cancelled, LoopResult
 from training.pretrained import provenance_of
 from training.report import headline
+from usecases.versions import next_version_name, register_version
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,6 @@ def next_free_version(sessions: Any | None) -> str:
     """The name this run's candidate will be registered under ("v1" without a registry)."""
     if sessions is None:
         return "v1"
-    from usecases.versions import next_version_name
-
     with sessions() as s:
         return next_version_name(s, adapter=True)
 
@@ -212,9 +211,15 @@ def run_finetune(
         retriever = training_retriever(config, settings=settings, sessions=sessions)
         examples = build_examples(config, tokenizer, new, replay, retriever=retriever)
         model, result, main_process = train_adapter(
-            model, tokenizer, examples, config=config, work_dir=work_dir, version=version,
-            report_progress=report_progress, progress=progress,
-        )  # fmt: skip
+            model,
+            tokenizer,
+            examples,
+            config=config,
+            work_dir=work_dir,
+            version=version,
+            report_progress=report_progress,
+            progress=progress,
+        )
         if not main_process:
             return RunResult(version, final_dir, {}, {})
         save_adapter(model, tokenizer, result, work_dir=work_dir, version=version)
@@ -236,16 +241,19 @@ def run_finetune(
             replay_used=len(replay.train) + len(replay.val),
         )
         metrics = run_metrics(
-            report_json, result, config=config, new=new, replay=replay,
-            grounding=examples.grounding, base_model=base_model,
-        )  # fmt: skip
+            report_json,
+            result,
+            config=config,
+            new=new,
+            replay=replay,
+            grounding=examples.grounding,
+            base_model=base_model,
+        )
         write_manifest(work_dir, version=version, base_model=base_model, config=config, metrics=metrics)
         # Everything succeeded: move into place, keep a copy of the report, register the candidate.
         reports = settings.reports_dir / version
         move_into_place(work_dir, final_dir, reports=reports)
         if sessions is not None:
-            from usecases.versions import register_version
-
             register_version(
                 sessions,
                 name=version,
