@@ -2,7 +2,7 @@
 
     python bench/calibrate_gate.py [--model PATH] [--limit 420]
 
-Two signals decide (bot/responder.py): the closest ticket's retrieval score
+Two signals decide (usecases/decide.py): the closest ticket's retrieval score
 (SUPPORTBOT_ESCALATE_BELOW_SCORE) and the answer's mean token log-probability
 (SUPPORTBOT_ESCALATE_BELOW_LOGPROB). This script asks
   * the held-out in-domain questions of the sample (data/sample/eval_questions.jsonl), whose

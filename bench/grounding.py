@@ -67,15 +67,15 @@ def calibrate(
 ) -> list[dict[str, Any]]:
     """Right procedure and F1 if every model answer agreeing less than a floor with its tickets
     were replaced by the top one, as the bot's fallback shows it. Signals: the lexical one the bot
-    uses (token F1 with the resolutions, bot.grounding.agreement) against the two tickets in the
+    uses (token F1 with the resolutions, usecases.grounding.agreement) against the two tickets in the
     prompt or the top one alone, the cosine of the sentence embeddings of answer and top
     resolution, and the share of what the retrieved tickets agree on that the answer says
-    (bot.grounding.coverage: the one the bot uses)."""
+    (usecases.grounding.coverage: the one the bot uses)."""
     import numpy as np
 
     from core.identifiers import Masker
     from core.settings import Settings
-    from usecases.answer import Responder
+    from usecases.decide import fallback_text
     from usecases.grounding import agreement, coverage
 
     model_rows = [i for i, r in enumerate(replies) if r.outcome == "model" and r.sources]
@@ -106,7 +106,7 @@ def calibrate(
     for i in [*model_rows, *overruled]:
         masker = Masker()
         masker.mask(items[i].question)
-        fallback[i] = Responder._fallback_text(replies[i].sources[0], why="disagreement", masker=masker)
+        fallback[i] = fallback_text(replies[i].sources[0], why="disagreement", masker=masker)
     rows = []
     for signal, values in (
         ("lexical, top 2", lexical),
@@ -161,8 +161,9 @@ def main() -> None:
     from core.settings import load_settings
     from retrieval.embedder import load_embedder
     from serving.embedded import EmbeddedServer
-    from training.evaluate import load_eval_items, score_answers
+    from training.eval_set import load_eval_items
     from training.pretrained import resolve
+    from training.scores import score_answers
     from usecases.answer import Responder
     from usecases.model_client import ModelClient
 

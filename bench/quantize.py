@@ -43,7 +43,9 @@ def main() -> None:
     from bench.sample import sample_retriever
     from retrieval.embedder import load_embedder
     from training.context import tickets_for
-    from training.evaluate import generate_answers, load_eval_items, score_answers
+    from training.eval_set import load_eval_items
+    from training.generation import generate_answers
+    from training.scores import score_answers
 
     sample = ROOT / "data" / "sample"
     items = load_eval_items(

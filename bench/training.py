@@ -36,15 +36,15 @@ def model_and_tokenizer(path: str | None):
 
     folder = Path(path) if path else load_settings().default_base_model_dir
     if (folder / "config.json").exists():
-        from training.finetune import load_base
+        from training.base_model import load_base_model
 
-        return load_base(str(folder), device="cpu")
+        return load_base_model(str(folder), device="cpu")
     from core.prompt import render_flat
-    from training.base import BaseConfig, load_conversations
+    from training.default_model import DefaultModelConfig, load_conversations
     from training.modeling import build_model
     from training.tokenizer import train_tokenizer
 
-    conversations = load_conversations(BaseConfig().data, eras=["base"])
+    conversations = load_conversations(DefaultModelConfig().data, eras=["base"])
     texts = (
         render_flat(
             [{"role": m["role"], "content": m["content"]} for m in c.messages], add_generation_prompt=False
@@ -60,8 +60,8 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict:
     from peft import LoraConfig, get_peft_model
 
     from core.prompt import DEFAULT_SYSTEM, build_messages
-    from training.base import BaseConfig, load_conversations
     from training.config import FinetuneConfig
+    from training.default_model import DefaultModelConfig, load_conversations
     from training.finetune import _present_modules
     from training.loop import make_accelerator, train
     from training.sft import encode
@@ -70,7 +70,9 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict:
     config = FinetuneConfig()
     model, tokenizer = model_and_tokenizer(args.model)
     max_length = min(args.max_length, getattr(tokenizer, "model_max_length", 10**9) or 10**9)
-    conversations = load_conversations(BaseConfig().data, eras=["recent", "base"])[: args.conversations]
+    conversations = load_conversations(DefaultModelConfig().data, eras=["recent", "base"])[
+        : args.conversations
+    ]
     examples = [
         e
         for c in conversations

@@ -20,19 +20,13 @@ from bot.metrics import BotMetrics
 from bot.spool import Spool
 from core.errors import ConfigError
 from usecases.answer import Responder
+from usecases.notify import slack_client
 
 log = logging.getLogger(__name__)
 
 # Slack's payloads are a few kB (a block_actions payload with its message, tens of kB); nothing
 # larger is read before the signature has been checked.
 MAX_BODY_BYTES = 1024 * 1024
-
-
-def web_client(settings: Any):
-    from slack_sdk import WebClient
-
-    kwargs = {"base_url": settings.slack_api_url.rstrip("/") + "/"} if settings.slack_api_url else {}
-    return WebClient(token=settings.secret("slack_bot_token"), **kwargs)
 
 
 def open_inbox(folder: Path, *, pool: ThreadPoolExecutor) -> Inbox:
@@ -60,7 +54,7 @@ def create_app(
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bolt-listener")
     app = App(
         signing_secret=settings.secret("slack_signing_secret") or "socket-mode-needs-no-signing-secret",
-        client=web_client(settings),
+        client=slack_client(settings),
         process_before_response=process_before_response,
         listener_executor=pool,
         # http_app verifies every request's signature before Bolt sees it (Socket Mode needs no

@@ -15,6 +15,7 @@ from review import overview
 from review.export import export_rows, jsonl_lines
 from review.rendering import render
 from review.web import NOTICES, admin_name, app_context
+from usecases.retrain import request_retrain
 
 router = APIRouter()
 
@@ -34,8 +35,7 @@ def overview_page(request: Request, done: str = "", problem: str = "") -> Respon
 def retrain(request: Request) -> Response:
     admin = admin_name(request)
     try:
-        with transaction(app_context(request).sessions) as s:
-            store.request_retrain(s, requested_by=admin, via="review")
+        request_retrain(app_context(request).sessions, requested_by=admin, via="review")
     except Conflict as exc:
         return RedirectResponse(f"/overview?{urlencode({'problem': str(exc)})}", status_code=303)
     return RedirectResponse("/overview?done=retrain", status_code=303)

@@ -90,11 +90,11 @@ class BackgroundWorker:
 def start_model_server(ctx: AppContext, *, port: int = 0) -> Any:
     """Our model server for the active version's base, following the registry; started."""
     from serving.embedded import EmbeddedServer
+    from training.base_model import resolve_base_model
     from training.config import FinetuneConfig
-    from training.finetune import resolve_base
 
     settings = ctx.settings
-    base_path = resolve_base(FinetuneConfig(), settings=settings, sessions=ctx.sessions)
+    base_path = resolve_base_model(FinetuneConfig(), settings=settings, sessions=ctx.sessions)
     server = EmbeddedServer(
         base_path, device=settings.device, dtype=settings.dtype, sessions=ctx.sessions, port=port
     )

@@ -111,10 +111,10 @@ def tiny_base(tmp_path_factory, sample_slice) -> str:
     """A ~200k-parameter Llama with our tokenizer and chat template, trained for a few seconds
     on a slice of the sample logs: real weights, real generation, just small. The one tiny chat
     model of a test run: every test that needs a model to serve, train or convert uses it."""
-    from training.base import BaseConfig, train_base
+    from training.default_model import DefaultModelConfig, train_default_model
 
     out = tmp_path_factory.mktemp("tiny-base")
-    config = BaseConfig(
+    config = DefaultModelConfig(
         size="tiny",
         vocab_size=1024,
         steps=120,
@@ -124,5 +124,5 @@ def tiny_base(tmp_path_factory, sample_slice) -> str:
         eras=["base"],
     )
     config.data = [str(sample_slice(600))]
-    train_base(config, out_dir=out, progress=False)
+    train_default_model(config, out_dir=out, progress=False)
     return str(out)

@@ -19,9 +19,9 @@ def test_sample_data_to_an_answer_the_review_page_shows(tmp_path, monkeypatch):
     from review.app import create_app
     from serving.embedded import EmbeddedServer
     from supportbot.run import local_review_accounts
-    from training.base import BaseConfig
+    from training.base_model import resolve_base_model
     from training.config import FinetuneConfig
-    from training.finetune import resolve_base
+    from training.default_model import DefaultModelConfig
     from usecases.setup import ensure_index, ensure_model
     from usecases.tickets import import_sample_if_empty
 
@@ -42,14 +42,14 @@ def test_sample_data_to_an_answer_the_review_page_shows(tmp_path, monkeypatch):
     assert retriever.size == 710 and retriever.search("I forgot my password")[0].score > 0.5
     assert import_sample_if_empty(ctx) == (710, False)  # a second run imports nothing
 
-    tiny_base = BaseConfig(size="tiny", vocab_size=1024, steps=60, batch_size=8, lr=3e-3)
+    tiny_base = DefaultModelConfig(size="tiny", vocab_size=1024, steps=60, batch_size=8, lr=3e-3)
     tiny_tune = FinetuneConfig(steps=8, batch_size=4, eval_max_questions=12, serve_eval=False)
     live = ensure_model(ctx, base_config=tiny_base, finetune_config=tiny_tune)
     assert live in {"v1", "base"}
     assert ensure_model(ctx) == live  # a second run trains nothing
     assert (settings.reports_dir / "v1").is_dir()
 
-    base_path = resolve_base(FinetuneConfig(), settings=settings, sessions=ctx.sessions)
+    base_path = resolve_base_model(FinetuneConfig(), settings=settings, sessions=ctx.sessions)
     with EmbeddedServer(base_path, device="cpu", sessions=ctx.sessions) as server:
         ctx.settings = settings.model_copy(update={"model_base_url": server.base_url})
         responder = build_responder(ctx, retriever=retriever)

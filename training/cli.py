@@ -2,58 +2,21 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import types
-import typing
 from pathlib import Path
 from typing import Any
 
 import click
 
 from training.config import FinetuneConfig
+from training.config_flags import dataclass_options, set_flags
+from training.data import EARLIER_ERA
 
 
 def _ctx(check_schema: bool = True):
     from core.context import AppContext
 
     return AppContext.open(check_schema=check_schema)
-
-
-def dataclass_options(cls: type, *, skip: tuple[str, ...] = ()):
-    """One option per dataclass field, its help text from the field; unset options stay None."""
-    hints = typing.get_type_hints(cls)
-
-    def decorate(fn):
-        for f in reversed(dataclasses.fields(cls)):
-            if f.name in skip:
-                continue
-            hint = hints[f.name]
-            args = [a for a in typing.get_args(hint) if a is not type(None)]
-            inner = (
-                args[0]
-                if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union
-                else hint
-            )
-            flag = "--" + f.name.replace("_", "-")
-            help_text = f.metadata.get("help", "")
-            if inner is bool:
-                fn = click.option(
-                    f"{flag}/--no-{f.name.replace('_', '-')}", f.name, default=None, help=help_text
-                )(fn)
-            elif typing.get_origin(inner) is list:
-                fn = click.option(
-                    flag, f.name, multiple=True, default=None, help=help_text + " (repeatable)"
-                )(fn)
-            else:
-                fn = click.option(flag, f.name, type=inner, default=None, help=help_text)(fn)
-        return fn
-
-    return decorate
-
-
-def _overrides(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items() if v not in (None, ())}
 
 
 # --- train ------------------------------------------------------------------------------------
@@ -77,7 +40,7 @@ def train() -> None:
     "--era",
     "eras",
     multiple=True,
-    default=("base",),
+    default=(EARLIER_ERA,),
     show_default=True,
     help="Sample-log eras to learn from.",
 )
@@ -100,16 +63,15 @@ def base_cmd(
     force: bool,
 ) -> None:
     """Train the default chat model from scratch on the bundled support logs (a few minutes on a CPU)."""
-    from core import store
-    from core.db import transaction
-    from training.base import BaseConfig, train_base
+    from training.default_model import DefaultModelConfig, train_default_model
+    from usecases.versions import register_version
 
     ctx = _ctx()
     out = ctx.settings.default_base_model_dir
     if (out / "config.json").exists() and not force:
         click.echo(f"the default model is already at {out} (use --force to rebuild it)")
         return
-    config = BaseConfig(size=size, vocab_size=vocab_size, eras=list(eras), tickets=tickets)
+    config = DefaultModelConfig(size=size, vocab_size=vocab_size, eras=list(eras), tickets=tickets)
     if data:
         config.data = list(data)
     if steps:
@@ -124,24 +86,17 @@ def base_cmd(
             retriever = Retriever.open(settings=ctx.settings, sessions=ctx.sessions)
         except Exception as exc:
             click.echo(f"tickets: none in the prompts ({exc})", err=True)
-    result = train_base(config, out_dir=out, retriever=retriever)
+    result = train_default_model(config, out_dir=out, retriever=retriever)
     m = result.metrics
     click.echo(
         f"default model saved to {out}: {m['parameters']:,} parameters, {m['steps']} steps in {m['seconds']} s, "
         f"validation perplexity {m['val_perplexity']:.2f}, token accuracy {m['val_token_accuracy']:.3f}"
     )
-    with transaction(ctx.sessions) as s:
-        name = "base"
-        existing = {v.name for v in store.list_model_versions(s)}
-        n = 2
-        while name in existing:
-            name, n = f"base-{n}", n + 1
-        store.create_model_version(s, name=name, base_model=str(out.resolve()), metrics=m)
-        if store.active_model_version(s) is None or force:
-            store.activate(s, name=name)
-            click.echo(f"registered as model version {name!r} (active)")
-        else:
-            click.echo(f"registered as model version {name!r}")
+    version = register_version(
+        ctx.sessions, base_model=str(out.resolve()), metrics=m, activate=True if force else None
+    )
+    active = " (active)" if version.status.value == "active" else ""
+    click.echo(f"registered as model version {version.name!r}{active}")
 
 
 @train.command("run")
@@ -156,8 +111,8 @@ def run_cmd(config_file: Path | None, **flags: Any) -> None:
     """Fine-tune the model with LoRA on support logs; the result is a candidate version."""
     from training.finetune import run_finetune
 
-    base = FinetuneConfig.from_file(config_file) if config_file else FinetuneConfig()
-    config = base.merged(**_overrides(flags))
+    from_file = FinetuneConfig.from_file(config_file) if config_file else FinetuneConfig()
+    config = from_file.merged(**set_flags(flags))
     ctx = _ctx()
     result = run_finetune(config, settings=ctx.settings, sessions=ctx.sessions)
     m = result.metrics
@@ -180,39 +135,17 @@ def run_cmd(config_file: Path | None, **flags: Any) -> None:
 def eval_cmd(version: str | None, questions: str | None, limit: int) -> None:
     """Evaluate a model version (default: the active one) against its base on held-out questions."""
     from core import store
-    from training.config import FinetuneConfig
-    from training.evaluate import Report, generate_answers, score_answers, write_report
-    from training.finetune import load_base
-    from training.report import eval_items_for, ticket_baseline
+    from training.evaluation import evaluate_version
 
     ctx = _ctx()
     with ctx.sessions() as s:
         v = store.get_model_version(s, name=version) if version else store.active_model_version(s)
     if v is None:
         raise click.ClickException("no model version yet: run `supportbot train base`")
-    config = FinetuneConfig(eval_questions=questions, eval_max_questions=limit)
-    items, eval_set = eval_items_for(config)
-    if not items:
-        raise click.ClickException("no held-out questions (pass --questions)")
-    model, tokenizer = load_base(v.base_model, device=ctx.settings.device)
-    qs = [i.question for i in items]
-    generated = {"base": generate_answers(model, tokenizer, qs, progress=True)}
-    if v.adapter_path:
-        from peft import PeftModel
-
-        model = PeftModel.from_pretrained(model, v.adapter_path)
-        generated[v.name] = generate_answers(model, tokenizer, qs, progress=True)
-    baseline = ticket_baseline(ctx.settings, ctx.sessions, qs)
-    if baseline is not None:
-        generated["top ticket (baseline)"] = baseline
-    report = Report(
-        title=f"evaluation of {v.name}",
-        token_metrics={},
-        answers={k: score_answers(t, items) for k, t in generated.items()},
-        extra={"eval_set": eval_set},
+    paths = evaluate_version(
+        v, settings=ctx.settings, sessions=ctx.sessions, questions=questions, limit=limit
     )
-    paths = write_report(report, ctx.settings.reports_dir / f"eval-{v.name}")
-    click.echo(Path(paths["md"]).read_text())
+    click.echo(paths["md"].read_text())
 
 
 @train.command("config")
@@ -242,7 +175,7 @@ def model_list(as_json: bool) -> None:
 
     ctx = _ctx()
     with ctx.sessions() as s:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "name": v.name,
                 "status": v.status.value,
@@ -273,7 +206,7 @@ def model_list(as_json: bool) -> None:
 @click.option("--actor", default="cli", show_default=True, help="Recorded in the audit log.")
 def model_promote(version: str, force: bool, actor: str) -> None:
     """Make VERSION the active model (refused when it is worse than the active one)."""
-    from training.registry import promote
+    from usecases.versions import promote
 
     ctx = _ctx()
     _, verdict = promote(ctx.sessions, name=version, actor=actor, force=force)
@@ -284,7 +217,7 @@ def model_promote(version: str, force: bool, actor: str) -> None:
 @click.option("--actor", default="cli", show_default=True)
 def model_rollback(actor: str) -> None:
     """Return to the previously active version."""
-    from training.registry import rollback
+    from usecases.versions import rollback
 
     ctx = _ctx()
     target, previous = rollback(ctx.sessions, actor=actor)
@@ -328,9 +261,7 @@ def jobs() -> None:
 @click.option("--requested-by", default="cli", show_default=True)
 def jobs_enqueue(config_file: Path | None, settings_: tuple[str, ...], requested_by: str) -> None:
     """Queue a fine-tuning job for a worker (`supportbot worker`)."""
-    from core import store
-    from core.db import transaction
-    from training.config import FinetuneConfig
+    from usecases.retrain import request_retrain
 
     raw: dict[str, Any] = FinetuneConfig.from_file(config_file).to_dict() if config_file else {}
     for item in settings_:
@@ -341,9 +272,8 @@ def jobs_enqueue(config_file: Path | None, settings_: tuple[str, ...], requested
             raw[key] = value
     FinetuneConfig.from_dict(raw)  # fail now, not in the worker
     ctx = _ctx()
-    with transaction(ctx.sessions) as s:
-        job = store.request_retrain(s, config=raw, requested_by=requested_by, via="cli")
-        click.echo(f"queued job {job.id}")
+    job = request_retrain(ctx.sessions, config=raw, requested_by=requested_by, via="cli")
+    click.echo(f"queued job {job.id}")
 
 
 @jobs.command("list")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import InvalidInput
+from training.data import EARLIER_ERA
 
 
 def opt(default: Any, help: str, **kwargs: Any) -> Any:
@@ -32,11 +33,11 @@ class FinetuneConfig:
     conversations: bool = opt(True, "Also learn from our own conversations rated 👍 or approved in review.")
     replay: list[str] = opt(
         list,
-        "Earlier data mixed back in so old topics are not forgotten. Default: the sample logs' base era"
+        "Earlier data mixed back in so old topics are not forgotten. Default: the sample logs' earlier era"
         " when learning the sample logs; none when --data names your own logs.",
     )
     replay_eras: list[str] = opt(
-        lambda: ["base"], "For the bundled sample logs: which era is the earlier data."
+        lambda: [EARLIER_ERA], "For the bundled sample logs: which era is the earlier data."
     )
     replay_ratio: float = opt(
         4.0,

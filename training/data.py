@@ -21,8 +21,15 @@ from typing import Any, TypeVar
 
 from core.identifiers import Masker
 from core.pii import redact
+from core.resources import sample_dir
 
 T = TypeVar("T")
+
+# The bundled sample history (data/sample/): the default training data and held-out questions.
+SAMPLE_DIR = sample_dir()
+# The era of the sample's earlier conversations (the default model learns from them, fine-tunes
+# replay them); a conversation without an era belongs to it. Not the base model.
+EARLIER_ERA = "base"
 
 ROLES = {"system", "user", "assistant"}
 
@@ -160,9 +167,12 @@ def _undecodable(value: Any) -> bool:
     return any(isinstance(v, str) and any("\udc80" <= ch <= "\udcff" for ch in v) for v in values)
 
 
-def load_file(path: Path, **fields: str) -> tuple[list[Conversation], LoadReport]:
+def load_file(
+    path: Path, *, question_field: str = "question", answer_field: str = "resolution"
+) -> tuple[list[Conversation], LoadReport]:
+    """A question/answer CSV (with these column names) or an OpenAI chat JSONL, by its suffix."""
     if path.suffix.lower() == ".csv":
-        return load_qa_csv(path, **fields)
+        return load_qa_csv(path, question_field=question_field, answer_field=answer_field)
     return load_chat_jsonl(path)
 
 

@@ -1,4 +1,4 @@
-"""The training loop shared by the base model and LoRA fine-tunes.
+"""The training loop shared by the default model (trained from scratch) and LoRA fine-tunes.
 
 Plain PyTorch driven by accelerate: the same code runs on a CPU, on one GPU in bf16, and on
 several GPUs under `accelerate launch` / torchrun (DDP), where each process takes its own
@@ -101,6 +101,7 @@ def token_metrics(
     with torch.no_grad():
         for start in range(0, len(examples), batch_size):
             batch = collate_padded(examples[start : start + batch_size], pad_id=pad_id)
+            assert batch.attention_mask is not None  # a padded batch always has one
             logits = model(
                 input_ids=batch.input_ids.to(device),
                 attention_mask=batch.attention_mask.to(device),

@@ -83,7 +83,7 @@ def convert_gguf(gguf: Path, out_dir: Path, *, provenance: dict[str, Any] | None
     folder, name = str(gguf.parent), gguf.name
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
+        model: Any = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
     except ImportError as exc:
         raise ModelUnavailable(
             f"converting {gguf.name} needs the gguf package (pip install gguf): {exc}"

@@ -1,255 +1,130 @@
-"""The evaluation report of a fine-tune: before vs after, baseline, API styles, invented ids."""
+"""The evaluation report: its columns (before, after, the top-ticket baseline, …) written as
+Markdown, JSON and a PNG, and the headline numbers promotion reads from it."""
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import time
-from collections.abc import Sequence
+import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from training.config import FinetuneConfig
-from training.context import tickets_for
-from training.data import Conversation, spread
-from training.evaluate import (
-    EvalItem,
-    Report,
-    generate_answers,
-    load_eval_items,
-    score_answers,
-    served_answers,
-    write_report,
-)
-from training.loop import token_metrics
 
-log = logging.getLogger(__name__)
+@dataclass
+class Report:
+    title: str
+    token_metrics: dict[str, dict[str, float]]  # column -> {loss, perplexity, token_accuracy}
+    answers: dict[str, dict[str, Any]]  # column -> score_answers(...)
+    examples: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-def eval_items_for(
-    config: FinetuneConfig, held_out: Sequence[Conversation] | None = None
-) -> tuple[list[EvalItem], str | None]:
-    """The held-out questions: --eval-questions; for a team's own logs without it, the first
-    question and answer of each validation conversation; else the bundled sample's questions."""
-    from training.finetune import eval_questions_path
-
-    if held_out is not None and config.data and not config.eval_questions:
-        items = spread(
-            [
-                EvalItem(question=c.first_question, reference=c.first_answer)
-                for c in held_out
-                if c.first_question and c.first_answer
-            ],
-            config.eval_max_questions,
-        )
-        digest = hashlib.sha256(
-            "\n".join(f"{i.question}\t{i.reference}" for i in items).encode()
-        ).hexdigest()[:16]
-        return items, f"validation-{digest}"
-    path = eval_questions_path(config)
-    if path is None:
-        return [], None
-    intents = path.parent / "intents.json"
-    items = load_eval_items(path, intents_path=intents, limit=config.eval_max_questions)
-    digest = hashlib.sha256(path.read_bytes() + str(config.eval_max_questions).encode()).hexdigest()[:16]
-    return items, digest
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
 
 
-def open_retriever(settings: Any, sessions: Any) -> Any | None:
-    """The ticket index, or None (the report then says what it could not measure)."""
-    try:
-        from retrieval.search import Retriever
-
-        return Retriever.open(settings=settings, sessions=sessions)
-    except Exception as exc:  # no index yet, or retrieval not set up
-        log.info("no ticket index for the evaluation: %s", exc)
-        return None
-
-
-def present(hit: Any, question: str) -> str:
-    """The top ticket as the bot shows it without a model: its resolution, the past customer's
-    order numbers and amounts replaced by this customer's (or by a neutral phrase)."""
-    from core.identifiers import Masker, present_past
-
-    if hit is None:
-        return ""
-    masker = Masker()
-    masker.mask(question)
-    return present_past(hit.resolution, masker)
-
-
-AS_SENT = "after · as the bot sends it"
-
-
-def as_sent(
-    drafts: Sequence[str], questions: Sequence[str], *, tickets: Sequence[Sequence[Any]], tops: Sequence[Any],
-    weights: Any, settings: Any,
-) -> list[str]:  # fmt: skip
-    """The drafts after the bot's checks against its sources (bot.grounding.check_against_sources,
-    with the bot's settings), given each question's retrieved tickets and top hit. The identifier
-    guard is left out: invented identifiers are counted in the drafts instead."""
-    from usecases.grounding import check_against_sources
-
-    out = []
-    for draft, question, context, top in zip(drafts, questions, tickets, tops, strict=True):
-        verdict = check_against_sources(
-            draft,
-            [t.resolution for t in context],
-            top.score if top is not None else None,
-            weights=weights,
-            disagree_below=settings.disagree_below,
-            close_match_score=settings.close_match_score,
-        )
-        out.append(present(top, question) if top is not None and verdict.show_best else draft)
-    return out
-
-
-def timed(fn: Any, n: int) -> tuple[list[str], float]:
-    started = time.perf_counter()
-    out = fn()
-    return out, (time.perf_counter() - started) * 1000 / max(1, n)
+def write_report(report: Report, out_dir: Path, *, stem: str = "eval") -> dict[str, Path]:
+    """Markdown + JSON + PNG of a report, side by side in ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out_dir / f"{stem}.json", "md": out_dir / f"{stem}.md", "png": out_dir / f"{stem}.png"}
+    paths["json"].write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    lines = [f"# {report.title}", ""]
+    if report.token_metrics:
+        cols = list(report.token_metrics)
+        lines += ["## Validation split (assistant tokens)", "", "| metric | " + " | ".join(cols) + " |"]
+        lines.append("|---|" + "---|" * len(cols))
+        for metric in ("perplexity", "loss", "token_accuracy"):
+            lines.append(
+                f"| {metric} | " + " | ".join(_fmt(report.token_metrics[c].get(metric)) for c in cols) + " |"
+            )
+        lines.append("")
+    if report.answers:
+        cols = list(report.answers)
+        groups = sorted({g for c in cols for g in report.answers[c]}, key=lambda g: (g != "all", g))
+        lines += ["## Held-out questions", ""]
+        for group in groups:
+            n = next((report.answers[c][group]["n"] for c in cols if group in report.answers[c]), 0)
+            lines += [f"### {group} ({n} questions)", "", "| metric | " + " | ".join(cols) + " |"]
+            lines.append("|---|" + "---|" * len(cols))
+            for metric in (
+                "f1",
+                "rouge_l",
+                "keyphrase_accuracy",
+                "invented_identifier_rate",
+                "handover_rate",
+                "ms_per_answer",
+            ):
+                row = [_fmt(report.answers[c].get(group, {}).get(metric)) for c in cols]
+                lines.append(f"| {metric} | " + " | ".join(row) + " |")
+            lines.append("")
+    if report.notes:
+        lines += ["## Notes", ""] + [f"- {n}" for n in report.notes] + [""]
+    if report.examples:
+        lines += ["## Examples", ""]
+        for ex in report.examples:
+            lines.append(f"**Q:** {ex['question']}  ")
+            for key, value in ex.items():
+                if key != "question":
+                    lines.append(f"*{key}:* {value}  ")
+            lines.append("")
+    paths["md"].write_text("\n".join(lines))
+    _plot(report, paths["png"])
+    return paths
 
 
-def evaluate_run(
-    *,
-    model: Any,
-    tokenizer: Any,
-    base: str,
-    adapter_dir: Path,
-    version: str,
-    config: FinetuneConfig,
-    settings: Any,
-    sessions: Any | None,
-    val_new: Sequence[Any],
-    val_replay: Sequence[Any],
-    out_dir: Path,
-    held_out: Sequence[Conversation] | None = None,
-    replay_used: int = 0,
-) -> tuple[dict[str, Any], dict[str, Path]]:
-    pad = tokenizer.pad_token_id
-    notes: list[str] = []
-    tokens: dict[str, dict[str, float]] = {}
-    with model.disable_adapter():
-        tokens["before"] = token_metrics(model, list(val_new), pad_id=pad)
-        if val_replay:
-            tokens["before · earlier topics"] = token_metrics(model, list(val_replay), pad_id=pad)
-    tokens["after"] = token_metrics(model, list(val_new), pad_id=pad)
-    if val_replay:
-        tokens["after · earlier topics"] = token_metrics(model, list(val_replay), pad_id=pad)
+def _plot(report: Report, path: Path) -> None:
+    import matplotlib
 
-    items, eval_set = eval_items_for(config, held_out)
-    answers: dict[str, dict[str, Any]] = {}
-    generated: dict[str, list[str]] = {}
-    speed: dict[str, float] = {}
-    k = config.tickets
-    retriever = open_retriever(settings, sessions) if sessions is not None else None
-    if items:
-        questions = [i.question for i in items]
-        contexts: list[list[Any]] | None = None
-        if retriever is not None:
-            # As many as the bot retrieves (its checks read them all), the first k in prompts.
-            contexts, tops = tickets_for(retriever, questions, k=max(1, k, settings.retrieval_k))
-            generated["top ticket (baseline)"] = [present(h, q) for h, q in zip(tops, questions, strict=True)]
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = []
+    if report.answers:
+        panels.append("answers")
+    if report.token_metrics:
+        panels.append("tokens")
+    fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(6 * max(1, len(panels)), 4), dpi=110)
+    axes = [axes] if len(panels) <= 1 else list(axes)
+    for ax, panel in zip(axes, panels, strict=False):
+        if panel == "answers":
+            cols = list(report.answers)
+            metrics = ["f1", "rouge_l", "keyphrase_accuracy"]
+            width = 0.8 / max(1, len(cols))
+            for i, col in enumerate(cols):
+                vals = [report.answers[col].get("all", {}).get(m) or 0.0 for m in metrics]
+                ax.bar([x + i * width for x in range(len(metrics))], vals, width, label=col)
+            ax.set_xticks([x + width * (len(cols) - 1) / 2 for x in range(len(metrics))], metrics)
+            ax.set_ylim(0, 1)
+            ax.set_title("held-out questions")
+            ax.legend(fontsize=8)
         else:
-            notes.append("top-ticket baseline skipped: no ticket index (run `supportbot index build`)")
-        prompts = [c[:k] for c in contexts] if (k > 0 and contexts is not None) else None
-        if prompts is not None:
-            notes.append(f"before / after: {k} retrieved tickets in each prompt, as the bot sends them")
-        elif k > 0:
-            notes.append("before / after: no tickets in the prompt (no ticket index)")
+            cols = list(report.token_metrics)
+            ax.bar(cols, [report.token_metrics[c]["perplexity"] for c in cols], color="tab:gray")
+            ax.set_title("validation perplexity (lower is better)")
+    fig.suptitle(report.title)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
 
-        def gen(prompt_tickets: Any) -> list[str]:
-            return generate_answers(
-                model,
-                tokenizer,
-                questions,
-                progress=True,
-                tickets=prompt_tickets,
-                ticket_budget=config.ticket_budget,
-                max_new_tokens=config.max_answer_tokens,
-            )
 
-        with model.disable_adapter():
-            generated["before"], speed["before"] = timed(lambda: gen(prompts), len(questions))
-        generated["after"], speed["after"] = timed(lambda: gen(prompts), len(questions))
-        if contexts is not None:
-            # What the bot sends: a draft about another request than its tickets agree on, or a
-            # "no past case fits" with a close match, becomes the best ticket (bot/responder.py).
-            from usecases.grounding import TermWeights
-
-            generated[AS_SENT] = as_sent(
-                generated["after"],
-                questions,
-                tickets=contexts,
-                tops=tops,
-                weights=TermWeights.from_store(retriever.sessions),
-                settings=settings,
-            )
-        if prompts is not None:  # what the tickets add: the same model, none in the prompt
-            generated["after · no tickets"], speed["after · no tickets"] = timed(
-                lambda: gen(None), len(questions)
-            )
-        if config.serve_eval:
-            try:
-                from serving.embedded import EmbeddedServer
-
-                with EmbeddedServer(base, adapters={version: str(adapter_dir)}) as server:
-                    for mode in ("completion", "chat"):
-                        name = f"after · /v1/{'completions' if mode == 'completion' else 'chat/completions'}"
-                        generated[name], speed[name] = timed(
-                            lambda mode=mode: served_answers(
-                                server.base_url,
-                                version,
-                                questions,
-                                mode=mode,
-                                tickets=prompts,
-                                ticket_budget=config.ticket_budget,
-                                max_tokens=config.max_answer_tokens,
-                            ),
-                            len(questions),
-                        )
-            except Exception as exc:  # the report still stands without the served comparison
-                log.warning("served evaluation skipped: %s", exc)
-                notes.append(f"served evaluation skipped: {type(exc).__name__}: {exc}")
-        for name, texts in generated.items():
-            answers[name] = score_answers(texts, items)
-            for group in answers[name].values():
-                group["ms_per_answer"] = round(speed[name], 1) if name in speed else None
-        notes.append(
-            "keyphrase_accuracy (right procedure): the answer contains every keyphrase of the question's intent"
-        )
-        notes.append(
-            "invented_identifier_rate: share of answers with an order or ticket number, amount, e-mail or URL "
-            "found neither in the question nor in the reference answer (step numbers are not identifiers)"
-        )
-        notes.append("handover_rate: share of answers saying no past case fits (the bot hands those over)")
-        if AS_SENT in generated:
-            notes.append(
-                f"{AS_SENT}: the after answers with the bot's checks against its sources applied (a draft"
-                f" saying less than {settings.disagree_below:g} of what the retrieved tickets agree on, or"
-                f" finding no case where the closest scores {settings.close_match_score:g}+, becomes the best"
-                " ticket); promotion compares this column with the top-ticket baseline"
-            )
-    else:
-        notes.append("no held-out questions: answer quality not measured")
-    if replay_used:
-        notes.append(
-            f"replay: {replay_used} earlier conversations mixed in ({config.replay_ratio:g} per new one)"
-        )
-    else:
-        notes.append("replay: none")
-    examples = []
-    for idx in range(0, len(items), max(1, len(items) // 8)):
-        ex = {"question": items[idx].question, "reference": items[idx].reference}
-        ex.update({name: texts[idx] for name, texts in generated.items()})
-        examples.append(ex)
-    report = Report(
-        title=f"{version}: LoRA fine-tune of {Path(base).name} — before vs after",
-        token_metrics=tokens,
-        answers=answers,
-        examples=examples,
-        notes=notes,
-        extra={"eval_set": eval_set, "eval_questions": len(items), "base": base},
-    )
-    paths = write_report(report, out_dir)
-    return report.to_json(), paths
+def headline(report_json: dict[str, Any], column: str) -> dict[str, Any]:
+    """The few numbers that decide promotion, taken from one column of a report."""
+    answers = report_json.get("answers", {}).get(column, {}).get("all", {})
+    tokens = report_json.get("token_metrics", {}).get(column, {})
+    return {
+        "answer_f1": answers.get("f1"),
+        "answer_rouge_l": answers.get("rouge_l"),
+        "keyphrase_accuracy": answers.get("keyphrase_accuracy"),
+        "invented_identifier_rate": answers.get("invented_identifier_rate"),
+        "handover_rate": answers.get("handover_rate"),
+        "ms_per_answer": answers.get("ms_per_answer"),
+        "val_perplexity": tokens.get("perplexity"),
+        "val_token_accuracy": tokens.get("token_accuracy"),
+    }

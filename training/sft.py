@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import torch
@@ -37,7 +37,10 @@ class Example:
 def render(
     tokenizer: PreTrainedTokenizerBase, messages: Sequence[dict[str, str]], *, generation: bool
 ) -> str:
-    return tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=generation)
+    # With tokenize=False the template's rendering is a string (the stubs allow token ids too).
+    return cast(
+        str, tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=generation)
+    )
 
 
 def assistant_spans(

@@ -21,7 +21,12 @@ from typing import Any
 from core import store
 from core.context import AppContext
 from core.db import transaction
+from core.errors import Conflict
 from core.models import JobStatus, TrainingJob
+from training.config import FinetuneConfig
+from training.loop import Cancelled
+from usecases.retrain import tell_job_end
+from usecases.versions import promote
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +83,6 @@ class Heart:
 
 def run_finetune_job(ctx: AppContext) -> Executor:
     def execute(job: TrainingJob, progress: Callable[[float, str], bool]) -> dict[str, Any]:
-        from training.config import FinetuneConfig
         from training.finetune import run_finetune
 
         config = FinetuneConfig.from_dict(dict(job.config or {}), where=f"job {job.id} config")
@@ -100,9 +104,6 @@ def run_finetune_job(ctx: AppContext) -> Executor:
 
 def promote_if_passing(ctx: AppContext, version: str, *, actor: str) -> dict[str, Any]:
     """Promote a job's candidate by the usual rules; a refusal leaves the active model serving."""
-    from core.errors import Conflict
-    from training.registry import promote
-
     try:
         _, verdict = promote(ctx.sessions, name=version, actor=actor)
     except Conflict as exc:
@@ -114,8 +115,6 @@ def promote_if_passing(ctx: AppContext, version: str, *, actor: str) -> dict[str
 
 def run_one(ctx: AppContext, *, worker_id: str, execute: Executor, heartbeat_s: float = 5.0) -> int | None:
     """Claim and run one job; returns its id, or None when the queue was empty."""
-    from training.loop import Cancelled
-
     with transaction(ctx.sessions) as s:
         job = store.claim_job(s, worker_id=worker_id)
     if job is None:
@@ -135,7 +134,7 @@ def run_one(ctx: AppContext, *, worker_id: str, execute: Executor, heartbeat_s: 
         if current.status == JobStatus.running:  # not reaped meanwhile
             store.finish_job(s, job_id=job.id, status=status, metrics=metrics, error=error)
         finished = store.get_job(s, job_id=job.id)
-    notify_job_end(ctx, finished)
+    tell_job_end(ctx.settings, finished)
     return job.id
 
 
@@ -167,29 +166,3 @@ def run_worker(
             break
         stop.wait(poll_s)
     return ran
-
-
-def notify_job_end(ctx: AppContext, job: TrainingJob) -> None:
-    """Tell whoever asked for the job (a Slack channel) how it ended. Never fails the job."""
-    target = job.notify or {}
-    channel = target.get("slack_channel")
-    token = ctx.settings.secret("slack_bot_token")
-    if not channel or not token:
-        return
-    try:
-        from slack_sdk import WebClient
-
-        kwargs = {"base_url": ctx.settings.slack_api_url} if ctx.settings.slack_api_url else {}
-        client = WebClient(token=token, **kwargs)
-        version = (job.metrics or {}).get("version")
-        if job.status == JobStatus.succeeded and (job.metrics or {}).get("promoted"):
-            text = f"✅ Retraining job {job.id} finished: {version} passed its evaluation and is live."
-        elif job.status == JobStatus.succeeded:
-            text = f"✅ Retraining job {job.id} finished: candidate {version} is ready (`/supportbot promote {version}`)."
-        elif job.status == JobStatus.cancelled:
-            text = f"⏹️ Retraining job {job.id} was cancelled."
-        else:
-            text = f"⚠️ Retraining job {job.id} failed: {job.error}. The active model keeps serving."
-        client.chat_postMessage(channel=channel, thread_ts=target.get("slack_thread_ts"), text=text)
-    except Exception:
-        log.exception("could not notify the end of job %s", job.id)

@@ -122,7 +122,9 @@ class ModelClient:
 _Answer = tuple[str, list[float | None], str | None, Any, str | None]
 
 
-def _complete_text(client: Any, *, model: str, messages: Sequence[dict[str, str]], max_tokens: int) -> _Answer:
+def _complete_text(
+    client: Any, *, model: str, messages: Sequence[dict[str, str]], max_tokens: int
+) -> _Answer:
     """/v1/completions: the flat prompt in, its continuation out (the caller owns the format)."""
     resp = client.completions.create(
         model=model, prompt=render_flat(messages), max_tokens=max_tokens, temperature=0, stop=STOP, logprobs=1
@@ -132,7 +134,9 @@ def _complete_text(client: Any, *, model: str, messages: Sequence[dict[str, str]
     return choice.text, logprobs, choice.finish_reason, resp.usage, getattr(resp, "system_fingerprint", None)
 
 
-def _complete_chat(client: Any, *, model: str, messages: Sequence[dict[str, str]], max_tokens: int) -> _Answer:
+def _complete_chat(
+    client: Any, *, model: str, messages: Sequence[dict[str, str]], max_tokens: int
+) -> _Answer:
     """/v1/chat/completions: the messages in, the assistant's reply out (the chat template owns
     the format)."""
     resp = client.chat.completions.create(
@@ -140,4 +144,10 @@ def _complete_chat(client: Any, *, model: str, messages: Sequence[dict[str, str]
     )
     choice = resp.choices[0]
     logprobs = [t.logprob for t in (choice.logprobs.content or [])] if choice.logprobs else []
-    return choice.message.content or "", list(logprobs), choice.finish_reason, resp.usage, getattr(resp, "system_fingerprint", None)
+    return (
+        choice.message.content or "",
+        list(logprobs),
+        choice.finish_reason,
+        resp.usage,
+        getattr(resp, "system_fingerprint", None),
+    )

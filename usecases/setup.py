@@ -51,7 +51,7 @@ def ensure_base(ctx: AppContext, *, base_config: Any = None, retriever: Any = No
     """The active model version; with none, the base is made live as "base": SUPPORTBOT_BASE_MODEL
     when it is set (``smollm2-135m`` converted on first use), else our own, trained here."""
     from core import store
-    from training.base import BaseConfig, train_base
+    from training.default_model import DefaultModelConfig, train_default_model
 
     with ctx.sessions() as s:
         active = store.active_model_version(s)
@@ -65,7 +65,7 @@ def ensure_base(ctx: AppContext, *, base_config: Any = None, retriever: Any = No
     out = ctx.settings.default_base_model_dir
     if not (out / "config.json").exists():
         say("no model yet: training the default model from scratch on the sample support logs")
-        result = train_base(base_config or BaseConfig(), out_dir=out, retriever=retriever)
+        result = train_default_model(base_config or DefaultModelConfig(), out_dir=out, retriever=retriever)
         base_metrics = result.metrics
     else:
         import json
@@ -75,14 +75,17 @@ def ensure_base(ctx: AppContext, *, base_config: Any = None, retriever: Any = No
 
 
 def _make_base_live(ctx: AppContext, path: str, metrics: dict[str, Any]) -> str:
+    """The version of the base model at ``path`` made active: registered the first time, made
+    active again when it exists (as after a rollback past it)."""
     from core import store
-    from core.db import transaction
+    from usecases.versions import promote, register_version
 
-    with transaction(ctx.sessions) as s:
-        if not any(v.name == "base" for v in store.list_model_versions(s)):
-            store.create_model_version(s, name="base", base_model=path, metrics=metrics)
-        store.activate(s, name="base")
-    return "base"
+    with ctx.sessions() as s:
+        known = [v.name for v in store.list_model_versions(s) if v.base_model == path and not v.adapter_path]
+    if not known:
+        return register_version(ctx.sessions, base_model=path, metrics=metrics, activate=True).name
+    promote(ctx.sessions, name=known[0], actor=DEFAULT_TUNE_BY, force=True)
+    return known[0]
 
 
 def ensure_model(
@@ -98,14 +101,14 @@ def ensure_model(
     from core import store
     from training.config import FinetuneConfig
     from training.finetune import run_finetune
-    from training.registry import promote
+    from usecases.versions import promote
 
     with ctx.sessions() as s:
         active = store.active_model_version(s)
         if active is not None:
             return active.name
     started = time.monotonic()
-    ensure_base(ctx, base_config=base_config, retriever=retriever, say=say)
+    base = ensure_base(ctx, base_config=base_config, retriever=retriever, say=say)
     say("fine-tuning it with LoRA on the newer support logs")
     run = run_finetune(finetune_config or FinetuneConfig(), settings=ctx.settings, sessions=ctx.sessions)
     try:
@@ -113,7 +116,7 @@ def ensure_model(
         live = run.version
     except Exception as exc:  # a worse fine-tune leaves the base model serving
         say(f"{run.version} was not promoted: {exc}")
-        live = "base"
+        live = base
     say(
         f"model {live} is live (built in {time.monotonic() - started:.0f} s; report: {run.report_paths.get('md')})"
     )
@@ -131,26 +134,24 @@ def queue_default_finetune(ctx: AppContext, config: Any = None) -> int | None:
     from dataclasses import asdict
 
     from core import store
-    from core.db import transaction
     from core.errors import Conflict
     from core.models import JobStatus
     from training.config import FinetuneConfig
+    from usecases.retrain import request_retrain
 
     config = (config or FinetuneConfig()).merged(promote=True)
-    with transaction(ctx.sessions) as s:
+    with ctx.sessions() as s:
         if any(v.adapter_path for v in store.list_model_versions(s)):
             return None
-        for job in store.list_jobs(s, limit=200):
-            if job.requested_by == DEFAULT_TUNE_BY and job.status in (
-                JobStatus.queued,
-                JobStatus.running,
-                JobStatus.succeeded,
-            ):
-                return None
-        try:
-            job = store.request_retrain(
-                s, requested_by=DEFAULT_TUNE_BY, via="supportbot run", config=asdict(config)
-            )
-        except Conflict:  # an admin's job is queued already: it is the fine-tune
+        started = {JobStatus.queued, JobStatus.running, JobStatus.succeeded}
+        if any(
+            j.requested_by == DEFAULT_TUNE_BY and j.status in started for j in store.list_jobs(s, limit=200)
+        ):
             return None
-        return job.id
+    try:
+        job = request_retrain(
+            ctx.sessions, requested_by=DEFAULT_TUNE_BY, via="supportbot run", config=asdict(config)
+        )
+    except Conflict:  # an admin's job is queued already: it is the fine-tune
+        return None
+    return job.id

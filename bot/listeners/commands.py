@@ -6,9 +6,10 @@ import logging
 from typing import Any
 
 from core import store
-from core.db import transaction
 from core.errors import SupportbotError
 from core.models import JobStatus
+from usecases.retrain import request_retrain
+from usecases.versions import promote, rollback
 
 log = logging.getLogger(__name__)
 
@@ -44,21 +45,14 @@ def run_command(
         if verb == "status":
             return status_text(sessions, retriever)
         if verb == "retrain":
-            with transaction(sessions) as s:
-                job = store.request_retrain(
-                    s, requested_by=user, via="slack", notify={"slack_channel": channel}
-                )
-                return f"Queued retraining job {job.id}. I'll post here when it ends."
+            job = request_retrain(sessions, requested_by=user, via="slack", slack_channel=channel)
+            return f"Queued retraining job {job.id}. I'll post here when it ends."
         if verb == "promote":
             if len(words) != 2:
                 return "Usage: `/supportbot promote VERSION`"
-            from training.registry import promote
-
             _, verdict = promote(sessions, name=words[1], actor=user)
             return f"{words[1]} is now live ({verdict})."
         if verb == "rollback":
-            from training.registry import rollback
-
             target, previous = rollback(sessions, actor=user)
             return f"Rolled back from {previous} to {target.name}."
     except SupportbotError as exc:

@@ -34,6 +34,16 @@ def job(ctx, job_id):
         return store.get_job(s, job_id=job_id)
 
 
+def wait_for(condition, *, timeout: float = 30.0) -> bool:
+    """True as soon as ``condition()`` holds, False once ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 def test_job_runs_queued_running_succeeded(ctx):
     (jid,) = enqueue(ctx)
     seen = []
@@ -71,8 +81,8 @@ def test_cancel_stops_a_running_job(ctx):
 
     def execute(j, progress):
         started.set()
-        while progress(0.1, "working"):
-            time.sleep(0.02)
+        # Like a training loop between steps: carry on until the heartbeat passes the cancel on.
+        assert wait_for(lambda: not progress(0.1, "working"))
         raise Cancelled("stopped on request")
 
     worker = threading.Thread(
@@ -92,12 +102,17 @@ def test_two_workers_never_take_the_same_job(ctx):
     ids = enqueue(ctx, 24)
     taken: list[tuple[str, int]] = []
     lock = threading.Lock()
+    # Each worker holds its first job until the other one has taken one too: the two claim from
+    # the queue at the same time, which is what must not hand out a job twice.
+    both_running = threading.Barrier(2, timeout=60)
 
     def make(worker_id):
         def execute(j, progress):
             with lock:
+                first = all(w != worker_id for w, _ in taken)
                 taken.append((worker_id, j.id))
-            time.sleep(0.01)
+            if first:
+                both_running.wait()
             return {}
 
         return execute
@@ -116,6 +131,7 @@ def test_two_workers_never_take_the_same_job(ctx):
         t.join(120)
     taken_ids = [jid for _, jid in taken]
     assert sorted(taken_ids) == ids  # every job exactly once
+    assert {w for w, _ in taken} == {"w1", "w2"}
     with ctx.sessions() as s:
         jobs = {j.id: j for j in store.list_jobs(s, limit=100)}
     assert all(jobs[i].status == JobStatus.succeeded for i in ids)
@@ -123,7 +139,7 @@ def test_two_workers_never_take_the_same_job(ctx):
 
 
 def test_promote_refuses_a_worse_model_and_rollback_returns(ctx):
-    from training.registry import promote, rollback
+    from usecases.versions import promote, rollback
 
     before = {"answer_f1": 0.30, "keyphrase_accuracy": 0.40, "invented_identifier_rate": 0.0}
     with transaction(ctx.sessions) as s:
@@ -175,3 +191,34 @@ def test_promote_refuses_a_worse_model_and_rollback_returns(ctx):
     with ctx.sessions() as s:
         actions = [(e.actor, e.action) for e in store.audit_entries(s)]
     assert actions == [("lead", "model.rollback"), ("lead", "model.promote"), ("lead", "model.promote")]
+
+
+def test_the_end_of_a_job_asked_for_in_slack_is_posted_there(ctx):
+    from bot.fake_slack import running_fake_slack
+    from usecases.retrain import request_retrain
+
+    with running_fake_slack() as (fake, url):
+        # The worker builds its Slack client as the bot does: with or without a trailing slash.
+        settings = Settings(
+            home=ctx.settings.home,
+            database_url=ctx.settings.database_url,
+            slack_api_url=url.rstrip("/"),
+            slack_bot_token="xoxb-test-token",
+        )
+        worker_ctx = AppContext(settings=settings, engine=ctx.engine, sessions=ctx.sessions)
+        job_id = request_retrain(ctx.sessions, requested_by="U-admin", via="slack", slack_channel="COPS").id
+        with pytest.raises(Conflict):  # one job at a time, whoever asks
+            request_retrain(ctx.sessions, requested_by="U-other", via="cli")
+        run_one(worker_ctx, worker_id="w", execute=lambda j, progress: {"version": "v7"}, heartbeat_s=0.05)
+        (post,) = fake.calls_to("chat.postMessage")
+    assert post.args["channel"] == "COPS"
+    assert post.args["text"] == (
+        f"✅ Retraining job {job_id} finished: candidate v7 is ready (`/supportbot promote v7`)."
+    )
+    with ctx.sessions() as s:
+        (entry,) = store.audit_entries(s)
+    assert (entry.actor, entry.action, entry.detail) == (
+        "U-admin",
+        "job.enqueue",
+        {"job": job_id, "via": "slack"},
+    )

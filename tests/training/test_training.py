@@ -186,7 +186,7 @@ def test_the_same_seed_gives_the_same_adapter(tiny_base, tmp_path):
 def test_the_sample_logs_are_never_replayed_into_a_teams_own_logs(tmp_path, capsys):
     """Replay defaults to the bundled sample's earlier era only when the sample is what is learned;
     with --data naming a team's own logs and no --replay, nothing foreign is mixed in."""
-    from training.finetune import gather_data
+    from training.finetune_data import gather_data
 
     own = FinetuneConfig(data=[str(_chat_file(tmp_path))], conversations=False, eval_questions=None)
     new, replay = gather_data(own, sessions=None)

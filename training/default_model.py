@@ -15,17 +15,15 @@ from typing import Any
 
 from core.errors import InvalidInput
 from core.prompt import DEFAULT_SYSTEM
-from training.data import Conversation, load_chat_jsonl, prepare
-
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+from training.data import EARLIER_ERA, SAMPLE_DIR, Conversation, load_chat_jsonl, prepare
 
 
 @dataclass
-class BaseConfig:
+class DefaultModelConfig:
     """How the default model is built. Every field is a flag of `supportbot train base`."""
 
     data: list[str] = field(default_factory=lambda: [str(SAMPLE_DIR / "conversations.jsonl")])
-    eras: list[str] = field(default_factory=lambda: ["base"])  # which part of the sample history
+    eras: list[str] = field(default_factory=lambda: [EARLIER_ERA])  # which part of the sample history
     eval_questions: str | None = str(SAMPLE_DIR / "eval_questions.jsonl")
     size: str = "small"  # tiny | small | medium (training/modeling.py)
     vocab_size: int = 4096
@@ -51,7 +49,7 @@ class BaseConfig:
 
 
 @dataclass
-class BaseResult:
+class DefaultModelResult:
     path: Path
     metrics: dict[str, Any]
 
@@ -81,15 +79,15 @@ def load_conversations(paths: list[str], *, eras: list[str] | None) -> list[Conv
             print(f"{len(report.errors)} line(s) skipped:\n  {shown}", file=sys.stderr)
         conversations += loaded
     if eras:
-        conversations = [c for c in conversations if c.meta.get("era", "base") in eras]
+        conversations = [c for c in conversations if c.meta.get("era", EARLIER_ERA) in eras]
     if not conversations:
         raise InvalidInput("no conversations to train on")
     return conversations
 
 
-def train_base(
-    config: BaseConfig, *, out_dir: Path, progress: bool = True, retriever: Any | None = None
-) -> BaseResult:
+def train_default_model(
+    config: DefaultModelConfig, *, out_dir: Path, progress: bool = True, retriever: Any | None = None
+) -> DefaultModelResult:
     """Tokenizer + model from scratch; saved with save_pretrained (loadable by any HF tool).
 
     With a ``retriever`` (the ticket index) every example carries the tickets it would get at
@@ -190,4 +188,4 @@ def train_base(
             json.dumps({"kind": "base", "config": asdict(config), "metrics": metrics}, indent=2)
         )
         plot_losses(result, out_dir / "loss.png", title="default model: training from scratch")
-    return BaseResult(out_dir, metrics)
+    return DefaultModelResult(out_dir, metrics)
