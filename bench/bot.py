@@ -9,7 +9,7 @@ Printed side by side, same run, same events:
   baseline  — a stock Bolt app with process_before_response=True (answers, then acks), the way
               many bots are written; Slack retries any event not acked within 3 s.
 
-    python bench/bot.py [--events 500] [--concurrency 50] [--baseline-events 100] [--model PATH]
+    python -m bench.bot [--events 500] [--concurrency 50] [--baseline-events 100] [--model PATH]
 
 Figures: connect p99 (the sender opening its C keep-alive connections all at once, before the
 clock starts, as wrk does), ack latency p50/p99 over those connections, end-to-end reply latency p50/p99 (event sent → answer in Slack),
@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -275,7 +274,7 @@ def run_one(
 def build_world(folder: Path, embedder: Any) -> None:
     from core.db import make_engine, session_factory, upgrade
     from retrieval.importer import import_tickets
-    from retrieval.indexing import build_index
+    from retrieval.index_builder import build_index
 
     engine = make_engine(f"sqlite:///{folder / 'template.db'}")
     upgrade(engine)

@@ -1,6 +1,6 @@
 """Calibrate the bot's confidence gate on the sample data: when should it hand over to a human?
 
-    python bench/calibrate_gate.py [--model PATH] [--limit 420]
+    python -m bench.calibrate_gate [--model PATH] [--limit 420]
 
 Two signals decide (usecases/decide.py): the closest ticket's retrieval score
 (SUPPORTBOT_ESCALATE_BELOW_SCORE) and the answer's mean token log-probability
@@ -18,12 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -1,6 +1,6 @@
 """Which model answers best? Every configuration through the real answer pipeline, side by side.
 
-    python bench/grounding.py --config NAME=BASE[:ADAPTER][@TICKETS] [--config ...] [--limit 420]
+    python -m bench.grounding --config NAME=BASE[:ADAPTER][@TICKETS] [--config ...] [--limit 420]
 
 Each configuration is served by our model server (in this process) and asked every held-out
 question of the sample (data/sample/eval_questions.jsonl) through the same path as
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

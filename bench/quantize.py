@@ -1,6 +1,6 @@
 """Int8 dynamic quantization of the Linear layers on CPU against float32: speed and answers.
 
-    python bench/quantize.py --base PATH [--adapter PATH] [--limit 140] [--threads 1]
+    python -m bench.quantize --base PATH [--adapter PATH] [--limit 140] [--threads 1]
 
 The model (with its LoRA adapter merged in: dynamic quantization replaces ``nn.Linear`` layers,
 which peft's adapters need to stay as they are) answers the sample's held-out questions with
@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 

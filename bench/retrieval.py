@@ -1,9 +1,9 @@
 """Retrieval benchmark: ours vs the bare parts, exact vs approximate, side by side, in one run.
 
-    python bench/retrieval.py                       # 10k, 100k and 1M tickets
-    python bench/retrieval.py --sizes 10000,100000  # any sizes, each runnable on its own
-    python bench/retrieval.py --embed 1000000 --jobs 2   # only grow the cache of real embeddings
-    python bench/retrieval.py --real 1000000             # then measure with all-real vectors
+    python -m bench.retrieval                       # 10k, 100k and 1M tickets
+    python -m bench.retrieval --sizes 10000,100000  # any sizes, each runnable on its own
+    python -m bench.retrieval --embed 1000000 --jobs 2   # only grow the cache of real embeddings
+    python -m bench.retrieval --real 1000000             # then measure with all-real vectors
 
 For each size it prints:
 - query latency p50/p99 of the full search the bot calls (embed + FAISS + one SELECT of the rows)
@@ -42,10 +42,6 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, this file's folder comes first on sys.path and its name would shadow the
-# retrieval package: put the repository root first instead.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.insert(0, str(ROOT))
 
 RESULTS = ROOT / "bench" / "results"
 GENERATOR_VERSION = 1
@@ -543,7 +539,7 @@ def make_db(path: Path, n: int):
 def timed_build(ids, vectors, kind: str, params=None):
     import faiss
 
-    from retrieval.index import TicketIndex
+    from retrieval.faiss_index import TicketIndex
 
     faiss.omp_set_num_threads(os.cpu_count() or 1)  # building is batch work: use every core
     before = rss_bytes()
@@ -569,8 +565,8 @@ def bench_size(n: int, *, args, cache: Cache, embedder, queries: list[str], quer
     import faiss
     import numpy as np
 
-    from retrieval.index import choose_kind
-    from retrieval.persist import save_index
+    from retrieval.faiss_index import choose_kind
+    from retrieval.index_files import save_index
     from retrieval.rows import table_fingerprint
     from retrieval.search import Retriever
 

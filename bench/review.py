@@ -1,8 +1,8 @@
 """Review app benchmark: the conversation list page on 100k conversations, through the real app.
 
-    python bench/review.py                                  # SQLite file, 100k conversations
-    python bench/review.py --database-url postgresql://postgres@127.0.0.1:5432/test
-    python bench/review.py --conversations 20000 --repeat 10
+    python -m bench.review                                  # SQLite file, 100k conversations
+    python -m bench.review --database-url postgresql://postgres@127.0.0.1:5432/test
+    python -m bench.review --conversations 20000 --repeat 10
 
 It seeds a database with bulk inserts (several messages per conversation, retrieval hits,
 ratings, statuses, channels, model versions over 90 days; the SQLite file is kept under
@@ -33,10 +33,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, this file's folder comes first on sys.path and its name would shadow the
-# review package: put the repository root first instead.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.insert(0, str(ROOT))
 
 RESULTS = ROOT / "bench" / "results"
 GENERATOR_VERSION = 1

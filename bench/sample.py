@@ -12,7 +12,7 @@ def sample_retriever(folder: Path, embedder: Any, *, k: int = 3) -> tuple[Any, A
     """(engine, session factory, retriever) over the sample tickets, built in ``folder``."""
     from core.db import make_engine, session_factory, upgrade
     from retrieval.importer import import_tickets
-    from retrieval.indexing import build_index
+    from retrieval.index_builder import build_index
     from retrieval.search import Retriever
 
     engine = make_engine(f"sqlite:///{folder}/sample.db")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Model server throughput and latency: our HTTP server vs bare ``model.generate``, one run.
 
-    python bench/serving.py [--model PATH] [--concurrency 1,4,16,64] [--requests 64] [--max-tokens 64]
+    python -m bench.serving [--model PATH] [--concurrency 1,4,16,64] [--requests 64] [--max-tokens 64]
 
 The same chat requests (greedy, same max_tokens) are run
   * one after another with bare ``model.generate`` (the baseline), and
@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 

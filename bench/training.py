@@ -1,6 +1,6 @@
 """LoRA fine-tuning throughput: sequence packing vs padding to the longest, same data, same steps.
 
-    python bench/training.py [--model PATH] [--steps 120] [--batch-size 2] [--max-length 512]
+    python -m bench.training [--model PATH] [--steps 120] [--batch-size 2] [--max-length 512]
 
 Each mode runs in a fresh process (so its peak memory is its own) on the same conversations from
 the bundled sample logs, with the same LoRA config, batch size and number of optimizer steps. The
@@ -25,7 +25,6 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -143,7 +142,7 @@ def main() -> None:
         return
     results = []
     for mode in ("packing", "padding"):
-        argv = [sys.executable, __file__, "--mode", mode, "--steps", str(args.steps)]
+        argv = [sys.executable, "-m", "bench.training", "--mode", mode, "--steps", str(args.steps)]
         argv += ["--batch-size", str(args.batch_size), "--max-length", str(args.max_length)]
         argv += ["--conversations", str(args.conversations)] + (["--model", args.model] if args.model else [])
         out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout

@@ -68,7 +68,8 @@ def tickets() -> None:
 
 
 @tickets.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@click.option("--sample", is_flag=True, help="Import the bundled sample tickets (instead of FILE).")
 @click.option(
     "--format", "fmt", type=click.Choice(["auto", "jsonl", "csv"]), default="auto", show_default=True
 )
@@ -88,7 +89,8 @@ def tickets() -> None:
 @click.option("--max-errors", default=100, show_default=True, help="Bad rows listed on stderr (all counted).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def import_cmd(
-    file: Path,
+    file: Path | None,
+    sample: bool,
     fmt: str,
     id_field: str,
     question_field: tuple[str, ...],
@@ -105,9 +107,13 @@ def import_cmd(
     --answer-field Resolution --category-field Group.
     """
     from core.errors import InvalidInput
+    from core.resources import sample_dir
     from retrieval.sources import FieldMap
     from usecases.tickets import import_tickets
 
+    if (file is None) == (not sample):
+        raise InvalidInput("give a FILE to import, or --sample for the bundled sample (not both)")
+    file = file or sample_dir() / "tickets.jsonl"
     if not source.strip() or len(source) > 32:
         raise InvalidInput("--source: a name of 1 to 32 characters")
     fields = FieldMap(
@@ -192,7 +198,7 @@ def index() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def build(kind: str | None, as_json: bool) -> None:
     """Embed every ticket and save a new index (FAISS file + manifest.json)."""
-    from retrieval.indexing import build_index
+    from retrieval.index_builder import build_index
 
     app = _context()
     s = app.settings
@@ -303,8 +309,8 @@ def status(as_json: bool) -> None:
     """The saved index: type, size, embedder, and whether it matches the tickets table."""
     from core.errors import IndexMismatch
     from retrieval.embedder import canonical_name
+    from retrieval.index_files import verify_index_file
     from retrieval.manifest import Manifest
-    from retrieval.persist import verify_index_file
     from retrieval.rows import table_fingerprint
 
     app = _context()

@@ -38,9 +38,9 @@ from retrieval.embedder import (
     embedder_device,
     load_embedder,
 )
-from retrieval.index import TicketIndex
+from retrieval.faiss_index import TicketIndex
+from retrieval.index_files import load_index
 from retrieval.manifest import Manifest, manifest_stamp
-from retrieval.persist import load_index
 from retrieval.rows import fetch_rows, table_fingerprint
 
 log = logging.getLogger(__name__)

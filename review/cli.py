@@ -174,19 +174,12 @@ def _echo_conversation(data: dict[str, Any]) -> None:
 )
 def history_export(approved_only: bool, output: Path) -> None:
     """Reviewed conversations as OpenAI chat JSONL, the format `supportbot train` imports."""
-    from core import store
-    from core.db import transaction
-    from review.export import export_rows, jsonl_lines, write_jsonl
+    from review.export import jsonl_lines, write_jsonl
+    from usecases.review import export_conversations
 
-    ctx = _ctx()
-    with transaction(ctx.sessions) as s:
-        rows = export_rows(s, approved_only=approved_only)
-        store.audit(
-            s,
-            actor=_cli_actor(),
-            action="review.export",
-            detail={"conversations": len(rows), "approved_only": approved_only, "file": str(output)[:200]},
-        )
+    rows = export_conversations(
+        _ctx().sessions, admin=_cli_actor(), approved_only=approved_only, file=str(output)
+    )
     if str(output) == "-":
         for line in jsonl_lines(rows):
             sys.stdout.write(line)

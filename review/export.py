@@ -13,14 +13,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from core import store
-
-
-def export_rows(session: Session, *, approved_only: bool = True) -> list[dict[str, Any]]:
-    return store.training_conversations(session, approved_only=approved_only)
-
 
 def jsonl_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
     for row in rows:

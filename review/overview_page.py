@@ -8,14 +8,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from core import store
-from core.db import transaction
 from core.errors import Conflict
 from review import overview
-from review.export import export_rows, jsonl_lines
+from review.export import jsonl_lines
 from review.rendering import render
 from review.web import NOTICES, admin_name, app_context
 from usecases.retrain import request_retrain
+from usecases.review import export_conversations
 
 router = APIRouter()
 
@@ -44,15 +43,9 @@ def retrain(request: Request) -> Response:
 @router.post("/export")
 def export(request: Request, scope: str = Form("approved")) -> Response:
     approved_only = scope != "rated"
-    admin = admin_name(request)
-    with transaction(app_context(request).sessions) as s:
-        rows = export_rows(s, approved_only=approved_only)
-        store.audit(
-            s,
-            actor=admin,
-            action="review.export",
-            detail={"conversations": len(rows), "approved_only": approved_only},
-        )
+    rows = export_conversations(
+        app_context(request).sessions, admin=admin_name(request), approved_only=approved_only
+    )
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return Response(
         "".join(jsonl_lines(rows)),

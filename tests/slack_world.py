@@ -39,7 +39,7 @@ def sample_world(tmp_path_factory, embedder) -> Path:
     """A SQLite database holding the sample tickets and their FAISS index, built once."""
     from core.db import make_engine, session_factory, upgrade
     from retrieval.importer import import_tickets
-    from retrieval.indexing import build_index
+    from retrieval.index_builder import build_index
 
     folder = tmp_path_factory.mktemp("bot-world")
     engine = make_engine(f"sqlite:///{folder / 'template.db'}")

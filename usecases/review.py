@@ -3,6 +3,8 @@ conversation for training, set its status. Each change is audited with the admin
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import store
@@ -117,3 +119,17 @@ def set_conversation_status(
             conversation_id=conversation_id,
             detail={"status": status, "from": before.value if before is not None else None},
         )
+
+
+def export_conversations(
+    sessions: sessionmaker[Session], *, admin: str, approved_only: bool, file: str | None = None
+) -> list[dict[str, Any]]:
+    """The reviewed conversations as chat rows (what `supportbot train` reads), the export audited
+    with who took it and where it went (``file``, when written to one)."""
+    with transaction(sessions) as s:
+        rows = store.training_conversations(s, approved_only=approved_only)
+        detail: dict[str, Any] = {"conversations": len(rows), "approved_only": approved_only}
+        if file is not None:
+            detail["file"] = file[:200]
+        store.audit(s, actor=admin, action="review.export", detail=detail)
+    return rows

@@ -33,7 +33,7 @@ def ensure_index(ctx: AppContext, *, say: Say = _quiet) -> Any:
             else "building the ticket index"
         )
     from retrieval.embedder import embedder_device, load_embedder
-    from retrieval.indexing import build_index
+    from retrieval.index_builder import build_index
 
     embedder = load_embedder(ctx.settings.embedder, device=embedder_device(ctx.settings.device))
     build_index(

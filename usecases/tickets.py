@@ -18,7 +18,7 @@ class Imported:
     """What an import did: the report of the rows, and the index update (None: not asked for)."""
 
     report: Any  # retrieval.importer.ImportReport | retrieval.conversations result
-    index: Any | None  # retrieval.indexing.IndexUpdate
+    index: Any | None  # retrieval.index_builder.IndexUpdate
 
 
 def _embedder(settings: Settings) -> Any:
@@ -33,7 +33,7 @@ def _index_writer(app: AppContext, *, enabled: bool, progress: bool) -> Iterator
     if not enabled:
         yield None
         return
-    from retrieval.indexing import IndexWriter
+    from retrieval.index_builder import IndexWriter
 
     s = app.settings
     with IndexWriter(

@@ -76,9 +76,9 @@ def test_pii_typed_into_slack_and_the_review_app_is_nowhere(
     from core.db import transaction
     from core.settings import load_settings
     from retrieval.conversations import tickets_from_conversations
-    from retrieval.indexing import build_index
+    from retrieval.index_builder import build_index
     from review.app import create_app
-    from review.export import export_rows, jsonl_lines
+    from review.export import jsonl_lines
     from tests.review.conftest import PASSWORD, admin_entries, csrf_of, login
     from training.data import clean, from_store_rows
 
@@ -125,7 +125,7 @@ def test_pii_typed_into_slack_and_the_review_app_is_nowhere(
     build_index(sessions=bot.sessions, folder=tmp_path / "index", embedder=embedder, kind_setting="flat")
     with bot.sessions() as s:
         rows = store.training_conversations(s, approved_only=True)
-        cli_export = "".join(jsonl_lines(export_rows(s, approved_only=True)))
+        cli_export = "".join(jsonl_lines(store.training_conversations(s, approved_only=True)))
         assert store.get_ticket(s, external_id=f"conv-{reply.conversation_id}")  # the ticket exists
     training_text = str(
         [clean(c, __import__("collections").Counter()).messages for c in from_store_rows(rows)]

@@ -68,7 +68,7 @@ def imported(sessions):
 
 @pytest.fixture
 def index_dir(tmp_path, sessions, imported, embedder) -> Path:
-    from retrieval.indexing import build_index
+    from retrieval.index_builder import build_index
 
     folder = tmp_path / "index"
     build_index(sessions=sessions, folder=folder, embedder=embedder, kind_setting="flat")

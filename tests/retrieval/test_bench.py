@@ -7,16 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "retrieval.py"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_bench_runs_at_a_tiny_size(tmp_path):
     result = subprocess.run(
         [
-            sys.executable, str(BENCH), "--sizes", "1200", "--queries", "12", "--real", "300", "--chunk", "300",
+            sys.executable, "-m", "bench.retrieval", "--sizes", "1200", "--queries", "12", "--real", "300", "--chunk", "300",
             "--throughput", "0", "--results", str(tmp_path),
         ],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     assert "1,200 tickets: 300 real embeddings + 900 derived" in result.stdout

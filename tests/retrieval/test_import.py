@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.models import Ticket
 from retrieval.importer import import_tickets
-from retrieval.indexing import IndexWriter, build_index
+from retrieval.index_builder import IndexWriter, build_index
 from tests.retrieval.conftest import TICKETS, RecordingEmbedder, ticket_rows
 
 SEEDED_PII = [

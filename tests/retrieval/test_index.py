@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from core.errors import IndexMismatch
-from retrieval.index import TicketIndex, choose_kind, ivf_params
+from retrieval.faiss_index import TicketIndex, choose_kind, ivf_params
+from retrieval.index_files import load_index, save_index
 from retrieval.manifest import Manifest
-from retrieval.persist import load_index, save_index
 from tests.retrieval.conftest import brute_force, clustered
 
 DIM = 32

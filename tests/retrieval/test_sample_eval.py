@@ -21,7 +21,7 @@ def test_index_eval_on_the_sample_beats_bm25(sqlite_url, embedder, tmp_path):
     from core.models import Ticket
     from retrieval.evaluate import evaluate, load_queries
     from retrieval.importer import import_tickets
-    from retrieval.indexing import build_index
+    from retrieval.index_builder import build_index
     from retrieval.search import Retriever
 
     engine = make_engine(sqlite_url)

@@ -14,7 +14,7 @@ from core.models import Ticket
 from core.settings import load_settings
 from core.store import upsert_ticket
 from retrieval.importer import import_tickets
-from retrieval.indexing import IndexWriter, build_index
+from retrieval.index_builder import IndexWriter, build_index
 from retrieval.rows import embed_text
 from retrieval.search import Retriever
 from tests.retrieval.conftest import QUERIES, ticket_rows

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import IndexMismatch
 from retrieval.embedder import Embedder, canonical_name
-from retrieval.index import TicketIndex, choose_kind, ivf_params
+from retrieval.faiss_index import TicketIndex, choose_kind, ivf_params
+from retrieval.index_files import index_exists, load_index, save_index, writer_lock
 from retrieval.manifest import REBUILD, Manifest, fingerprint
-from retrieval.persist import index_exists, load_index, save_index, writer_lock
 from retrieval.rows import iter_for_index, table_fingerprint, texts_for
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from core.errors import IndexMismatch
-from retrieval.index import TicketIndex
+from retrieval.faiss_index import TicketIndex
 from retrieval.manifest import REBUILD, Manifest, now_iso
 
 LOCK_FILE = ".lock"
