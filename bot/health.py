@@ -8,14 +8,17 @@ a load balancer should know.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.db import database_status
+
+if TYPE_CHECKING:
+    from core.db import Sessions
 
 
 @dataclass
 class HealthCheck:
-    sessions: Any
+    sessions: Sessions
     retriever: Any | None
     inbox: Any | None = None
     index_problem: str | None = None  # why no index is loaded, when none is

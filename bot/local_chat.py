@@ -9,10 +9,13 @@ from __future__ import annotations
 import getpass
 import time
 import uuid
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 
 from usecases.answer import Responder
 from usecases.messages import Incoming, Reply
+
+if TYPE_CHECKING:
+    from core.context import AppContext
 
 PROMPT = "you> "
 
@@ -71,7 +74,7 @@ def run_local_chat(
     return answered
 
 
-def local_chat_main(ctx: Any, *, stdin: IO[str], stdout: IO[str]) -> int:
+def local_chat_main(ctx: AppContext, *, stdin: IO[str], stdout: IO[str]) -> int:
     from bot.runtime import build_responder
 
     responder = build_responder(ctx)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from usecases.answer import Responder
 from usecases.model_client import ModelClient
 
+if TYPE_CHECKING:
+    from core.context import AppContext
+    from core.db import Sessions
+    from core.settings import Settings
+
 log = logging.getLogger(__name__)
 
 
-def load_retriever(settings: Any, sessions: Any) -> tuple[Any | None, str | None]:
+def load_retriever(settings: Settings, sessions: Sessions) -> tuple[Any | None, str | None]:
     """(the ticket index, None), or (None, why not): a missing, corrupt or stale index."""
     try:
         from retrieval.search import Retriever
@@ -24,12 +29,14 @@ def load_retriever(settings: Any, sessions: Any) -> tuple[Any | None, str | None
         return None, problem
 
 
-def open_retriever(settings: Any, sessions: Any) -> Any | None:
+def open_retriever(settings: Settings, sessions: Sessions) -> Any | None:
     """The ticket index, or None (logged as an error) when there is none to load."""
     return load_retriever(settings, sessions)[0]
 
 
-def build_responder(ctx: Any, *, retriever: Any | None = None, model: ModelClient | None = None) -> Responder:
+def build_responder(
+    ctx: AppContext, *, retriever: Any | None = None, model: ModelClient | None = None
+) -> Responder:
     problem = None
     if retriever is None:
         retriever, problem = load_retriever(ctx.settings, ctx.sessions)

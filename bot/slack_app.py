@@ -7,7 +7,7 @@ import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,6 +21,9 @@ from bot.spool import Spool
 from core.errors import ConfigError
 from usecases.answer import Responder
 from usecases.notify import slack_client
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,7 @@ def open_inbox(folder: Path, *, pool: ThreadPoolExecutor) -> Inbox:
 
 def create_app(
     *,
-    settings: Any,
+    settings: Settings,
     responder: Responder,
     workers: int = 32,
     process_before_response: bool = False,

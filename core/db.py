@@ -76,6 +76,10 @@ def database_status(sessions: sessionmaker[Session]) -> tuple[bool, str]:
         return False, f"unreachable: {reason[0] if reason else type(exc).__name__}"
 
 
+# What every use case and entry point is handed: a factory of sessions on one engine.
+Sessions = sessionmaker[Session]
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

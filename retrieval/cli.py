@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 PARTIAL_FAILURE = 3
 
@@ -22,7 +25,7 @@ def _context():
     return AppContext.open()
 
 
-def _embedder(settings: Any):
+def _embedder(settings: Settings):
     from retrieval.embedder import embedder_device, load_embedder
 
     return load_embedder(settings.embedder, device=embedder_device(settings.device))

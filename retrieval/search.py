@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,6 +42,9 @@ from retrieval.faiss_index import TicketIndex
 from retrieval.index_files import load_index
 from retrieval.manifest import Manifest, manifest_stamp
 from retrieval.rows import fetch_rows, table_fingerprint
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +121,7 @@ class Retriever:
         self._next_check = time.monotonic() + refresh_interval_s
 
     @classmethod
-    def open(cls, *, settings: Any, sessions: sessionmaker[Session], **kwargs: Any) -> Retriever:
+    def open(cls, *, settings: Settings, sessions: sessionmaker[Session], **kwargs: Any) -> Retriever:
         """The index in ``settings.index_dir`` with the configured embedder (refused, with the
         command that fixes it, when either does not match)."""
         manifest = Manifest.read(settings.index_dir)

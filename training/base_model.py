@@ -7,13 +7,17 @@ model: the small one trained here from scratch when no other is chosen.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import InvalidInput, ModelUnavailable
 from training.config import FinetuneConfig
 
+if TYPE_CHECKING:
+    from core.db import Sessions
+    from core.settings import Settings
 
-def resolve_base_model(config: FinetuneConfig, *, settings: Any, sessions: Any | None) -> str:
+
+def resolve_base_model(config: FinetuneConfig, *, settings: Settings, sessions: Sessions | None) -> str:
     """The base model: the flag, the active version's base, the setting, or our own default.
 
     A packaged alias (``smollm2-135m``: training/pretrained.py) becomes its converted folder."""

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import InvalidInput
 from training.config import FinetuneConfig
@@ -26,13 +26,17 @@ from training.loop import token_metrics
 from training.report import Report, write_report
 from training.scores import score_answers
 
+if TYPE_CHECKING:
+    from core.db import Sessions
+    from core.settings import Settings
+
 log = logging.getLogger(__name__)
 
 BASELINE = "top ticket (baseline)"
 AS_SENT = "after · as the bot sends it"
 
 
-def open_retriever(settings: Any, sessions: Any) -> Any | None:
+def open_retriever(settings: Settings, sessions: Sessions) -> Any | None:
     """The ticket index, or None (the report then says what it could not measure)."""
     try:
         from retrieval.search import Retriever
@@ -55,7 +59,7 @@ def present(hit: Any, question: str) -> str:
     return present_past(hit.resolution, masker)
 
 
-def top_ticket_answers(settings: Any, sessions: Any, questions: Sequence[str]) -> list[str] | None:
+def top_ticket_answers(settings: Settings, sessions: Sessions, questions: Sequence[str]) -> list[str] | None:
     """The baseline column: each question answered with its top retrieved ticket; None without
     a ticket index."""
     retriever = open_retriever(settings, sessions)
@@ -67,7 +71,7 @@ def top_ticket_answers(settings: Any, sessions: Any, questions: Sequence[str]) -
 
 def as_sent(
     drafts: Sequence[str], questions: Sequence[str], *, tickets: Sequence[Sequence[Any]], tops: Sequence[Any],
-    weights: Any, settings: Any,
+    weights: Any, settings: Settings,
 ) -> list[str]:  # fmt: skip
     """The drafts after the bot's checks against its sources (usecases.grounding.check_against_sources,
     with the bot's settings), given each question's retrieved tickets and top hit. The identifier
@@ -141,7 +145,7 @@ def token_columns(
 
 
 def retrieve_for(
-    cols: Columns, questions: list[str], *, settings: Any, sessions: Any | None, k: int
+    cols: Columns, questions: list[str], *, settings: Settings, sessions: Sessions | None, k: int
 ) -> Retrieved | None:
     """The questions' tickets and the baseline column; None (noted) without a ticket index."""
     retriever = open_retriever(settings, sessions) if sessions is not None else None
@@ -183,7 +187,7 @@ def served_columns(
 
 def answer_columns(
     cols: Columns, questions: list[str], *, model: Any, tokenizer: Any, config: FinetuneConfig,
-    settings: Any, sessions: Any | None, base_model: str, adapter: tuple[str, Path],
+    settings: Settings, sessions: Sessions | None, base_model: str, adapter: tuple[str, Path],
 ) -> None:  # fmt: skip
     """Every answer column of a fine-tune's report, in the report's order."""
     k = config.tickets
@@ -230,7 +234,7 @@ def answer_columns(
         )
 
 
-def metric_notes(settings: Any, *, with_as_sent: bool) -> list[str]:
+def metric_notes(settings: Settings, *, with_as_sent: bool) -> list[str]:
     """What the answer metrics mean."""
     notes = [
         "keyphrase_accuracy (right procedure): the answer contains every keyphrase of the question's intent",
@@ -266,8 +270,8 @@ def evaluate_run(
     adapter_dir: Path,
     version: str,
     config: FinetuneConfig,
-    settings: Any,
-    sessions: Any | None,
+    settings: Settings,
+    sessions: Sessions | None,
     val_new: Sequence[Any],
     val_replay: Sequence[Any],
     out_dir: Path,
@@ -315,7 +319,7 @@ def evaluate_run(
 
 
 def evaluate_version(
-    version: Any, *, settings: Any, sessions: Any, questions: str | None, limit: int
+    version: Any, *, settings: Settings, sessions: Sessions, questions: str | None, limit: int
 ) -> dict[str, Path]:
     """`supportbot train eval`: a model version (with its adapter, when it has one) against its
     base model and the top-ticket baseline on held-out questions; the report's paths."""

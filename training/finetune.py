@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import InvalidInput
 from training.base_model import load_base_model, resolve_base_model
@@ -27,6 +27,10 @@ from training.loop import Cancelled, LoopResult
 from training.pretrained import provenance_of
 from training.report import headline
 from usecases.versions import next_version_name, register_version
+
+if TYPE_CHECKING:
+    from core.db import Sessions
+    from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +47,7 @@ class RunResult:
     report_paths: dict[str, Path]
 
 
-def next_free_version(sessions: Any | None) -> str:
+def next_free_version(sessions: Sessions | None) -> str:
     """The name this run's candidate will be registered under ("v1" without a registry)."""
     if sessions is None:
         return "v1"
@@ -181,8 +185,8 @@ def move_into_place(work_dir: Path, final_dir: Path, *, reports: Path) -> None:
 def run_finetune(
     config: FinetuneConfig,
     *,
-    settings: Any,
-    sessions: Any | None = None,
+    settings: Settings,
+    sessions: Sessions | None = None,
     job_id: int | None = None,
     on_progress: ProgressFn | None = None,
     progress: bool = True,

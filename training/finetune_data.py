@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import InvalidInput
 from training.config import FinetuneConfig
@@ -24,6 +24,10 @@ from training.data import (
     spread,
 )
 from training.eval_set import eval_questions_path, load_eval_items
+
+if TYPE_CHECKING:
+    from core.db import Sessions
+    from core.settings import Settings
 
 
 @dataclass
@@ -58,7 +62,7 @@ def load_logs(paths: list[str], eras: list[str], *, config: FinetuneConfig, what
     return out
 
 
-def gather_data(config: FinetuneConfig, *, sessions: Any | None) -> tuple[Prepared, Prepared]:
+def gather_data(config: FinetuneConfig, *, sessions: Sessions | None) -> tuple[Prepared, Prepared]:
     """(new data, replay data), each redacted, masked, de-duplicated and split."""
     eval_path = eval_questions_path(config)
     held_out = [i.question for i in load_eval_items(eval_path)] if eval_path else []
@@ -89,7 +93,9 @@ def gather_data(config: FinetuneConfig, *, sessions: Any | None) -> tuple[Prepar
     )
 
 
-def training_retriever(config: FinetuneConfig, *, settings: Any, sessions: Any | None) -> Any | None:
+def training_retriever(
+    config: FinetuneConfig, *, settings: Settings, sessions: Sessions | None
+) -> Any | None:
     """The ticket index the examples' tickets come from; None (said on stderr) without one."""
     if config.tickets <= 0 or sessions is None:
         return None

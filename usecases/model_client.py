@@ -10,10 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import ModelUnavailable
 from core.prompt import STOP, render_flat
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class ModelClient:
         )
 
     @classmethod
-    def from_settings(cls, settings: Any) -> ModelClient:
+    def from_settings(cls, settings: Settings) -> ModelClient:
         return cls(
             base_url=settings.model_base_url,
             model=settings.model_name,

@@ -8,22 +8,25 @@ built.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
 
-def slack_client(settings: Any) -> WebClient:
+def slack_client(settings: Settings) -> WebClient:
     """A WebClient with the bot token, against ``settings.slack_api_url`` when it is set."""
     from slack_sdk import WebClient
 
     # slack_sdk joins the method name onto the base URL as it is: it must end with "/".
-    kwargs = {"base_url": settings.slack_api_url.rstrip("/") + "/"} if settings.slack_api_url else {}
-    return WebClient(token=settings.secret("slack_bot_token"), **kwargs)
+    base_url = settings.slack_api_url.rstrip("/") + "/" if settings.slack_api_url else WebClient.BASE_URL
+    return WebClient(token=settings.secret("slack_bot_token"), base_url=base_url)
 
 
-def post_to_slack(settings: Any, *, channel: str, text: str, thread_ts: str | None = None) -> bool:
+def post_to_slack(settings: Settings, *, channel: str, text: str, thread_ts: str | None = None) -> bool:
     """Post ``text`` to ``channel`` (in ``thread_ts``); False, and nothing sent, without a bot token."""
     if not settings.secret("slack_bot_token"):
         return False

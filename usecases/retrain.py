@@ -10,7 +10,7 @@ thread) it was asked from; the worker calls ``tell_job_end`` when the job is fin
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +18,9 @@ from core import store
 from core.db import transaction
 from core.models import JobStatus, TrainingJob
 from usecases.notify import post_to_slack
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +60,7 @@ def job_end_text(job: TrainingJob) -> str:
     return f"⚠️ Retraining job {job.id} failed: {job.error}. The active model keeps serving."
 
 
-def tell_job_end(settings: Any, job: TrainingJob) -> None:
+def tell_job_end(settings: Settings, job: TrainingJob) -> None:
     """Tell whoever asked for the job (a Slack channel) how it ended. Never fails the job."""
     target = job.notify or {}
     channel = target.get("slack_channel")

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.blocks import FEEDBACK_DOWN, FEEDBACK_UP, HANDOVER, replace_actions
 from core.errors import NotFound
 from usecases.answer import Responder
 from usecases.feedback import record_feedback
 from usecases.handover import hand_over
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +34,7 @@ def clicked(body: dict[str, Any]) -> tuple[int, str, str, str] | None:
     return reply_id, user, channel, ts
 
 
-def register(app: Any, *, responder: Responder, settings: Any) -> None:
+def register(app: App, *, responder: Responder, settings: Settings) -> None:
     def rate(body: dict[str, Any], client: Any, rating: int) -> None:
         click = clicked(body)
         if click is None:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core import store
 from core.errors import SupportbotError
 from core.models import JobStatus
 from usecases.retrain import request_retrain
 from usecases.versions import promote, rollback
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from core.db import Sessions
+    from core.settings import Settings
+    from usecases.answer import Responder
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +29,7 @@ HELP = (
 ADMIN_ONLY = {"retrain", "promote", "rollback"}
 
 
-def status_text(sessions: Any, retriever: Any | None) -> str:
+def status_text(sessions: Sessions, retriever: Any | None) -> str:
     with sessions() as s:
         active = store.active_model_version(s)
         tickets = store.count_tickets(s)
@@ -35,7 +42,7 @@ def status_text(sessions: Any, retriever: Any | None) -> str:
 
 
 def run_command(
-    text: str, *, user: str, channel: str, settings: Any, sessions: Any, retriever: Any | None
+    text: str, *, user: str, channel: str, settings: Settings, sessions: Sessions, retriever: Any | None
 ) -> str:
     words = (text or "").split()
     verb = words[0].lower() if words else "help"
@@ -60,7 +67,7 @@ def run_command(
     return HELP
 
 
-def register(app: Any, *, responder: Any, settings: Any) -> None:
+def register(app: App, *, responder: Responder, settings: Settings) -> None:
     @app.command("/supportbot")
     def on_command(ack: Any, command: dict[str, Any]) -> None:
         reply = run_command(

@@ -12,7 +12,7 @@ import logging
 import re
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.blocks import answer_blocks, delayed_text, working_text
 from bot.delivery import Inbox, entry_key
@@ -22,6 +22,11 @@ from core.originals import Sealer, clean
 from usecases.answer import Responder
 from usecases.messages import Incoming
 from usecases.threads import attach_slack_ts, is_bot_thread
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +122,7 @@ class Answering:
         *,
         client: Any,
         responder: Responder,
-        settings: Any,
+        settings: Settings,
         inbox: Inbox,
         posts: Executor,
         metrics: BotMetrics,
@@ -259,10 +264,10 @@ class Door:
 
 
 def register(
-    app: Any,
+    app: App,
     *,
     responder: Responder,
-    settings: Any,
+    settings: Settings,
     inbox: Inbox,
     metrics: BotMetrics,
     posts: Executor | None = None,
@@ -287,7 +292,7 @@ def register(
 
     # The HTTP endpoint spools before it dispatches, on a thread (an fsync must not hold the
     # event loop); the middleware does it for Socket Mode and anything else that dispatches.
-    app.supportbot_spool = lambda body: door.spool(body, own_user_id())
+    app.supportbot_spool = lambda body: door.spool(body, own_user_id())  # type: ignore[attr-defined]
 
     @app.middleware
     def spool_questions(body: dict[str, Any], context: Any, next: Any) -> Any:
