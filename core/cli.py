@@ -57,9 +57,7 @@ def downgrade(revision: str, yes: bool) -> None:
 
 def status_report(engine) -> dict:
     """Where the database is, its schema revision, and (when current) what it holds."""
-    from sqlalchemy import func, select
-
-    from core import models
+    from core import store
     from core.db import current_revision, describe, head_revision, session_factory
 
     current, head = current_revision(engine), head_revision()
@@ -71,24 +69,16 @@ def status_report(engine) -> dict:
     }
     if current == head:
         with session_factory(engine)() as session:
-            for name, model in COUNTED:
-                report[name] = session.scalar(select(func.count()).select_from(getattr(models, model)))
+            report.update(store.row_counts(session))
     return report
-
-
-COUNTED = [
-    ("conversations", "Conversation"),
-    ("messages", "Message"),
-    ("tickets", "Ticket"),
-    ("model_versions", "ModelVersion"),
-    ("training_jobs", "TrainingJob"),
-]
 
 
 def echo_status(report: dict) -> None:
     click.echo(f"database:  {report['database']}")
     state = "up to date" if report["up_to_date"] else "OUT OF DATE: run `supportbot db upgrade`"
     click.echo(f"schema:    {report['revision'] or 'empty'} (code: {report['head']}) {state}")
+    from core.store.status import COUNTED
+
     for key, _ in COUNTED:
         if key in report:
             click.echo(f"{key + ':':<16}{report[key]}")

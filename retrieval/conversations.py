@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
+from core import store
 from core.db import transaction
-from core.models import Conversation, ConversationStatus, Message, Role
+from core.models import Conversation, Role
 from core.store import delete_ticket, ids_for_external, upsert_ticket
 from retrieval.importer import redact_ticket
 
@@ -87,13 +87,7 @@ def tickets_from_conversations(sessions: sessionmaker[Session]) -> ConversationI
     last = 0
     while True:
         with transaction(sessions) as session:
-            page = session.scalars(
-                select(Conversation)
-                .where(Conversation.status == ConversationStatus.resolved, Conversation.id > last)
-                .order_by(Conversation.id)
-                .limit(PAGE)
-                .options(selectinload(Conversation.messages).selectinload(Message.feedback))
-            ).all()
+            page = store.resolved_conversations(session, after_id=last, limit=PAGE)
             if not page:
                 return result
             for conversation in page:

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import store
 from core.errors import InvalidInput
-from core.models import Ticket
 from retrieval.bm25 import BM25
 from retrieval.rows import embed_text
 
@@ -80,9 +79,10 @@ def ranking_metrics(rankings: Sequence[Sequence[str]], relevant: Sequence[frozen
 
 
 def _all_tickets(session: Session) -> tuple[list[int], list[str], dict[int, str]]:
-    ids, texts, external = [], [], {}
-    stmt = select(Ticket.id, Ticket.external_id, Ticket.question, Ticket.body).order_by(Ticket.id)
-    for ticket_id, external_id, question, body in session.execute(stmt):
+    ids: list[int] = []
+    texts: list[str] = []
+    external: dict[int, str] = {}
+    for ticket_id, external_id, question, body in store.all_questions(session):
         ids.append(ticket_id)
         texts.append(embed_text(question, body))
         external[ticket_id] = external_id

@@ -1,23 +1,14 @@
-"""Reading tickets for retrieval: what is embedded, the table's fingerprint, rows for hits.
-
-Searches read only the columns a hit shows, with one ``SELECT ... WHERE id IN (...)`` per query,
-so the database adds well under a millisecond to a search.
-"""
+"""What retrieval makes of the tickets table: the text a ticket is found by, the texts to embed,
+and the table's fingerprint (the rows themselves come from core.store.ticket_reads)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.models import Ticket
-from core.store import ticket_hashes
+from core import store
 from retrieval.manifest import fingerprint
-
-# SQLite allows 32k bound parameters, PostgreSQL 65k; stay far below either.
-IN_CHUNK = 1000
 
 
 def embed_text(question: str, body: str | None = None) -> str:
@@ -31,39 +22,9 @@ def embed_text(question: str, body: str | None = None) -> str:
     return question.strip()
 
 
-@dataclass(frozen=True)
-class TicketRow:
-    id: int
-    external_id: str
-    question: str
-    resolution: str
-    category: str | None
-
-
-_ROW_COLUMNS = (Ticket.id, Ticket.external_id, Ticket.question, Ticket.resolution, Ticket.category)
-
-
-def fetch_rows(session: Session, ids: Iterable[int]) -> dict[int, TicketRow]:
-    """The rows of these ticket ids (missing ones are simply absent)."""
-    wanted = [int(i) for i in ids]
-    out: dict[int, TicketRow] = {}
-    for start in range(0, len(wanted), IN_CHUNK):
-        chunk = wanted[start : start + IN_CHUNK]
-        for row in session.execute(select(*_ROW_COLUMNS).where(Ticket.id.in_(chunk))):
-            out[row[0]] = TicketRow(*row)
-    return out
-
-
 def texts_for(session: Session, ids: Sequence[int]) -> dict[int, str]:
     """The text to embed of each of these tickets."""
-    out: dict[int, str] = {}
-    wanted = [int(i) for i in ids]
-    for start in range(0, len(wanted), IN_CHUNK):
-        chunk = wanted[start : start + IN_CHUNK]
-        stmt = select(Ticket.id, Ticket.question, Ticket.body).where(Ticket.id.in_(chunk))
-        for ticket_id, question, body in session.execute(stmt):
-            out[ticket_id] = embed_text(question, body)
-    return out
+    return {ticket_id: embed_text(q, b) for ticket_id, q, b in store.question_texts(session, ids)}
 
 
 def iter_for_index(session: Session, *, batch: int = 5000) -> Iterator[tuple[int, str, str]]:
@@ -72,33 +33,12 @@ def iter_for_index(session: Session, *, batch: int = 5000) -> Iterator[tuple[int
     Texts and hashes come from the same rows, so the fingerprint an index is saved with always
     describes exactly the tickets it embedded.
     """
-    last = 0
-    while True:
-        stmt = (
-            select(Ticket.id, Ticket.question, Ticket.body, Ticket.content_hash)
-            .where(Ticket.id > last)
-            .order_by(Ticket.id)
-            .limit(batch)
-        )
-        rows = session.execute(stmt).all()
-        if not rows:
-            return
-        for ticket_id, question, body, digest in rows:
+    for page in store.question_pages(session, batch=batch):
+        for ticket_id, question, body, digest in page:
             yield ticket_id, embed_text(question, body), digest
-        last = rows[-1][0]
 
 
 def table_fingerprint(session: Session) -> tuple[int, str]:
     """(number of tickets, fingerprint of their ids and content hashes)."""
-    pairs = ticket_hashes(session)
+    pairs = store.ticket_hashes(session)
     return len(pairs), fingerprint(pairs)
-
-
-def external_to_id(session: Session, external_ids: Sequence[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    wanted = list(dict.fromkeys(external_ids))
-    for start in range(0, len(wanted), IN_CHUNK):
-        chunk = wanted[start : start + IN_CHUNK]
-        stmt = select(Ticket.external_id, Ticket.id).where(Ticket.external_id.in_(chunk))
-        out.update({e: i for e, i in session.execute(stmt)})
-    return out

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.store.ticket_reads import fetch_rows
 from retrieval.embedder import (
     BatchingEmbedder,
     Embedder,
@@ -41,7 +42,7 @@ from retrieval.embedder import (
 from retrieval.faiss_index import TicketIndex
 from retrieval.index_files import load_index
 from retrieval.manifest import Manifest, manifest_stamp
-from retrieval.rows import fetch_rows, table_fingerprint
+from retrieval.rows import table_fingerprint
 
 if TYPE_CHECKING:
     from core.settings import Settings

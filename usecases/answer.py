@@ -192,7 +192,7 @@ class Responder:
     def _load(self, question_id: int) -> _Question | Reply:
         """The stored question and its thread; its reply instead when it has one already."""
         with self.sessions() as s:
-            question = s.get(Message, question_id)
+            question = store.find_message(s, message_id=question_id)
             if question is None:
                 raise NotFound(f"message {question_id} does not exist")
             existing = store.reply_to(s, message_id=question_id)
@@ -293,7 +293,7 @@ class Responder:
             # Another replica answered this question first: that answer stands.
             with self.sessions() as s:
                 existing = store.reply_to(s, message_id=question.id)
-                stored = s.get(Message, question.id)
+                stored = store.find_message(s, message_id=question.id)
                 assert existing is not None and stored is not None
                 return self._reply_from(existing, stored)
         return Reply(

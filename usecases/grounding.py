@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from core.db import Sessions
 from core.identifiers import PLACEHOLDER_RE, find_identifiers
 
 
@@ -114,16 +115,13 @@ class TermWeights:
         return math.log((self.n + 1) / (self._df.get(term, 0) + 1))
 
     @classmethod
-    def from_store(cls, sessions: object, *, limit: int = 50_000) -> TermWeights:
+    def from_store(cls, sessions: Sessions, *, limit: int = 50_000) -> TermWeights:
         """From the stored tickets (at most ``limit`` of them: document frequencies settle long
         before that)."""
-        from sqlalchemy import select
+        from core import store
 
-        from core.models import Ticket
-
-        with sessions() as s:  # type: ignore[operator]
-            rows = s.scalars(select(Ticket.resolution).order_by(Ticket.id).limit(limit)).all()
-        return cls(rows)
+        with sessions() as s:
+            return cls(store.ticket_resolutions(s, limit=limit))
 
 
 def agreed_terms(resolutions: list[str], weights: TermWeights, *, at_least: int = 2) -> dict[str, float]:

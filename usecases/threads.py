@@ -28,7 +28,7 @@ def attach_slack_ts(sessions: sessionmaker[Session], *, reply_id: int, channel: 
 def clicked_reply(session: Session, *, reply_id: int, shown_in: tuple[str, str] | None) -> Message:
     """The reply a button belongs to, checked against the Slack message that was clicked:
     a button's value is only an id, and a signed payload could name any reply."""
-    reply = session.get(Message, reply_id)
+    reply = store.find_message(session, message_id=reply_id)
     if reply is None or reply.role != Role.assistant:
         raise NotFound(f"reply {reply_id} does not exist")
     if shown_in is not None and (reply.slack_channel, reply.slack_ts) != shown_in:

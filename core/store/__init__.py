@@ -57,6 +57,14 @@ from core.store.model_versions import (
     previous_version,
     rollback,
 )
+from core.store.status import row_counts
+from core.store.ticket_reads import (
+    all_questions,
+    question_pages,
+    question_texts,
+    resolved_conversations,
+    ticket_resolutions,
+)
 from core.store.tickets import (
     content_hash,
     count_tickets,
@@ -78,6 +86,7 @@ __all__ = [
     "VersionRating",
     "activate",
     "active_model_version",
+    "all_questions",
     "approved_total",
     "audit",
     "audit_entries",
@@ -108,6 +117,8 @@ __all__ = [
     "list_model_versions",
     "message_by_slack_ts",
     "previous_version",
+    "question_pages",
+    "question_texts",
     "rating_by_version",
     "reap_stale_jobs",
     "record_feedback",
@@ -117,7 +128,9 @@ __all__ = [
     "request_cancel",
     "request_retrain",
     "requeue_job",
+    "resolved_conversations",
     "rollback",
+    "row_counts",
     "set_approved",
     "set_slack_ts",
     "set_status",
@@ -125,6 +138,7 @@ __all__ = [
     "status_totals",
     "thread_history",
     "ticket_hashes",
+    "ticket_resolutions",
     "training_conversations",
     "upsert_ticket",
 ]
