@@ -1,5 +1,8 @@
-"""A tiny real model (trained here in seconds), two LoRA adapters, one shared running server,
-and a reference: the same weights loaded separately and run with plain ``model.generate``."""
+"""The test run's tiny model (``tiny_base``), two LoRA adapters on it, one shared running server,
+and a reference: the same weights loaded separately and run with plain ``model.generate``.
+
+The tests compare the server with the reference, never with strings picked by hand: the tiny
+model says whatever a few seconds of training taught it, and that may change with its training."""
 
 from __future__ import annotations
 
@@ -12,69 +15,7 @@ from typing import Any
 
 import pytest
 
-CONTEXT = 256
 ADMIN_TOKEN = "admin-secret"
-
-PAIRS = [
-    (
-        "How do I reset my password?",
-        "Open Settings, choose Security and click Reset password. We email you a link.",
-    ),
-    (
-        "My order has not arrived yet.",
-        "Sorry for the wait. Check the tracking link in your confirmation email.",
-    ),
-    ("Can I get a refund?", "Yes, within 30 days: open Orders, pick the order and choose Request refund."),
-    ("How do I change my shipping address?", "Go to Account, then Addresses, and edit the default address."),
-    (
-        "The app crashes when I log in.",
-        "Please update the app and clear its cache. If it still crashes, reinstall it.",
-    ),
-    (
-        "How do I cancel my subscription?",
-        "Open Billing, choose your plan and click Cancel. You keep access until the end.",
-    ),
-    ("Where is my invoice?", "Invoices are under Billing, then History. You can download each one as a PDF."),
-    ("I was charged twice.", "Sorry about that. We refund the second charge within five days."),
-    (
-        "Can I change my email address?",
-        "Yes: Settings, then Profile, then Email. We send a confirmation link.",
-    ),
-    ("Do you ship abroad?", "We ship to most countries in Europe. Shipping takes five to ten days."),
-]
-
-
-def build_tiny_model(out: Path) -> None:
-    """Tokenizer and model with the project's own code, trained a few seconds on support turns."""
-    from core.prompt import build_messages, render_flat
-    from training.loop import make_accelerator, train
-    from training.modeling import build_model
-    from training.sft import encode
-    from training.tokenizer import train_tokenizer
-
-    chats = [
-        build_messages(question=None, history=[("user", q), ("assistant", a)], system="Be brief.")
-        for q, a in PAIRS
-    ]
-    texts = [render_flat(c, add_generation_prompt=False) for c in chats] * 10
-    tokenizer = train_tokenizer(texts, vocab_size=600, max_length=CONTEXT)
-    model = build_model(tokenizer, size="tiny", context=CONTEXT, seed=0)
-    examples = [encode(tokenizer, c, max_length=CONTEXT, assistant_only=False) for c in chats]
-    accelerator = make_accelerator(seed=0)
-    train(
-        model,
-        accelerator=accelerator,
-        examples=[e for e in examples if e] * 3,
-        steps=120,
-        batch_size=4,
-        lr=5e-3,
-        max_length=CONTEXT,
-        pad_id=tokenizer.pad_token_id,
-        progress=False,
-    )
-    model = accelerator.unwrap_model(model)
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
 
 
 def build_adapter(
@@ -89,7 +30,7 @@ def build_adapter(
     torch.manual_seed(seed)
     config = LoraConfig(r=4, lora_alpha=8, target_modules=list(targets), init_lora_weights=False)
     peft_model = get_peft_model(model, config)
-    peft_model.save_pretrained(out)
+    peft_model.save_pretrained(str(out))
 
 
 @contextmanager
@@ -113,11 +54,9 @@ def _one_torch_thread() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def model_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("tiny-model")
-    with one_torch_thread():
-        build_tiny_model(out)
-    return out
+def model_dir(tiny_base: str) -> Path:
+    """The served model: the test run's one tiny model (tests/conftest.py), not one of our own."""
+    return Path(tiny_base)
 
 
 @pytest.fixture(scope="session")
@@ -184,6 +123,16 @@ class Reference:
             "completion_tokens": len(generated),
             "finish_reason": "stop" if ended else "length",
         }
+
+    def first_that_ends(self, prompts: list[list[int]], *, max_new_tokens: int) -> tuple[int, dict]:
+        """The first prompt whose greedy answer ends its turn within ``max_new_tokens``, and that
+        answer. A model this small ends some turns and rambles on in others; which ones depends
+        on its training, so a test of ending looks for a turn it does end rather than naming one."""
+        for index, ids in enumerate(prompts):
+            want = self.expected(ids, max_new_tokens=max_new_tokens)
+            if want["finish_reason"] == "stop":
+                return index, want
+        pytest.fail(f"the tiny model ends none of these {len(prompts)} turns in {max_new_tokens} tokens")
 
 
 @pytest.fixture(scope="session")

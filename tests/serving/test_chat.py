@@ -9,6 +9,16 @@ import openai
 import pytest
 
 QUESTIONS = ["How do I reset my password?", "I was charged twice.", "Do you ship abroad?"]
+# Where to look for a turn the tiny model ends (it ends some and rambles on in others).
+MORE_QUESTIONS = [
+    "Where is my invoice?",
+    "Can I get a refund?",
+    "My order has not arrived yet.",
+    "How do I change my shipping address?",
+    "The app crashes when I log in.",
+    "How do I cancel my subscription?",
+    "Can I change my email address?",
+]
 
 
 def chat(question: str, system: str | None = "Be brief.") -> list[dict[str, str]]:
@@ -31,10 +41,14 @@ def test_greedy_chat_equals_generate(client, reference, base_name):
 
 def test_the_trained_model_ends_its_turn(client, reference, base_name):
     """Generation stops on the template's end of turn: the answer never runs on into a new turn."""
-    r = client.chat.completions.create(model=base_name, messages=chat("Where is my invoice?"), temperature=0)
+    asked = [chat(q, system) for q in QUESTIONS + MORE_QUESTIONS for system in ("Be brief.", None)]
+    index, want = reference.first_that_ends([reference.chat_ids(m) for m in asked], max_new_tokens=120)
+    # No max_tokens: the model's own end of turn, not a limit, ends the reply.
+    r = client.chat.completions.create(model=base_name, messages=asked[index], temperature=0)
     assert r.choices[0].finish_reason == "stop"
     assert "<|" not in r.choices[0].message.content
-    assert "Billing" in r.choices[0].message.content
+    assert r.choices[0].message.content == want["text"]
+    assert r.usage.completion_tokens == want["completion_tokens"]
 
 
 def test_default_model_name_and_fingerprint(client, base_name):
@@ -160,14 +174,12 @@ def test_streamed_logprobs_cover_the_streamed_text(client, base_name):
     assert "".join(t.token for t in tokens) == text
 
 
-def test_stop_string_in_chat(client, base_name):
-    full = client.chat.completions.create(
-        model=base_name, messages=chat("Where is my invoice?"), max_tokens=40
-    )
-    text = full.choices[0].message.content
-    word = text.split()[2]
+def test_stop_string_in_chat(client, reference, base_name):
+    text = reference.expected(reference.chat_ids(chat("Where is my invoice?")), max_new_tokens=40)["text"]
+    assert len(text.split()) > 2, text
+    word = text.split()[2]  # a stop string from the middle of what the model says
     r = client.chat.completions.create(
-        model=base_name, messages=chat("Where is my invoice?"), max_tokens=40, stop=[word]
+        model=base_name, messages=chat("Where is my invoice?"), max_tokens=40, temperature=0, stop=[word]
     )
     assert r.choices[0].message.content == text[: text.index(word)]
     assert r.choices[0].finish_reason == "stop"

@@ -11,6 +11,16 @@ PROMPTS = [
     "<|user|>\nWhere is my invoice?<|end|>\n<|assistant|>\n",
     "Open Settings, choose",
 ]
+QUESTIONS = [
+    "Do you ship abroad?",
+    "Where is my invoice?",
+    "I was charged twice.",
+    "Can I get a refund?",
+    "How do I reset my password?",
+    "My order has not arrived yet.",
+    "How do I cancel my subscription?",
+    "Can I change my email address?",
+]
 
 
 def test_greedy_completion_equals_generate(client, reference, base_name):
@@ -72,14 +82,19 @@ def test_stop_strings_cut_the_text_and_finish_with_stop(client, reference, base_
 
 def test_stop_on_a_special_token_string(client, reference, base_name):
     """The bot's completion mode sends stop=["<|end|>", "<|user|>"]: special tokens, never in the text."""
-    prompt = "<|user|>\nDo you ship abroad?<|end|>\n<|assistant|>\n"
-    ids = reference.tokenizer.encode(prompt)
-    want = reference.expected(ids, max_new_tokens=60)
-    assert want["finish_reason"] == "stop"
+    prompts = [
+        f"{system}<|user|>\n{question}<|end|>\n<|assistant|>\n"
+        for question in QUESTIONS
+        for system in ("<|system|>\nBe brief.<|end|>\n", "")
+    ]
+    # A turn the model ends; with ignore_eos only the stop strings can end the reply there.
+    index, want = reference.first_that_ends(
+        [reference.tokenizer.encode(p) for p in prompts], max_new_tokens=120
+    )
     r = client.completions.create(
         model=base_name,
-        prompt=prompt,
-        max_tokens=60,
+        prompt=prompts[index],
+        max_tokens=120,
         temperature=0,
         stop=["<|end|>", "<|user|>"],
         extra_body={"ignore_eos": True},

@@ -7,6 +7,7 @@ model that raises like an out-of-memory error would, once.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -207,7 +208,9 @@ def test_a_client_that_closes_its_stream_stops_its_generation(own_engine, aborte
     with EmbeddedServer(engine=own_engine) as srv:
         body = {
             "model": "supportbot",
-            "prompt": "hello",
+            # A turn the model answers in words: text it streams as it goes (bytes that make no
+            # character yet are held back, and a prompt it answers in those streams nothing).
+            "prompt": "<|user|>\nhi<|end|>\n<|assistant|>\n",
             "max_tokens": 240,
             "stream": True,
             "ignore_eos": True,
@@ -215,7 +218,9 @@ def test_a_client_that_closes_its_stream_stops_its_generation(own_engine, aborte
         }
         with httpx.stream("POST", f"{srv.base_url}/completions", json=body) as r:
             lines = r.iter_lines()
-            assert next(lines).startswith("data: {")
+            first = next(lines)
+            assert first.startswith("data: {")
+            assert json.loads(first.removeprefix("data: "))["choices"][0]["finish_reason"] is None
             gate = paused(own_engine)  # however slow the server is to notice, nothing finishes first
         try:
             assert aborted.wait(DEADLINE)
