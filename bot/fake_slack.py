@@ -1,8 +1,9 @@
 """A local fake of the Slack Web API, for tests, staging and benchmarks.
 
 Point the bot at it with SUPPORTBOT_SLACK_API_URL (slack_sdk's WebClient ``base_url``). It answers
-the methods the bot uses (auth.test, chat.postMessage, chat.update, chat.postEphemeral,
-reactions.add) like Slack does, and records every call for inspection. Also here: signing an
+the methods the bot uses like Slack does, with Slack's documented argument checks (a wrong call
+fails a test instead of passing it), and records every call for inspection. A method is a
+``_<method_name>`` handler (``chat.postMessage`` → ``_chat_postMessage``). Also here: signing an
 Events API request the way Slack does, so tests and benchmarks can send real signed requests.
 """
 
@@ -45,6 +46,7 @@ class FakeSlack:
         self.lock = threading.RLock()  # wait_for holds it while its predicate inspects calls
         self._ts = 1_700_000_000.0
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> latest content
+        self.refuse_streaming = False  # chat.startStream answers an error, as where it is unavailable
         self.changed = threading.Condition(self.lock)
 
     def next_ts(self) -> str:
@@ -59,40 +61,122 @@ class FakeSlack:
             return result
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        if method == "auth.test":
-            return {
-                "ok": True,
-                "url": "https://fake.slack/",
-                "team": "Fake",
-                "user": "supportbot",
-                "team_id": TEAM_ID,
-                "user_id": BOT_USER_ID,
-                "bot_id": BOT_ID,
-            }
-        if method in ("chat.postMessage", "chat.postEphemeral"):
-            channel = args.get("channel")
-            if not channel:
-                return {"ok": False, "error": "channel_not_found"}
-            ts = self.next_ts()
-            message = {
-                "ts": ts,
-                "text": args.get("text"),
-                "blocks": args.get("blocks"),
-                "thread_ts": args.get("thread_ts"),
-                "user": BOT_USER_ID,
-                "bot_id": BOT_ID,
-            }
-            self.messages[(channel, ts)] = message
-            return {"ok": True, "channel": channel, "ts": ts, "message": message}
-        if method == "chat.update":
-            key = (args.get("channel"), args.get("ts"))
-            if key not in self.messages:
-                return {"ok": False, "error": "message_not_found"}
-            self.messages[key].update({"text": args.get("text"), "blocks": args.get("blocks")})
-            return {"ok": True, "channel": key[0], "ts": key[1], "text": args.get("text")}
-        if method == "reactions.add":
-            return {"ok": True}
-        return {"ok": False, "error": "unknown_method"}
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return {"ok": False, "error": "unknown_method"}
+        return handler(args)
+
+    # --- the Web API methods, with Slack's documented argument checks -------------------------
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://fake.slack/",
+            "team": "Fake",
+            "user": "supportbot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+        }
+
+    def _post(self, channel: str, args: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        ts = self.next_ts()
+        message = {
+            "ts": ts,
+            "text": args.get("text"),
+            "blocks": args.get("blocks"),
+            "thread_ts": args.get("thread_ts"),
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            **extra,
+        }
+        self.messages[(channel, ts)] = message
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if not (args.get("text") or args.get("blocks")):
+            return {"ok": False, "error": "no_text"}
+        return self._post(channel, args)
+
+    def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, user = args.get("channel"), args.get("user")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if not user:
+            return {"ok": False, "error": "user_not_in_channel"}
+        if not (args.get("text") or args.get("blocks")):
+            return {"ok": False, "error": "no_text"}
+        posted = self._post(channel, args, ephemeral_to=user)
+        return {"ok": True, "message_ts": posted["ts"]}
+
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        key = (args.get("channel"), args.get("ts"))
+        if key not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        self.messages[key].update({"text": args.get("text"), "blocks": args.get("blocks")})
+        return {"ok": True, "channel": key[0], "ts": key[1], "text": args.get("text")}
+
+    def _reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True}
+
+    # Streaming (chat.startStream / appendStream / stopStream): a reply in a thread, to one
+    # recipient outside a DM; appends and the stop only while the message is streaming.
+
+    @staticmethod
+    def _stream_text(args: dict[str, Any]) -> str:
+        text = args.get("markdown_text") or ""
+        chunks = args.get("chunks") or []
+        if isinstance(chunks, str):
+            chunks = json.loads(chunks)
+        return text + "".join(c.get("text", "") for c in chunks if c.get("type") == "markdown_text")
+
+    def _chat_startStream(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if self.refuse_streaming:
+            return {"ok": False, "error": "method_deprecated"}  # an older workspace, say
+        if not args.get("thread_ts"):
+            return {"ok": False, "error": "invalid_arguments", "detail": "streamed messages are replies"}
+        if not channel.startswith("D") and not (
+            args.get("recipient_team_id") and args.get("recipient_user_id")
+        ):
+            return {"ok": False, "error": "invalid_arguments", "detail": "recipient_* required in channels"}
+        posted = self._post(channel, {"text": self._stream_text(args), "thread_ts": args["thread_ts"]})
+        posted["message"]["streaming"] = True
+        return {"ok": True, "channel": channel, "ts": posted["ts"]}
+
+    def _streaming(self, args: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """(the streaming message, None) or (None, the error)."""
+        message = self.messages.get((str(args.get("channel")), str(args.get("ts"))))
+        if message is None:
+            return None, {"ok": False, "error": "message_not_found"}
+        if not message.get("streaming"):
+            return None, {"ok": False, "error": "message_not_in_streaming_state"}
+        return message, None
+
+    def _chat_appendStream(self, args: dict[str, Any]) -> dict[str, Any]:
+        message, error = self._streaming(args)
+        if message is None:
+            return error or {}
+        text = self._stream_text(args)
+        if not text:
+            return {"ok": False, "error": "invalid_arguments", "detail": "markdown_text or chunks required"}
+        message["text"] = (message["text"] or "") + text
+        return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
+
+    def _chat_stopStream(self, args: dict[str, Any]) -> dict[str, Any]:
+        message, error = self._streaming(args)
+        if message is None:
+            return error or {}
+        message["text"] = (message["text"] or "") + self._stream_text(args)
+        blocks = args.get("blocks")
+        message["blocks"] = json.loads(blocks) if isinstance(blocks, str) else blocks
+        message["streaming"] = False
+        return {"ok": True, "channel": args["channel"], "ts": args["ts"], "message": message}
 
     # --- inspection ----------------------------------------------------------------------------
 
