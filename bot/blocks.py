@@ -22,9 +22,13 @@ def sources_line(reply: Reply) -> str | None:
     return line
 
 
-def answer_blocks(reply: Reply, *, support_group_id: str | None = None) -> list[dict[str, Any]]:
+def answer_blocks(
+    reply: Reply, *, support_group_id: str | None = None, with_text: bool = True
+) -> list[dict[str, Any]]:
+    """The reply as a message; without ``with_text`` only what goes under its text (sources,
+    buttons): the text of a streamed answer is the stream's own."""
     text = reply.text if len(reply.text) <= MAX_TEXT else reply.text[:MAX_TEXT] + "…"
-    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    blocks: list[dict[str, Any]] = [text_block(text)] if with_text else []
     if reply.escalated:
         who = f"<!subteam^{support_group_id}>" if support_group_id else "A support agent"
         blocks.append(
@@ -70,9 +74,17 @@ def answer_blocks(reply: Reply, *, support_group_id: str | None = None) -> list[
     return blocks
 
 
-def replace_actions(blocks: list[dict[str, Any]], note: str) -> list[dict[str, Any]]:
-    """The same message with its buttons replaced by a short note (after a click)."""
+def text_block(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def replace_actions(blocks: list[dict[str, Any]], note: str, *, text: str = "") -> list[dict[str, Any]]:
+    """The same message with its buttons replaced by a short note (after a click). A streamed
+    answer's blocks hold no text (the stream does): ``text`` is put back in front, or an update
+    with blocks would show none of it."""
     kept = [b for b in blocks if b.get("block_id") != ACTIONS_BLOCK]
+    if text and not any(b.get("type") in ("section", "markdown", "rich_text") for b in kept):
+        kept.insert(0, text_block(text[:MAX_TEXT]))
     return [*kept, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
 
 

@@ -184,6 +184,17 @@ class FakeSlack:
         with self.lock:
             return [c for c in self.calls if c.method == method]
 
+    def posted(self, channel: str | None = None) -> list[Call]:
+        """The calls that put a new message in a channel (posted, or a stream started), in order."""
+        with self.lock:
+            return [
+                c
+                for c in self.calls
+                if c.method in ("chat.postMessage", "chat.startStream")
+                and (channel is None or c.args.get("channel") == channel)
+                and (c.method != "chat.startStream" or not self.refuse_streaming)
+            ]
+
     def thread_messages(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
         with self.lock:
             return [

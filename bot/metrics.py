@@ -34,6 +34,12 @@ class BotMetrics:
             buckets=ANSWER_BUCKETS,
             registry=self.registry,
         )
+        self.first_text_seconds = Histogram(
+            "supportbot_first_text_seconds",
+            "Time from a question's turn on the worker pool to the first text of its streamed answer",
+            buckets=ANSWER_BUCKETS,
+            registry=self.registry,
+        )
         self.pending = Gauge(
             "supportbot_spool_pending", "Questions spooled and not yet answered", registry=self.registry
         )

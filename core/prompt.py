@@ -176,6 +176,13 @@ def trim_history(
 _SENTENCE_END = re.compile(r"[.!?…](?:[\"')\]]*)(?=\s|$)")
 
 
+def complete_sentences(text: str) -> str:
+    """The part of a text still being written that ends at its last finished sentence (one that
+    something followed already): what ``end_on_sentence`` can never cut away."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text) if m.end() < len(text)]
+    return text[: ends[-1]] if ends else ""
+
+
 def end_on_sentence(text: str, *, min_chars: int = 40) -> str:
     """A reply cut off at the token cap, ended at its last complete sentence (kept whole when
     that would leave less than ``min_chars``: better a cut sentence than next to nothing)."""

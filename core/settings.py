@@ -53,6 +53,14 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "SUPPORTBOT_SLACK_SIGNING_SECRET")
     )
     slack_api_url: str | None = Field(None, description="Slack Web API base URL (tests point it at a fake).")
+    slack_streaming: bool = Field(
+        True,
+        description="Stream answers into Slack as they are written (chat.startStream); off: a"
+        " placeholder message replaced by the whole answer.",
+    )
+    slack_stream_interval_s: float = Field(
+        0.2, ge=0, description="Least seconds between two appends to a streamed answer."
+    )
     admin_user_ids: CommaList = Field(
         default_factory=list, description="Slack user ids allowed to retrain, promote and roll back."
     )

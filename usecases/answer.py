@@ -35,6 +35,7 @@ from usecases.decide import Decision, decide, draft_of, fallback
 from usecases.grounding import TermWeights
 from usecases.messages import Incoming, Reply, Source
 from usecases.model_client import Completion, ModelClient
+from usecases.release import Releaser
 
 log = logging.getLogger(__name__)
 
@@ -144,10 +145,15 @@ class Responder:
         *,
         slack_channel: str | None = None,
         slack_ts: str | Callable[[], str | None] | None = None,
+        on_text: Callable[[str], None] | None = None,
     ) -> Reply:
         """Answer a stored question; ``slack_ts``: the Slack message that will show the answer (the
         placeholder), stored with the reply in the same transaction. It may be a callable (the
-        placeholder being posted meanwhile), asked for the ts only when the reply is stored."""
+        placeholder being posted meanwhile), asked for the ts only when the reply is stored.
+
+        ``on_text``: the answer is streamed, and called with the part of the draft that may be
+        shown already (usecases.release: nothing the checks could still turn down), the whole of it
+        each time it grows. The Reply says what the customer is finally sent."""
         started = time.perf_counter()
         question = self._load(question_id)
         if isinstance(question, Reply):
@@ -155,7 +161,7 @@ class Responder:
         timings = {"load_ms": _ms_since(started)}
         details: dict[str, Any] = {"timings": timings}
         masker = Masker()
-        sources, completion = self._generate(question, masker=masker, details=details)
+        sources, completion = self._generate(question, masker=masker, details=details, on_text=on_text)
 
         mark = time.perf_counter()
         details["top_score"] = sources[0].score if sources else None
@@ -209,7 +215,12 @@ class Responder:
             )
 
     def _generate(
-        self, question: _Question, *, masker: Masker, details: dict[str, Any]
+        self,
+        question: _Question,
+        *,
+        masker: Masker,
+        details: dict[str, Any],
+        on_text: Callable[[str], None] | None = None,
     ) -> tuple[list[Source], Completion | None]:
         """Retrieval and the model call: the sources, and the completion (None: the model is down)."""
         timings = details["timings"]
@@ -227,10 +238,21 @@ class Responder:
         timings["prompt_ms"] = _ms_since(mark)
         mark = time.perf_counter()
         completion: Completion | None = None
+        releaser = None
+        if on_text is not None:
+            releaser = Releaser(
+                sources=lambda: sources_later.result() if sources_later is not None else sources,
+                turns=[text for _, text in question.turns] + [question.text],
+                masker=masker,
+                settings=self.settings,
+                weights=self._term_weights,
+                searched=self.retriever is not None,
+                show=on_text,
+            )
         try:
             if self.model is None:
                 raise ModelUnavailable("no model endpoint configured")
-            completion = self.model.complete(messages)
+            completion = self.model.complete(messages, on_text=releaser.feed if releaser else None)
         except ModelUnavailable as exc:
             log.warning("model unavailable, falling back: %s", exc)
             details["model_error"] = str(exc)

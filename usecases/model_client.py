@@ -8,7 +8,7 @@ are supported: chat (messages to /v1/chat/completions) and completion (the flat 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -82,8 +82,12 @@ class ModelClient:
         max_tokens: int | None = None,
         timeout_s: float | None = None,
         retries: int | None = None,
+        on_text: Callable[[str], None] | None = None,
     ) -> Completion:
-        """One greedy answer with token log-probabilities; ModelUnavailable when it cannot be had."""
+        """One greedy answer with token log-probabilities; ModelUnavailable when it cannot be had.
+
+        With ``on_text`` the answer is streamed (``stream=True``) and each piece of text is handed
+        to it as it arrives, on this thread; the Completion at the end is the same."""
         import openai
 
         started = time.perf_counter()
@@ -97,7 +101,16 @@ class ModelClient:
             client = client.with_options(**options)
         max_tokens = self.max_tokens if max_tokens is None else max_tokens
         try:
-            if self.mode == "completion":
+            if on_text is not None:
+                text, logprobs, finish, usage, fingerprint = _stream(
+                    client,
+                    mode=self.mode,
+                    model=self.model,
+                    messages=messages,
+                    max_tokens=max_tokens,
+                    on_text=on_text,
+                )
+            elif self.mode == "completion":
                 text, logprobs, finish, usage, fingerprint = _complete_text(
                     client, model=self.model, messages=messages, max_tokens=max_tokens
                 )
@@ -154,3 +167,50 @@ def _complete_chat(
         resp.usage,
         getattr(resp, "system_fingerprint", None),
     )
+
+
+def _stream(
+    client: Any,
+    *,
+    mode: str,
+    model: str,
+    messages: Sequence[dict[str, str]],
+    max_tokens: int,
+    on_text: Callable[[str], None],
+) -> _Answer:
+    """Either API style with ``stream=True``: the pieces go to ``on_text`` as they arrive, the
+    answer is put together from them (usage from the last chunk: ``include_usage``)."""
+    options = {
+        "max_tokens": max_tokens,
+        "temperature": 0,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    if mode == "completion":
+        chunks = client.completions.create(
+            model=model, prompt=render_flat(messages), stop=STOP, logprobs=1, **options
+        )
+    else:
+        chunks = client.chat.completions.create(
+            model=model, messages=list(messages), logprobs=True, **options
+        )
+    parts: list[str] = []
+    logprobs: list[float | None] = []
+    finish: str | None = None
+    usage: Any = None
+    fingerprint: str | None = None
+    for chunk in chunks:
+        usage = chunk.usage or usage
+        fingerprint = getattr(chunk, "system_fingerprint", None) or fingerprint
+        for choice in chunk.choices:
+            if mode == "completion":
+                piece = choice.text or ""
+                logprobs += list(choice.logprobs.token_logprobs or []) if choice.logprobs else []
+            else:
+                piece = choice.delta.content or "" if choice.delta else ""
+                logprobs += [t.logprob for t in (choice.logprobs.content or [])] if choice.logprobs else []
+            finish = choice.finish_reason or finish
+            if piece:
+                parts.append(piece)
+                on_text(piece)
+    return "".join(parts), logprobs, finish, usage, fingerprint

@@ -54,7 +54,7 @@ def register(app: App, *, responder: Responder, settings: Settings) -> None:
             channel=channel,
             ts=ts,
             text=message.get("text") or "answer",
-            blocks=replace_actions(message.get("blocks") or [], note),
+            blocks=replace_actions(message.get("blocks") or [], note, text=message.get("text") or ""),
         )
 
     @app.action(FEEDBACK_UP)
@@ -89,5 +89,7 @@ def register(app: App, *, responder: Responder, settings: Settings) -> None:
             channel=channel,
             ts=ts,
             text=message.get("text") or "answer",
-            blocks=replace_actions(message.get("blocks") or [], "A human is on the way 🙋"),
+            blocks=replace_actions(
+                message.get("blocks") or [], "A human is on the way 🙋", text=message.get("text") or ""
+            ),
         )

@@ -18,6 +18,7 @@ from bot.blocks import answer_blocks, delayed_text, working_text
 from bot.delivery import Inbox, entry_key
 from bot.metrics import BotMetrics
 from bot.spool import Entry, SpoolError, transient
+from bot.streaming import StreamedReply
 from core.originals import Sealer, clean
 from usecases.answer import Responder
 from usecases.messages import Incoming
@@ -39,6 +40,7 @@ TS = re.compile(r"^\d{1,12}\.\d{1,9}$")
 EVENT_ID = re.compile(r"^Ev[A-Za-z0-9]{2,62}$")
 MAX_TEXT_CHARS = 40_000  # Slack's own limit on a message's text
 SPOOL_KEY = "supportbot_spool_key"
+FAILED = "⚠️ Something went wrong on my side; a member of the support team will follow up."
 
 
 class NotAQuestion(ValueError):
@@ -153,6 +155,71 @@ class Answering:
         self.answer(entry, question_id=recorded.message.id)
 
     def answer(self, entry: Entry, *, question_id: int) -> None:
+        """Stream the answer as it is written, or (streaming off, or a retry of an entry that
+        posted a message already) answer into a placeholder."""
+        if self.settings.slack_streaming and entry.placeholder_ts is None:
+            self.answer_streamed(entry, question_id=question_id)
+        else:
+            self.answer_in_placeholder(entry, question_id=question_id)
+
+    def answer_streamed(self, entry: Entry, *, question_id: int) -> None:
+        """The checked part of the draft is streamed into the thread while the model writes
+        (bot.streaming); the sources and buttons come when the answer is done. An answer that
+        becomes the best ticket or a hand-over shows none of the draft: it is posted whole."""
+        incoming = entry.incoming
+        assert incoming.channel and incoming.thread_ts
+        started = time.perf_counter()
+
+        def posted(ts: str) -> None:
+            self.inbox.note_placeholder(entry, ts)
+            self.metrics.first_text_seconds.observe(time.perf_counter() - started)
+
+        streamed = StreamedReply(
+            self.client,
+            channel=incoming.channel,
+            thread_ts=incoming.thread_ts,
+            team=incoming.team,
+            user=incoming.user,
+            posts=self.posts,
+            on_posted=posted,
+            append_interval_s=self.settings.slack_stream_interval_s,
+        )
+        try:
+            reply = self.responder.answer(question_id, on_text=streamed.offer)
+        except Exception as exc:
+            streamed.abandon()
+            if transient(exc):
+                raise  # the database is away: the inbox keeps the question and retries
+            log.exception("answering message %s failed", question_id)
+            self.metrics.answers.labels("error").inc()
+            self._post(entry, text=FAILED, blocks=None, existing=streamed.ts)
+            return
+        self.metrics.answer_seconds.observe(time.perf_counter() - started)
+        self.metrics.answers.labels(reply.outcome.value).inc()
+        group = self.settings.support_group_id
+        blocks = answer_blocks(reply, support_group_id=group)
+        ts = streamed.finish(
+            reply.text,
+            blocks=blocks,
+            extra_blocks=answer_blocks(reply, support_group_id=group, with_text=False),
+        )
+        if ts is None:
+            ts = self._post(entry, text=reply.text, blocks=blocks, existing=None)
+        attach_slack_ts(self.responder.sessions, reply_id=reply.message_id, channel=incoming.channel, ts=ts)
+
+    def _post(self, entry: Entry, *, text: str, blocks: Any, existing: str | None) -> str:
+        """Post ``text`` in the entry's thread (or replace the message ``existing``); its ts."""
+        incoming = entry.incoming
+        if existing is not None:
+            self.client.chat_update(channel=incoming.channel, ts=existing, text=text, blocks=blocks)
+            return existing
+        ts = self.client.chat_postMessage(
+            channel=incoming.channel, thread_ts=incoming.thread_ts, text=text, blocks=blocks
+        )["ts"]
+        self.inbox.note_placeholder(entry, ts)  # a retry updates this message, never posts twice
+        return str(ts)
+
+    def answer_in_placeholder(self, entry: Entry, *, question_id: int) -> None:
         """Answer into the placeholder: posted now (beside the answering, so Slack's round trip
         is not added to the reply time), or the one an earlier attempt of this entry posted."""
         incoming = entry.incoming
@@ -189,11 +256,7 @@ class Answering:
                 raise  # the database is away: the inbox keeps the question and retries
             log.exception("answering message %s failed", question_id)
             self.metrics.answers.labels("error").inc()
-            blocks, text, reply = (
-                None,
-                "⚠️ Something went wrong on my side; a member of the support team will follow up.",
-                None,
-            )
+            blocks, text, reply = None, FAILED, None
         placeholder_ts = placeholder()
         if placeholder_ts:
             # The reply was stored with the placeholder's ts already: one write less per answer.

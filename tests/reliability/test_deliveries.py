@@ -42,7 +42,7 @@ def held(fake, channel: str) -> list:
 
 
 def bot_posts(fake, channel: str) -> list:
-    return [c for c in fake.calls_to("chat.postMessage") if c.args["channel"] == channel]
+    return fake.posted(channel)
 
 
 def stored(bot, channel: str, role: Role) -> int:
@@ -125,4 +125,4 @@ def test_a_delivery_that_cannot_be_made_durable_is_not_acked(bot_factory, tmp_pa
     assert response.status_code == 503
     bot.wait_idle()
     assert bot.question(event["channel"], event["ts"]) is None
-    assert bot.fake.calls_to("chat.postMessage") == []
+    assert bot.fake.posted() == []

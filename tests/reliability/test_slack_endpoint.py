@@ -98,7 +98,7 @@ def test_posts_of_bots_and_apps_are_not_answered(bot, marker):
     event |= {"ts": ts, "channel": "D0LOOP", "event_ts": ts} | marker
     assert bot.post(bot.envelope(event)).status_code == 200
     bot.wait_idle()
-    assert bot.fake.calls_to("chat.postMessage") == []
+    assert bot.fake.posted() == []
     with bot.sessions() as s:
         assert s.query(Message).count() == 0
 
@@ -171,7 +171,7 @@ def test_a_button_only_acts_on_the_reply_it_belongs_to(bot, caplog):
     _click(
         bot, "feedback_down", value=str(their_reply.id), channel="C0THEIRS", message_ts=their_reply.slack_ts
     )
-    assert bot.fake.wait_for(lambda: len(bot.fake.calls_to("chat.update")) >= 3, timeout=10)
+    assert bot.fake.wait_for(lambda: len(bot.fake.calls_to("chat.update")) >= 1, timeout=10)  # the click's
     with bot.sessions() as s:
         assert [(f.message_id, f.rating) for f in s.query(Feedback)] == [(their_reply.id, -1)]
 

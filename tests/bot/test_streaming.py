@@ -1,0 +1,106 @@
+"""Answers streamed into Slack as they are written, over signed HTTP against the fake Slack,
+with a model endpoint that drafts exactly what each test needs (tests/scripted_model.py)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from bot.fake_slack import TEAM_ID
+from tests.scripted_model import scripted_model
+
+ANSWER = (
+    "To reset your password, open the sign-in page and choose Forgot password. "
+    "We email you a link that works for an hour. "
+    "Open it and pick a new password. "
+    "If it does not arrive, look in your spam folder."
+)
+
+
+@pytest.fixture(scope="module")
+def script():
+    with scripted_model() as (script, url):
+        script.url = url
+        yield script
+
+
+@pytest.fixture
+def streaming_bot(bot_factory, script):
+    script.text, script.delay_s = ANSWER, 0.02
+    return bot_factory(model_base_url=script.url, slack_stream_interval_s=0)
+
+
+def streamed_text(fake) -> str:
+    """What the stream put in front of the customer, in order."""
+    (start,) = fake.calls_to("chat.startStream")
+    text = start.args.get("markdown_text", "")
+    for call in fake.calls_to("chat.appendStream") + fake.calls_to("chat.stopStream"):
+        text += call.args.get("markdown_text", "")
+    return text
+
+
+def test_a_direct_message_is_answered_as_a_stream_that_ends_with_its_blocks(streaming_bot):
+    bot = streaming_bot
+    event, _ = bot.dm("How do I reset my password?")
+    reply = bot.wait_reply(event["channel"], event["ts"])
+    assert reply.outcome == "model" and reply.text == ANSWER
+
+    (start,) = bot.fake.calls_to("chat.startStream")
+    assert start.args["thread_ts"] == event["ts"] and "recipient_user_id" not in start.args  # a DM
+    assert len(bot.fake.calls_to("chat.appendStream")) >= 2
+    (stop,) = bot.fake.calls_to("chat.stopStream")
+    assert streamed_text(bot.fake) == ANSWER
+    assert not bot.fake.calls_to("chat.update") and len(bot.fake.posted()) == 1
+
+    shown = bot.slack_message(event["channel"], reply.slack_ts)
+    assert shown["text"] == ANSWER and not shown["streaming"]
+    kinds = [b["type"] for b in shown["blocks"]]
+    assert kinds == ["context", "actions"]  # under the streamed text: sources, then the buttons
+    assert reply.hits[0].ticket_external_id in json.dumps(shown["blocks"])
+    buttons = [e["action_id"] for b in shown["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == ["feedback_up", "feedback_down", "handover"]
+    assert stop.args["ts"] == reply.slack_ts
+
+
+def test_a_mention_in_a_channel_streams_to_the_one_who_asked(streaming_bot):
+    bot = streaming_bot
+    event, _ = bot.mention("How do I reset my password?", channel="C0GENERAL", user="U0ASKER")
+    bot.wait_reply(event["channel"], event["ts"])
+    (start,) = bot.fake.calls_to("chat.startStream")
+    assert (start.args["recipient_team_id"], start.args["recipient_user_id"]) == (TEAM_ID, "U0ASKER")
+
+
+def test_without_streaming_the_answer_grows_by_updates_at_most_once_a_second(bot_factory, script):
+    script.text, script.delay_s = ANSWER, 0.12  # about 4 s of writing
+    bot = bot_factory(model_base_url=script.url)
+    bot.fake.refuse_streaming = True
+    event, _ = bot.dm("How do I reset my password?")
+    reply = bot.wait_reply(event["channel"], event["ts"], timeout=60)
+    assert reply.text == ANSWER
+    (post,) = bot.fake.posted()
+    updates = bot.fake.calls_to("chat.update")
+    assert len(updates) >= 2  # the answer grew in front of the customer
+    times = [post.at] + [u.at for u in updates]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 0.95, gaps
+    assert post.args["text"] and ANSWER.startswith(post.args["text"])
+    assert updates[-1].args["text"] == ANSWER and updates[-1].args["blocks"][-1]["type"] == "actions"
+
+
+def test_a_draft_with_an_invented_order_number_never_shows_it(bot_factory, script):
+    script.text = (
+        "Your order 9999999 left our warehouse yesterday. "
+        "It should arrive within two days. You can follow it from your account page."
+    )
+    script.delay_s = 0.02
+    bot = bot_factory(model_base_url=script.url, slack_stream_interval_s=0)
+    event, _ = bot.dm("My parcel has not arrived yet, where is it?")
+    reply = bot.wait_reply(event["channel"], event["ts"])
+    assert reply.outcome in ("fallback", "handover") and "9999999" not in reply.text
+    bot.wait_idle()
+    sent = json.dumps([c.args for c in bot.fake.calls])
+    assert "9999999" not in sent
+    assert not bot.fake.calls_to("chat.startStream")  # nothing of the draft was shown
+    assert len(bot.fake.posted()) == 1
