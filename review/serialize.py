@@ -114,13 +114,6 @@ def conversation_dict(conversation: Conversation, audit: list[AuditEntry]) -> di
         "status": conversation.status.value,
         "rating": rating_name(conversation.rating),
         "approved": conversation.approved_for_training,
-        "handover": {
-            "state": conversation.handover.value if conversation.handover else None,
-            "agent": conversation.agent_user,
-            "bot_quiet_since": iso(conversation.bot_quiet_since),
-            "csat": conversation.csat,
-            "summary": conversation.handover_summary,
-        },
         "created_at": iso(conversation.created_at),
         "updated_at": iso(conversation.updated_at),
         "messages": [message_dict(m) for m in conversation.messages],
