@@ -178,6 +178,31 @@ class FakeSlack:
         message["streaming"] = False
         return {"ok": True, "channel": args["channel"], "ts": args["ts"], "message": message}
 
+    # App Home: views.publish replaces a user's Home tab with a view of type "home".
+
+    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        user, view = args.get("user_id"), args.get("view")
+        if isinstance(view, str):
+            try:
+                view = json.loads(view)
+            except ValueError:
+                return {"ok": False, "error": "invalid_arguments", "detail": "view is not JSON"}
+        if not isinstance(user, str) or not user.startswith(("U", "W")):
+            return {"ok": False, "error": "invalid_arguments", "detail": "user_id required"}
+        if not isinstance(view, dict) or view.get("type") != "home":
+            return {"ok": False, "error": "invalid_arguments", "detail": "a view of type home"}
+        blocks = view.get("blocks")
+        if not isinstance(blocks, list) or not 0 < len(blocks) <= 100:
+            return {"ok": False, "error": "invalid_arguments", "detail": "1 to 100 blocks"}
+        for block in blocks:
+            if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+                return {"ok": False, "error": "invalid_blocks", "detail": "every block has a type"}
+            text = (block.get("text") or {}).get("text", "")
+            fields = block.get("fields") or []
+            if len(text) > 3000 or len(fields) > 10 or any(len(f.get("text", "")) > 2000 for f in fields):
+                return {"ok": False, "error": "invalid_blocks", "detail": "text too long"}
+        return {"ok": True, "view": {"id": f"V{len(self.calls):08d}", **view}}
+
     # --- inspection ----------------------------------------------------------------------------
 
     def calls_to(self, method: str) -> list[Call]:

@@ -124,6 +124,21 @@ class Outcome(enum.StrEnum):
         return self is Outcome.handover
 
 
+class HandoverState(enum.StrEnum):
+    """Where a handed-over conversation stands; NULL on the conversation: the bot is in charge."""
+
+    waiting = "waiting"  # handed over, no agent has taken it yet
+    claimed = "claimed"  # an agent took it
+    resolved = "resolved"  # the agent closed it
+
+
+class AnswerMode(enum.StrEnum):
+    """Which new messages of a channel the bot answers (threads it takes part in: always)."""
+
+    all = "all"
+    mentions = "mentions"
+
+
 class ModelStatus(enum.StrEnum):
     candidate = "candidate"
     active = "active"
@@ -161,6 +176,16 @@ class Conversation(Base):
     approved_for_training: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+    # The hand-over lifecycle (NULL: the bot is in charge), kept here so it survives restarts.
+    handover: Mapped[HandoverState | None] = mapped_column(_enum(HandoverState, "handover_state"))
+    # The Slack user who claimed the conversation, or the first human other than the customer there.
+    agent_user: Mapped[str | None] = mapped_column(String(32))
+    # Set when a human other than the customer posts in the thread: the bot stays quiet from then on.
+    bot_quiet_since: Mapped[datetime | None] = mapped_column()
+    # The customer's 1–5 rating once resolved.
+    csat: Mapped[int | None] = mapped_column(SmallInteger)
+    # The two lines shown to the agent on a hand-over (redacted text only).
+    handover_summary: Mapped[str | None] = mapped_column(Text)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"
@@ -294,6 +319,28 @@ class TrainingJob(Base):
     finished_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (Index("ix_training_jobs_status_id", "status", "id"),)
+
+
+class ChannelSettings(Base):
+    """How the bot behaves in one Slack channel, set by admins (no row: the defaults)."""
+
+    __tablename__ = "channel_settings"
+    __table_args__ = (UniqueConstraint("team", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))
+    answer_mode: Mapped[AnswerMode] = mapped_column(
+        _enum(AnswerMode, "answer_mode"), default=AnswerMode.mentions
+    )
+    # Ticket categories retrieval searches for this channel; empty: all of them.
+    categories: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The Slack user group tagged on a hand-over; NULL: SUPPORTBOT_SUPPORT_GROUP_ID.
+    handover_group: Mapped[str | None] = mapped_column(String(32))
+    # Answers are ephemeral to the asker, with a button to share them.
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditEntry(Base):

@@ -4,15 +4,24 @@ The caller owns the transaction (``core.db.transaction``); these functions flush
 """
 
 from core.store.audit import audit, audit_entries
+from core.store.categories import ticket_categories
+from core.store.channel_settings import (
+    ChannelConfig,
+    get_channel_settings,
+    list_channel_settings,
+    set_channel_setting,
+)
 from core.store.conversation_filter import ConversationFilter
 from core.store.conversation_list import ConversationRow, count_conversations, list_conversations
 from core.store.conversation_stats import (
     DayCounts,
     VersionRating,
+    Volume,
     approved_total,
     conversations_per_day,
     rating_by_version,
     status_totals,
+    volume_since,
 )
 from core.store.conversations import (
     find_conversation,
@@ -24,6 +33,17 @@ from core.store.conversations import (
 )
 from core.store.export import conversation_to_chat, training_conversations
 from core.store.feedback import record_feedback
+from core.store.handover import (
+    SummaryTurns,
+    bot_may_answer,
+    claim_handover,
+    hand_back,
+    mark_waiting,
+    note_human_joined,
+    record_csat,
+    resolve_handover,
+    summary_turns,
+)
 from core.store.jobs import (
     claim_job,
     count_jobs,
@@ -78,18 +98,23 @@ from core.store.tickets import (
 )
 
 __all__ = [
+    "ChannelConfig",
     "ConversationFilter",
     "ConversationRow",
     "DayCounts",
     "Hit",
     "Recorded",
+    "SummaryTurns",
     "VersionRating",
+    "Volume",
     "activate",
     "active_model_version",
     "all_questions",
     "approved_total",
     "audit",
     "audit_entries",
+    "bot_may_answer",
+    "claim_handover",
     "claim_job",
     "content_hash",
     "conversation_to_chat",
@@ -103,24 +128,30 @@ __all__ = [
     "find_conversation",
     "find_message",
     "finish_job",
+    "get_channel_settings",
     "get_conversation",
     "get_job",
     "get_model_version",
     "get_or_create_conversation",
     "get_ticket",
     "get_tickets",
+    "hand_back",
     "heartbeat",
     "ids_for_external",
     "iter_tickets",
+    "list_channel_settings",
     "list_conversations",
     "list_jobs",
     "list_model_versions",
+    "mark_waiting",
     "message_by_slack_ts",
+    "note_human_joined",
     "previous_version",
     "question_pages",
     "question_texts",
     "rating_by_version",
     "reap_stale_jobs",
+    "record_csat",
     "record_feedback",
     "record_reply",
     "record_user_turn",
@@ -128,17 +159,22 @@ __all__ = [
     "request_cancel",
     "request_retrain",
     "requeue_job",
+    "resolve_handover",
     "resolved_conversations",
     "rollback",
     "row_counts",
     "set_approved",
+    "set_channel_setting",
     "set_slack_ts",
     "set_status",
     "status_of",
     "status_totals",
+    "summary_turns",
     "thread_history",
+    "ticket_categories",
     "ticket_hashes",
     "ticket_resolutions",
     "training_conversations",
     "upsert_ticket",
+    "volume_since",
 ]

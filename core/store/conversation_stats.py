@@ -1,6 +1,7 @@
-"""Conversation statistics: conversations per day by status, totals, and 👍 rate per model version.
+"""Conversation statistics: conversations per day by status, totals, 👍 rate per model version,
+today's volume and hand-over rate.
 
-Each is one grouped query (no rows travel to Python).
+Each is one or two grouped queries (no rows travel to Python).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from core.models import Conversation, ConversationStatus, Feedback, Message
+from core.models import Conversation, ConversationStatus, Feedback, Message, Role
 
 _STATUSES = [s.value for s in ConversationStatus]
 
@@ -94,3 +95,43 @@ def rating_by_version(session: Session) -> list[VersionRating]:
     ).all()
     ratings = [VersionRating(str(v), int(u or 0), int(d or 0)) for v, u, d in rows]
     return sorted(ratings, key=lambda r: (-r.rated, r.version))
+
+
+@dataclass(frozen=True)
+class Volume:
+    """Traffic since a moment: questions asked, the conversations they were in, how many of
+    those are in a human's hands (handed over, or escalated by the gate)."""
+
+    questions: int
+    conversations: int
+    handed_over: int
+
+    @property
+    def handover_rate(self) -> float | None:
+        return self.handed_over / self.conversations if self.conversations else None
+
+
+def volume_since(session: Session, *, since: datetime) -> Volume:
+    """Questions since ``since`` and the share of their conversations handed over (two queries)."""
+    questions = session.scalar(
+        select(func.count(Message.id)).where(Message.role == Role.user, Message.created_at >= since)
+    )
+    active = (
+        select(Message.conversation_id)
+        .where(Message.role == Role.user, Message.created_at >= since)
+        .distinct()
+        .subquery()
+    )
+    handed = case(
+        (
+            (Conversation.handover.is_not(None)) | (Conversation.status == ConversationStatus.escalated),
+            1,
+        ),
+        else_=0,
+    )
+    conversations, handed_over = session.execute(
+        select(func.count(Conversation.id), func.sum(handed)).join(
+            active, active.c.conversation_id == Conversation.id
+        )
+    ).one()
+    return Volume(int(questions or 0), int(conversations or 0), int(handed_over or 0))

@@ -69,3 +69,42 @@ def test_alembic_check_detects_drift(sqlite_url, monkeypatch):
     finally:
         table._columns.remove(extra)
         engine.dispose()
+
+
+def test_0004_keeps_every_message_and_checks_the_hand_over_state(db_url):
+    """0004 adds columns in place (no table rebuild that would cascade to the messages) and its
+    downgrade drops them the same way; the hand-over state is checked on both databases."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0003")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO conversations (id, source, slack_team, slack_channel, slack_thread_ts, "
+                    "status, approved_for_training, created_at, updated_at) "
+                    "VALUES (1, 'slack', 'T1', 'C1', '1.1', 'open', false, :now, :now)"
+                ),
+                {"now": "2026-12-01 00:00:00"},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO messages (conversation_id, role, text, created_at) "
+                    "VALUES (1, 'user', 'hello', :now)"
+                ),
+                {"now": "2026-12-01 00:00:00"},
+            )
+        upgrade(engine)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE conversations SET handover = 'claimed', csat = 4"))
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE conversations SET handover = 'nobody'"))
+        downgrade(engine, "0003")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM messages")).scalar() == 1
+        assert "handover" not in {c["name"] for c in inspect(engine).get_columns("conversations")}
+        assert "channel_settings" not in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()

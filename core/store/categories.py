@@ -1,0 +1,22 @@
+"""The ticket categories: what a channel may be limited to, and what the bot can help with."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.models import Ticket
+
+
+def ticket_categories(session: Session, *, limit: int | None = None) -> list[tuple[str, int]]:
+    """(category, number of tickets) for every category the tickets have, most tickets first."""
+    n = func.count(Ticket.id)
+    stmt = (
+        select(Ticket.category, n)
+        .where(Ticket.category.is_not(None), Ticket.category != "")
+        .group_by(Ticket.category)
+        .order_by(n.desc(), Ticket.category)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [(str(category), int(count)) for category, count in session.execute(stmt)]
