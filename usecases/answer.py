@@ -252,7 +252,10 @@ class Responder:
         try:
             if self.model is None:
                 raise ModelUnavailable("no model endpoint configured")
-            completion = self.model.complete(messages, on_text=releaser.feed if releaser else None)
+            if releaser is None:
+                completion = self.model.complete(messages)
+            else:
+                completion = self.model.complete(messages, on_text=releaser.feed)
         except ModelUnavailable as exc:
             log.warning("model unavailable, falling back: %s", exc)
             details["model_error"] = str(exc)
