@@ -7,7 +7,11 @@ from typing import Any
 from usecases.messages import Reply
 
 FEEDBACK_UP, FEEDBACK_DOWN, HANDOVER = "feedback_up", "feedback_down", "handover"
+CLAIM, RESOLVE, HAND_BACK = "handover_claim", "handover_resolve", "handover_back"
+CSAT = [f"csat_{score}" for score in range(1, 6)]  # the customer's 1–5 once a case is resolved
+SHARE = "share_answer"  # a private answer, posted for the channel
 ACTIONS_BLOCK = "reply_actions"
+HANDOVER_BLOCK = "handover_actions"
 MAX_TEXT = 2900  # a section's text is limited to 3000 characters
 
 
@@ -29,14 +33,6 @@ def answer_blocks(
     buttons): the text of a streamed answer is the stream's own."""
     text = reply.text if len(reply.text) <= MAX_TEXT else reply.text[:MAX_TEXT] + "…"
     blocks: list[dict[str, Any]] = [text_block(text)] if with_text else []
-    if reply.escalated:
-        who = f"<!subteam^{support_group_id}>" if support_group_id else "A support agent"
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": f"{who}: could you take over this thread?"},
-            }
-        )
     if reply.escalated and reply.sources:
         listing = "\n".join(
             f"• *{s.external_id}* — {s.resolution[:200]}" for s in reply.sources if s.resolution
@@ -72,6 +68,66 @@ def answer_blocks(
         )
     blocks.append({"type": "actions", "block_id": ACTIONS_BLOCK, "elements": elements})
     return blocks
+
+
+def _button(action_id: str, value: str, label: str, *, style: str | None = None) -> dict[str, Any]:
+    button = {
+        "type": "button",
+        "action_id": action_id,
+        "value": value,
+        "text": {"type": "plain_text", "text": label},
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def tag(group: str | None) -> str:
+    return f"<!subteam^{group}>" if group else "A support agent"
+
+
+def handover_blocks(
+    *, group: str | None, why: str, summary: str | None, conversation_id: int
+) -> list[dict[str, Any]]:
+    """The message that asks the support team to take a thread over: who is tagged and why, the
+    two-line summary for the agent, and the lifecycle's buttons."""
+    lines = [f"{tag(group)}: {why}"]
+    if summary:
+        lines += [f"> {line}" for line in summary.splitlines()]
+    value = str(conversation_id)
+    return [
+        text_block("\n".join(lines)),
+        {
+            "type": "actions",
+            "block_id": HANDOVER_BLOCK,
+            "elements": [
+                _button(CLAIM, value, "I'll take it", style="primary"),
+                _button(RESOLVE, value, "Resolved"),
+                _button(HAND_BACK, value, "Hand back to the bot"),
+            ],
+        },
+    ]
+
+
+def csat_blocks(conversation_id: int) -> list[dict[str, Any]]:
+    value = str(conversation_id)
+    return [
+        text_block("This conversation is resolved. How did we do, from 1 (poor) to 5 (great)?"),
+        {
+            "type": "actions",
+            "block_id": "csat_actions",
+            "elements": [_button(action, value, str(score)) for score, action in enumerate(CSAT, start=1)],
+        },
+    ]
+
+
+def share_blocks(blocks: list[dict[str, Any]], reply_id: int) -> list[dict[str, Any]]:
+    """A private answer's blocks, with "Share with the channel" among its buttons."""
+    out = [dict(b) for b in blocks]
+    for block in out:
+        if block.get("block_id") == ACTIONS_BLOCK:
+            block["elements"] = [*block["elements"], _button(SHARE, str(reply_id), "Share with the channel")]
+    return out
 
 
 def text_block(text: str) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from core import store
 from core.db import transaction
 from core.errors import ModelUnavailable, NotFound
 from core.identifiers import Masker
-from core.models import Message, Outcome
+from core.models import Message, Role
 from core.prompt import ContextTicket, build_messages, trim_history
 from core.settings import Settings
 from usecases.decide import Decision, decide, draft_of, fallback
@@ -75,7 +75,8 @@ class Responder:
 
     # --- 1. the question, stored first ---------------------------------------------------------
 
-    def record(self, incoming: Incoming) -> store.Recorded:
+    def record(self, incoming: Incoming, *, role: Role = Role.user) -> store.Recorded:
+        """Store a turn first (a customer's question; ``role`` agent: a human helping in the thread)."""
         with transaction(self.sessions) as s:
             return store.record_user_turn(
                 s,
@@ -88,6 +89,7 @@ class Responder:
                 ts=incoming.ts,
                 event_id=incoming.event_id,
                 original_encrypted=incoming.original_encrypted,
+                role=role,
             )
 
     def handle(self, incoming: Incoming) -> Reply | None:
@@ -365,18 +367,9 @@ class Responder:
             self._weights = (now, TermWeights.from_store(self.sessions))
         return self._weights[1]
 
-    def _reply_from(self, reply: Message, question: Message) -> Reply:
-        return Reply(
-            message_id=reply.id,
-            question_id=question.id,
-            conversation_id=question.conversation_id,
-            text=reply.text,
-            outcome=Outcome(reply.outcome or Outcome.model),
-            sources=[Source(h.ticket_id, h.ticket_external_id or "?", h.score, "", "") for h in reply.hits],
-            confidence=reply.confidence,
-            model_version=reply.model_version,
-            latency_ms=reply.latency_ms or 0,
-        )
+    @staticmethod
+    def _reply_from(reply: Message, question: Message) -> Reply:
+        return Reply.stored(reply)
 
 
 def _ms_since(mark: float) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.models import Outcome
+from core.models import Message, Outcome
 
 
 @dataclass(frozen=True)
@@ -51,3 +51,18 @@ class Reply:
     @property
     def escalated(self) -> bool:
         return self.outcome.escalates
+
+    @classmethod
+    def stored(cls, reply: Message) -> Reply:
+        """A stored reply as it was sent (its sources by id and score)."""
+        return cls(
+            message_id=reply.id,
+            question_id=reply.reply_to_id or 0,
+            conversation_id=reply.conversation_id,
+            text=reply.text,
+            outcome=Outcome(reply.outcome or Outcome.model),
+            sources=[Source(h.ticket_id, h.ticket_external_id or "?", h.score, "", "") for h in reply.hits],
+            confidence=reply.confidence,
+            model_version=reply.model_version,
+            latency_ms=reply.latency_ms or 0,
+        )

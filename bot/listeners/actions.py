@@ -1,11 +1,11 @@
-"""Buttons on a reply: 👍 / 👎 and "Talk to a human"."""
+"""Buttons on a reply: 👍 / 👎 and "Talk to a human" (the hand-over's own buttons: bot.listeners.handover)."""
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Any
 
-from bot.blocks import FEEDBACK_DOWN, FEEDBACK_UP, HANDOVER, replace_actions
+from bot.blocks import FEEDBACK_DOWN, FEEDBACK_UP, HANDOVER, handover_blocks, replace_actions, tag
 from core.errors import NotFound
 from usecases.answer import Responder
 from usecases.feedback import record_feedback
@@ -76,15 +76,27 @@ def register(app: App, *, responder: Responder, settings: Settings) -> None:
             return
         reply_id, user, channel, ts = click
         try:
-            hand_over(responder.sessions, reply_id=reply_id, actor=user, shown_in=(channel, ts))
+            done = hand_over(
+                responder.sessions,
+                reply_id=reply_id,
+                actor=user,
+                shown_in=(channel, ts),
+                default_group=settings.support_group_id,
+            )
         except NotFound as exc:
             log.warning("hand-over click ignored: %s", exc)
             return
         message = body.get("message") or {}
         thread_ts = message.get("thread_ts") or ts
         who = f"<@{user}> would like to talk to a human."
-        group = f"<!subteam^{settings.support_group_id}>" if settings.support_group_id else "A support agent"
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=f"{group}: {who}")
+        client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            text=f"{tag(done.group)}: {who}",
+            blocks=handover_blocks(
+                group=done.group, why=who, summary=done.view.summary, conversation_id=done.conversation_id
+            ),
+        )
         client.chat_update(
             channel=channel,
             ts=ts,

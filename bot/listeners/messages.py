@@ -14,15 +14,18 @@ import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from bot.blocks import answer_blocks, delayed_text, working_text
+from bot.blocks import answer_blocks, delayed_text, handover_blocks, share_blocks, tag, working_text
 from bot.delivery import Inbox, entry_key
 from bot.metrics import BotMetrics
 from bot.spool import Entry, SpoolError, transient
 from bot.streaming import StreamedReply
+from core.models import AnswerMode, Role
 from core.originals import Sealer, clean
 from usecases.answer import Responder
-from usecases.messages import Incoming
-from usecases.threads import attach_slack_ts, is_bot_thread
+from usecases.channels import channel_settings
+from usecases.handover import bot_may_answer, hand_over, note_human_joined
+from usecases.messages import Incoming, Reply
+from usecases.threads import attach_slack_ts, thread_state
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -68,7 +71,9 @@ def classify(
     """(kind, Incoming) of a question for the bot; raises NotAQuestion otherwise.
 
     kind: ``mention`` (an @mention anywhere), ``im`` (a direct message), ``thread`` (a reply in a
-    thread, for the bot only if the bot takes part there: decided later, from the database).
+    thread, for the bot only if the bot takes part there), ``channel`` (a top-level channel
+    message, for the bot only where the channel's answer mode is "all"): the last two are decided
+    later, from the database.
     """
     if not isinstance(event, dict):
         raise NotAQuestion("no event")
@@ -95,12 +100,12 @@ def classify(
         kind = "mention"
     elif event.get("channel_type") == "im":
         kind = "im"
+    elif bot_user_id and f"<@{bot_user_id}>" in raw:
+        raise NotAQuestion("a mention: its app_mention event carries it")
     elif thread_ts and thread_ts != ts:
-        if bot_user_id and f"<@{bot_user_id}>" in raw:
-            raise NotAQuestion("a mention: its app_mention event carries it")
         kind = "thread"
     else:
-        raise NotAQuestion("a top-level channel message without a mention")
+        kind = "channel"  # answered only where the channel asks for every message
 
     text = clean(MENTION.sub("", raw).strip(), sealer)  # redacted before the first write
     return kind, Incoming(
@@ -137,22 +142,73 @@ class Answering:
         self.posts = posts
 
     def deliver(self, entry: Entry) -> None:
+        """Store the message, then answer it unless it is not for the bot: a thread the bot takes
+        no part in, a channel message where the channel wants mentions only, anything in a thread
+        a human has joined (recorded all the same, as an agent's turn when it is theirs)."""
         incoming = entry.incoming
         assert incoming.channel and incoming.thread_ts, "classify() lets only Slack messages with both in"
-        if entry.kind == "thread" and not is_bot_thread(
-            self.responder.sessions,
-            team=incoming.team,
-            channel=incoming.channel,
-            thread_ts=incoming.thread_ts,
-        ):
+        sessions = self.responder.sessions
+        thread = thread_state(
+            sessions, team=incoming.team, channel=incoming.channel, thread_ts=incoming.thread_ts
+        )
+        if entry.kind == "thread" and (thread is None or not thread.bot_took_part):
             return  # a thread the bot takes no part in
-        recorded = self.responder.record(incoming)
+        config = channel_settings(sessions, team=incoming.team, channel=incoming.channel)
+        if entry.kind == "channel" and config.answer_mode != AnswerMode.all:
+            return  # a top-level message, and this channel wants mentions only: never stored
+        human = thread is not None and thread.customer is not None and incoming.user != thread.customer
+        recorded = self.responder.record(incoming, role=Role.agent if human else Role.user)
         if not recorded.created and entry.attempts == 0:
             log.info("message %s already handled (a second delivery)", entry.key)
             return
-        if not incoming.text:
+        conversation_id = recorded.message.conversation_id
+        if human and incoming.user:
+            note_human_joined(sessions, conversation_id=conversation_id, user=incoming.user)
             return
-        self.answer(entry, question_id=recorded.message.id)
+        if not incoming.text or not bot_may_answer(sessions, conversation_id=conversation_id):
+            return
+        if config.private:
+            self.answer_privately(entry, question_id=recorded.message.id)
+        else:
+            self.answer(entry, question_id=recorded.message.id)
+
+    def answer_privately(self, entry: Entry, *, question_id: int) -> None:
+        """Private mode: the answer only the asker sees, with "Share with the channel"."""
+        incoming = entry.incoming
+        reply = self.responder.answer(question_id)
+        self.metrics.answers.labels(reply.outcome.value).inc()
+        self.client.chat_postEphemeral(
+            channel=incoming.channel,
+            user=incoming.user,
+            thread_ts=incoming.thread_ts,
+            text=reply.text,
+            blocks=share_blocks(answer_blocks(reply), reply.message_id),
+        )
+        self.after_reply(entry, reply)
+
+    def after_reply(self, entry: Entry, reply: Reply) -> None:
+        """A hand-over the gate decided puts the thread in front of the support team."""
+        if not reply.escalated:
+            return
+        incoming = entry.incoming
+        done = hand_over(
+            self.responder.sessions,
+            conversation_id=reply.conversation_id,
+            actor="supportbot",
+            reason=reply.reason,
+            default_group=self.settings.support_group_id,
+        )
+        self.client.chat_postMessage(
+            channel=incoming.channel,
+            thread_ts=incoming.thread_ts,
+            text=f"{tag(done.group)}: could you take over this thread?",
+            blocks=handover_blocks(
+                group=done.group,
+                why="could you take over this thread? I could not answer it well enough.",
+                summary=done.view.summary,
+                conversation_id=reply.conversation_id,
+            ),
+        )
 
     def answer(self, entry: Entry, *, question_id: int) -> None:
         """Stream the answer as it is written, or (streaming off, or a retry of an entry that
@@ -247,7 +303,7 @@ class Answering:
         started = time.perf_counter()
         try:
             reply = self.responder.answer(question_id, slack_channel=incoming.channel, slack_ts=placeholder)
-            blocks, text = answer_blocks(reply, support_group_id=self.settings.support_group_id), reply.text
+            blocks, text = answer_blocks(reply), reply.text
             self.metrics.answer_seconds.observe(time.perf_counter() - started)
             self.metrics.answers.labels(reply.outcome.value).inc()
         except Exception as exc:
@@ -261,6 +317,8 @@ class Answering:
         if placeholder_ts:
             # The reply was stored with the placeholder's ts already: one write less per answer.
             client.chat_update(channel=incoming.channel, ts=placeholder_ts, text=text, blocks=blocks)
+            if reply is not None:
+                self.after_reply(entry, reply)
             return
         ts = client.chat_postMessage(
             channel=incoming.channel, thread_ts=incoming.thread_ts, text=text, blocks=blocks
@@ -272,13 +330,14 @@ class Answering:
             attach_slack_ts(
                 self.responder.sessions, reply_id=reply.message_id, channel=incoming.channel, ts=ts
             )
+            self.after_reply(entry, reply)
 
     def on_delay(self, entry: Entry) -> None:
         """Told once per delayed question: the placeholder (or a new message) says we will answer."""
         incoming = entry.incoming
         if entry.placeholder_ts is not None:
             self.client.chat_update(channel=incoming.channel, ts=entry.placeholder_ts, text=delayed_text())
-        elif entry.kind != "thread":  # a thread reply may not be for the bot at all: stay quiet
+        elif entry.kind not in ("thread", "channel"):  # maybe not for the bot at all: stay quiet
             posted = self.client.chat_postMessage(
                 channel=incoming.channel, thread_ts=incoming.thread_ts, text=delayed_text()
             )

@@ -213,8 +213,16 @@ def test_low_confidence_hands_over_with_the_closest_tickets(bot_factory):
     assert "closest ticket scores" in reply.details["reason"]
     shown = bot.slack_message(event["channel"], reply.slack_ts)
     body = texts_of(shown["blocks"])
-    assert f"<!subteam^{SUPPORT_GROUP}>" in body
     assert "Similar solved tickets" in body and reply.hits[0].ticket_external_id in body
+    # The support team is asked in the thread, with the case in two lines and the lifecycle buttons.
+    assert bot.fake.wait_for(lambda: len(bot.fake.posted(event["channel"])) == 2, timeout=10)
+    request = bot.fake.posted(event["channel"])[1].args
+    assert request["thread_ts"] == event["ts"] and f"<!subteam^{SUPPORT_GROUP}>" in texts_of(
+        request["blocks"]
+    )
+    assert "kettle" in texts_of(request["blocks"])  # the summary's first line: the customer's question
+    buttons = [e["action_id"] for b in request["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == ["handover_claim", "handover_resolve", "handover_back"]
     with bot.sessions() as s:
         assert s.get(Conversation, reply.conversation_id).status == ConversationStatus.escalated
 

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from bot.blocks import delayed_text
+from bot.blocks import HANDOVER_BLOCK, delayed_text
 from core.models import Message, Role
 
 # The audit's scenario is a 30 s outage; set lower for a quick local run.
@@ -42,7 +42,13 @@ def held(fake, channel: str) -> list:
 
 
 def bot_posts(fake, channel: str) -> list:
-    return fake.posted(channel)
+    """The bot's answers (and holding messages) in ``channel``; not its requests to the support
+    team to take a thread over, which come on top of a hand-over answer."""
+    return [
+        c
+        for c in fake.posted(channel)
+        if not any(b.get("block_id") == HANDOVER_BLOCK for b in c.args.get("blocks") or [])
+    ]
 
 
 def stored(bot, channel: str, role: Role) -> int:
