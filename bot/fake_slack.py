@@ -46,7 +46,10 @@ class FakeSlack:
         self.lock = threading.RLock()  # wait_for holds it while its predicate inspects calls
         self._ts = 1_700_000_000.0
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> latest content
-        self.refuse_streaming = False  # chat.startStream answers an error, as where it is unavailable
+        self.refuse_streaming = False
+        self.statuses: dict[
+            tuple[str, str], str
+        ] = {}  # assistant thread -> its latest status  # chat.startStream answers an error, as where it is unavailable
         self.changed = threading.Condition(self.lock)
 
     def next_ts(self) -> str:
@@ -120,6 +123,46 @@ class FakeSlack:
         return {"ok": True, "channel": key[0], "ts": key[1], "text": args.get("text")}
 
     def _reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True}
+
+    # The assistant pane: status, suggested prompts and title of an assistant thread (a DM).
+
+    def _assistant_thread(self, args: dict[str, Any]) -> dict[str, Any] | None:
+        """The error for a call that names no assistant thread, else None."""
+        channel, thread_ts = args.get("channel_id"), args.get("thread_ts")
+        if not channel or not thread_ts:
+            return {"ok": False, "error": "invalid_arguments", "detail": "channel_id and thread_ts required"}
+        if not str(channel).startswith("D"):
+            return {"ok": False, "error": "channel_not_found", "detail": "assistant threads are DMs"}
+        return None
+
+    def _assistant_threads_setStatus(self, args: dict[str, Any]) -> dict[str, Any]:
+        if (error := self._assistant_thread(args)) is not None:
+            return error
+        if "status" not in args:
+            return {"ok": False, "error": "invalid_arguments", "detail": "status required"}
+        self.statuses[(args["channel_id"], args["thread_ts"])] = args["status"]
+        return {"ok": True}
+
+    def _assistant_threads_setSuggestedPrompts(self, args: dict[str, Any]) -> dict[str, Any]:
+        if (error := self._assistant_thread(args)) is not None:
+            return error
+        prompts = args.get("prompts")
+        if isinstance(prompts, str):
+            prompts = json.loads(prompts)
+        if not prompts or len(prompts) > 4 or not all(p.get("title") and p.get("message") for p in prompts):
+            return {
+                "ok": False,
+                "error": "invalid_arguments",
+                "detail": "1 to 4 prompts with title and message",
+            }
+        return {"ok": True}
+
+    def _assistant_threads_setTitle(self, args: dict[str, Any]) -> dict[str, Any]:
+        if (error := self._assistant_thread(args)) is not None:
+            return error
+        if not args.get("title"):
+            return {"ok": False, "error": "invalid_arguments", "detail": "title required"}
         return {"ok": True}
 
     # Streaming (chat.startStream / appendStream / stopStream): a reply in a thread, to one

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from bot.delivery import Inbox
 from bot.health import HealthCheck
-from bot.listeners import actions, commands, handover, home, messages
+from bot.listeners import actions, assistant, commands, handover, home, messages, shortcuts
 from bot.listeners.messages import SPOOL_KEY
 from bot.metrics import BotMetrics
 from bot.spool import Spool
@@ -68,7 +68,7 @@ def create_app(
     metrics = BotMetrics()
     metrics.watch_pending(lambda: inbox.status()["pending"])
     messages.register(app, responder=responder, settings=settings, inbox=inbox, metrics=metrics)
-    for module in (actions, commands, handover, home):
+    for module in (actions, assistant, commands, handover, home, shortcuts):
         module.register(app, responder=responder, settings=settings)
     app.supportbot_inbox = inbox  # type: ignore[attr-defined]  # for /health and the CLI
     app.supportbot_metrics = metrics  # type: ignore[attr-defined]  # for /metrics

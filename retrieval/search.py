@@ -92,6 +92,10 @@ class _State:
     stamp: tuple[int, int, int] | None
 
 
+# How many more neighbours a search limited to some categories asks the index for.
+CATEGORY_OVERFETCH = 20
+
+
 class Retriever:
     def __init__(
         self,
@@ -199,9 +203,17 @@ class Retriever:
 
     # --- search --------------------------------------------------------------------------------
 
-    def search(self, text: str, k: int | None = None, *, min_score: float | None = None) -> list[SearchHit]:
-        """The ``k`` most similar tickets, best first, scoring at least the minimum score."""
-        return self.search_many([text], k=k, min_score=min_score)[0]
+    def search(
+        self,
+        text: str,
+        k: int | None = None,
+        *,
+        min_score: float | None = None,
+        categories: Sequence[str] = (),
+    ) -> list[SearchHit]:
+        """The ``k`` most similar tickets, best first, scoring at least the minimum score; with
+        ``categories``, only tickets of those (a channel limited to billing, say)."""
+        return self.search_many([text], k=k, min_score=min_score, categories=categories)[0]
 
     def search_many(
         self,
@@ -210,11 +222,17 @@ class Retriever:
         *,
         min_score: float | None = None,
         progress: bool = False,
+        categories: Sequence[str] = (),
     ) -> list[list[SearchHit]]:
-        """``search`` for many texts at once: one batched embedding, one FAISS call, one query."""
+        """``search`` for many texts at once: one batched embedding, one FAISS call, one query.
+
+        With ``categories`` the index is asked for more neighbours (FAISS has no filter over
+        these ids) and the others are dropped: up to ``CATEGORY_OVERFETCH`` times ``k``."""
         self._maybe_refresh()
         state = self._state
         k = int(k or self.k)
+        allowed = {c.lower() for c in categories}
+        fetch = min(max(k, k * CATEGORY_OVERFETCH), state.index.count) if allowed else k
         floor = self.min_score if min_score is None else min_score
         results: list[list[SearchHit]] = [[] for _ in texts]
         todo = [i for i, t in enumerate(texts) if t and t.strip()]
@@ -222,7 +240,7 @@ class Retriever:
             return results
         vectors = self.embedder.encode([texts[i] for i in todo], progress=progress)
         with omp_threads(self.faiss_threads):
-            scores, ids = state.index.search(vectors, k)
+            scores, ids = state.index.search(vectors, fetch)
         wanted = {int(t) for row in ids for t in row if t >= 0}
         with self.sessions() as session:
             rows = fetch_rows(session, wanted)
@@ -232,6 +250,10 @@ class Retriever:
                 row = rows.get(int(ticket_id))
                 if row is None or (floor is not None and score < floor):
                     continue  # no result, or a ticket deleted since the index was saved
+                if allowed and (row.category or "").lower() not in allowed:
+                    continue
+                if len(hits) >= k:
+                    break
                 hits.append(
                     SearchHit(
                         ticket_id=row.id,

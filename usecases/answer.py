@@ -16,7 +16,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 
 class Searcher(Protocol):
-    def search(self, text: str, k: int | None = None) -> list[Any]: ...
+    def search(self, text: str, k: int | None = None, *, categories: Sequence[str] = ()) -> list[Any]: ...
 
 
 @dataclass(frozen=True)
@@ -148,6 +148,7 @@ class Responder:
         slack_channel: str | None = None,
         slack_ts: str | Callable[[], str | None] | None = None,
         on_text: Callable[[str], None] | None = None,
+        categories: Sequence[str] = (),
     ) -> Reply:
         """Answer a stored question; ``slack_ts``: the Slack message that will show the answer (the
         placeholder), stored with the reply in the same transaction. It may be a callable (the
@@ -155,7 +156,8 @@ class Responder:
 
         ``on_text``: the answer is streamed, and called with the part of the draft that may be
         shown already (usecases.release: nothing the checks could still turn down), the whole of it
-        each time it grows. The Reply says what the customer is finally sent."""
+        each time it grows. The Reply says what the customer is finally sent. ``categories``:
+        search only tickets of these (the channel's setting; empty: all)."""
         started = time.perf_counter()
         question = self._load(question_id)
         if isinstance(question, Reply):
@@ -163,7 +165,9 @@ class Responder:
         timings = {"load_ms": _ms_since(started)}
         details: dict[str, Any] = {"timings": timings}
         masker = Masker()
-        sources, completion = self._generate(question, masker=masker, details=details, on_text=on_text)
+        sources, completion = self._generate(
+            question, masker=masker, details=details, on_text=on_text, categories=categories
+        )
 
         mark = time.perf_counter()
         details["top_score"] = sources[0].score if sources else None
@@ -223,6 +227,7 @@ class Responder:
         masker: Masker,
         details: dict[str, Any],
         on_text: Callable[[str], None] | None = None,
+        categories: Sequence[str] = (),
     ) -> tuple[list[Source], Completion | None]:
         """Retrieval and the model call: the sources, and the completion (None: the model is down)."""
         timings = details["timings"]
@@ -232,9 +237,9 @@ class Responder:
         sources_later: Future[list[Source]] | None = None
         sources: list[Source] = []
         if in_prompt or self.model is None:
-            sources = self._timed_retrieve(question.text, timings)
+            sources = self._timed_retrieve(question.text, timings, categories)
         else:
-            sources_later = self._side_pool().submit(self._timed_retrieve, question.text, timings)
+            sources_later = self._side_pool().submit(self._timed_retrieve, question.text, timings, categories)
         mark = time.perf_counter()
         messages = self._prompt(question, sources[:in_prompt], masker=masker)
         timings["prompt_ms"] = _ms_since(mark)
@@ -343,18 +348,23 @@ class Responder:
                     self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="retrieval")
         return self._pool
 
-    def _timed_retrieve(self, text: str, timings: dict[str, float]) -> list[Source]:
+    def _timed_retrieve(
+        self, text: str, timings: dict[str, float], categories: Sequence[str] = ()
+    ) -> list[Source]:
         mark = time.perf_counter()
         try:
-            return self._retrieve(text)
+            return self._retrieve(text, categories)
         finally:
             timings["retrieve_ms"] = _ms_since(mark)
 
-    def _retrieve(self, text: str) -> list[Source]:
+    def _retrieve(self, text: str, categories: Sequence[str] = ()) -> list[Source]:
         if self.retriever is None:
             return []
         try:
-            hits = self.retriever.search(text, k=self.settings.retrieval_k)
+            if categories:
+                hits = self.retriever.search(text, k=self.settings.retrieval_k, categories=categories)
+            else:
+                hits = self.retriever.search(text, k=self.settings.retrieval_k)
         except Exception:  # retrieval trouble must not silence the bot
             log.exception("retrieval failed")
             return []

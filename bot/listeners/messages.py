@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,7 @@ TS = re.compile(r"^\d{1,12}\.\d{1,9}$")
 EVENT_ID = re.compile(r"^Ev[A-Za-z0-9]{2,62}$")
 MAX_TEXT_CHARS = 40_000  # Slack's own limit on a message's text
 SPOOL_KEY = "supportbot_spool_key"
+WORKING_STATUS = "is looking through past tickets…"
 FAILED = "⚠️ Something went wrong on my side; a member of the support team will follow up."
 
 
@@ -167,15 +169,35 @@ class Answering:
             return
         if not incoming.text or not bot_may_answer(sessions, conversation_id=conversation_id):
             return
+        self.show_working(incoming, first=thread is None)
         if config.private:
-            self.answer_privately(entry, question_id=recorded.message.id)
+            self.answer_privately(entry, question_id=recorded.message.id, categories=config.categories)
         else:
-            self.answer(entry, question_id=recorded.message.id)
+            self.answer(entry, question_id=recorded.message.id, categories=config.categories)
 
-    def answer_privately(self, entry: Entry, *, question_id: int) -> None:
+    def show_working(self, incoming: Incoming, *, first: bool) -> None:
+        """In an assistant thread (a thread in a DM): "is looking through past tickets…" while the
+        answer is written (Slack clears it with the reply), and the question as the thread's title."""
+        if not (incoming.channel or "").startswith("D") or incoming.thread_ts == incoming.ts:
+            return
+        from slack_sdk.errors import SlackApiError
+
+        try:
+            self.client.assistant_threads_setStatus(
+                channel_id=incoming.channel, thread_ts=incoming.thread_ts, status=WORKING_STATUS
+            )
+            if first:
+                title = incoming.text if len(incoming.text) <= 60 else incoming.text[:59] + "…"
+                self.client.assistant_threads_setTitle(
+                    channel_id=incoming.channel, thread_ts=incoming.thread_ts, title=title
+                )
+        except SlackApiError as exc:  # not an assistant thread after all: nothing to show
+            log.debug("assistant status not set: %s", exc.response.get("error"))
+
+    def answer_privately(self, entry: Entry, *, question_id: int, categories: Sequence[str] = ()) -> None:
         """Private mode: the answer only the asker sees, with "Share with the channel"."""
         incoming = entry.incoming
-        reply = self.responder.answer(question_id)
+        reply = self.responder.answer(question_id, categories=categories)
         self.metrics.answers.labels(reply.outcome.value).inc()
         self.client.chat_postEphemeral(
             channel=incoming.channel,
@@ -210,15 +232,15 @@ class Answering:
             ),
         )
 
-    def answer(self, entry: Entry, *, question_id: int) -> None:
+    def answer(self, entry: Entry, *, question_id: int, categories: Sequence[str] = ()) -> None:
         """Stream the answer as it is written, or (streaming off, or a retry of an entry that
         posted a message already) answer into a placeholder."""
         if self.settings.slack_streaming and entry.placeholder_ts is None:
-            self.answer_streamed(entry, question_id=question_id)
+            self.answer_streamed(entry, question_id=question_id, categories=categories)
         else:
-            self.answer_in_placeholder(entry, question_id=question_id)
+            self.answer_in_placeholder(entry, question_id=question_id, categories=categories)
 
-    def answer_streamed(self, entry: Entry, *, question_id: int) -> None:
+    def answer_streamed(self, entry: Entry, *, question_id: int, categories: Sequence[str] = ()) -> None:
         """The checked part of the draft is streamed into the thread while the model writes
         (bot.streaming); the sources and buttons come when the answer is done. An answer that
         becomes the best ticket or a hand-over shows none of the draft: it is posted whole."""
@@ -241,7 +263,7 @@ class Answering:
             append_interval_s=self.settings.slack_stream_interval_s,
         )
         try:
-            reply = self.responder.answer(question_id, on_text=streamed.offer)
+            reply = self.responder.answer(question_id, on_text=streamed.offer, categories=categories)
         except Exception as exc:
             streamed.abandon()
             if transient(exc):
@@ -275,7 +297,9 @@ class Answering:
         self.inbox.note_placeholder(entry, ts)  # a retry updates this message, never posts twice
         return str(ts)
 
-    def answer_in_placeholder(self, entry: Entry, *, question_id: int) -> None:
+    def answer_in_placeholder(
+        self, entry: Entry, *, question_id: int, categories: Sequence[str] = ()
+    ) -> None:
         """Answer into the placeholder: posted now (beside the answering, so Slack's round trip
         is not added to the reply time), or the one an earlier attempt of this entry posted."""
         incoming = entry.incoming
@@ -302,7 +326,9 @@ class Answering:
 
         started = time.perf_counter()
         try:
-            reply = self.responder.answer(question_id, slack_channel=incoming.channel, slack_ts=placeholder)
+            reply = self.responder.answer(
+                question_id, slack_channel=incoming.channel, slack_ts=placeholder, categories=categories
+            )
             blocks, text = answer_blocks(reply), reply.text
             self.metrics.answer_seconds.observe(time.perf_counter() - started)
             self.metrics.answers.labels(reply.outcome.value).inc()

@@ -20,3 +20,19 @@ def ticket_categories(session: Session, *, limit: int | None = None) -> list[tup
     if limit is not None:
         stmt = stmt.limit(limit)
     return [(str(category), int(count)) for category, count in session.execute(stmt)]
+
+
+def common_questions(session: Session, *, limit: int = 4) -> list[str]:
+    """One question per most-asked category: the shortest of its tickets' questions that names no
+    one's data (no placeholders), so a generic one ("How do I reset my password?")."""
+    out: list[str] = []
+    for category, _count in ticket_categories(session, limit=limit):
+        question = session.scalar(
+            select(Ticket.question)
+            .where(Ticket.category == category, Ticket.question.not_like("%<%"))
+            .order_by(func.length(Ticket.question), Ticket.id)
+            .limit(1)
+        )
+        if question:
+            out.append(question.strip())
+    return out
