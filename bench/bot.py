@@ -5,11 +5,16 @@ the sample tickets, the database; a local fake Slack Web API receives the bot's 
 event is delivered again as Slack's retry (X-Slack-Retry-Num) to count duplicates.
 
 Printed side by side, same run, same events:
+  streamed, 1 / placeholder, 1 — questions one at a time: the answer streamed into Slack as it is
+              written, beside the "Looking into it…" placeholder replaced by the whole answer
+              (SUPPORTBOT_SLACK_STREAMING=false): from the ack to the first text of the answer a
+              customer can read, and to the whole answer;
   ours      — acks at once, answers on a worker pool;
   baseline  — a stock Bolt app with process_before_response=True (answers, then acks), the way
               many bots are written; Slack retries any event not acked within 3 s.
 
-    python -m bench.bot [--events 500] [--concurrency 50] [--baseline-events 100] [--model PATH]
+    python -m bench.bot [--events 500] [--concurrency 50] [--baseline-events 100] [--latency-events 40]
+                        [--model PATH]
 
 Figures: connect p99 (the sender opening its C keep-alive connections all at once, before the
 clock starts, as wrk does), ack latency p50/p99 over those connections, end-to-end reply latency p50/p99 (event sent → answer in Slack),
@@ -65,6 +70,7 @@ def run_one(
     before_response: bool,
     max_tokens: int,
     workers: int,
+    streaming: bool = True,
 ) -> dict[str, Any]:
     import shutil
     import socket
@@ -96,6 +102,7 @@ def run_one(
             "SUPPORTBOT_MODEL_BASE_URL": model_url,
             "SUPPORTBOT_MAX_ANSWER_TOKENS": str(max_tokens),
             "SUPPORTBOT_MODEL_TIMEOUT_S": "120",
+            "SUPPORTBOT_SLACK_STREAMING": "true" if streaming else "false",
             "OMP_NUM_THREADS": "1",
         }
         argv = [sys.executable, "-m", "supportbot", "bot", "--mode", "http", "--host", "127.0.0.1"]
@@ -116,6 +123,7 @@ def run_one(
         engine = make_engine(f"sqlite:///{db}")
         sessions = session_factory(engine)
         sent: dict[str, float] = {}
+        acked: dict[str, float] = {}
         acks: list[float] = []
         lock = threading.Lock()
         # The sender must not be the bottleneck it measures: one keep-alive http.client connection
@@ -173,6 +181,7 @@ def run_one(
                 if status == 200 and not attempt:
                     with lock:
                         acks.append(elapsed * 1000)
+                        acked[f"{channel}/{ts}"] = time.time()
 
         # Like wrk, the sender opens its connections (one per sending thread) before the clock
         # starts: a delivery service, or the load balancer in front of the bot replicas, keeps
@@ -198,7 +207,7 @@ def run_one(
         deadline = time.monotonic() + 600
         last, last_change = -1, time.monotonic()
         while time.monotonic() < deadline:
-            done = len(fake.calls_to("chat.update"))
+            done = len(shown_in_slack(fake)[1])
             if done >= events:
                 break
             if done != last:
@@ -209,7 +218,7 @@ def run_one(
         wall = time.perf_counter() - began
         time.sleep(0.5)
 
-        updates = fake.calls_to("chat.update")
+        first_text, answered = shown_in_slack(fake)
         with sessions() as s:
             asked = s.query(Message).filter(Message.role == Role.user).count()
             replies, picked_up = {}, {}
@@ -219,20 +228,19 @@ def run_one(
                     replies[f"{m.slack_channel}/{m.slack_ts}"] = reply
                     # Stored first thing when a worker takes the event: the end of its queue wait.
                     picked_up[f"{m.slack_channel}/{m.slack_ts}"] = m.created_at.timestamp()
-        # End-to-end: event sent → the chat.update that put the answer in its thread.
-        update_at: dict[str, float] = {}
-        for call in updates:
-            update_at.setdefault(f"{call.args['channel']}/{call.args['ts']}", call.at)
-        e2e, queued, overhead = [], [], []
+        # End-to-end: event sent → the whole answer (sources and buttons) in its thread; and from
+        # the ack to the first text of the answer a customer can read.
+        e2e, queued, overhead, to_text, to_full = [], [], [], [], []
         stages: dict[str, list[float]] = {}
         for key, t0 in sent.items():
             reply = replies.get(key)
-            if reply is None or not reply.slack_ts:
-                continue
-            at = update_at.get(f"{reply.slack_channel or key.split('/')[0]}/{reply.slack_ts}")
-            if at is None:
+            at = answered.get(key)
+            if reply is None or at is None:
                 continue
             e2e.append((at - t0) * 1000)
+            if key in acked:
+                to_text.append((first_text.get(key, at) - acked[key]) * 1000)
+                to_full.append((at - acked[key]) * 1000)
             # Waiting for a free answering thread (load beyond what the model answers per second)
             # is queueing, not pipeline work: overhead counts from the worker taking the event.
             queued.append(max(0.0, (picked_up[key] - t0) * 1000))
@@ -242,11 +250,13 @@ def run_one(
                 stages.setdefault(stage, []).append(ms)
             stages.setdefault("model_ms", []).append(model_ms)
         posts_per_thread: dict[str, int] = {}
-        for call in fake.calls_to("chat.postMessage"):
+        for call in fake.posted():
+            if any(b.get("block_id") == "handover_actions" for b in call.args.get("blocks") or []):
+                continue  # the request to the support team that comes with a hand-over
             key = f"{call.args['channel']}/{call.args.get('thread_ts')}"
             posts_per_thread[key] = posts_per_thread.get(key, 0) + 1
         duplicates = sum(n - 1 for n in posts_per_thread.values() if n > 1)
-        lost = events - sum(1 for k in sent if k in replies and replies[k].slack_ts)
+        lost = events - sum(1 for k in sent if k in replies and k in answered)
         bot.terminate()
         bot.wait(timeout=30)
         engine.dispose()
@@ -261,6 +271,10 @@ def run_one(
         "e2e_p50_ms": pct(e2e, 50),
         "e2e_p99_ms": pct(e2e, 99),
         "queue_p50_ms": pct(queued, 50),
+        "first_text_p50_ms": pct(to_text, 50),
+        "first_text_p99_ms": pct(to_text, 99),
+        "full_answer_p50_ms": pct(to_full, 50),
+        "full_answer_p99_ms": pct(to_full, 99),
         "overhead_p50_ms": pct(overhead, 50),
         "overhead_p99_ms": pct(overhead, 99),
         "duplicates": duplicates,
@@ -269,6 +283,41 @@ def run_one(
         "answers_per_s": len(e2e) / wall if wall else 0.0,
         "stages_p50_ms": {k: pct(v, 50) for k, v in stages.items()},
     }
+
+
+def shown_in_slack(fake: Any) -> tuple[dict[str, float], dict[str, float]]:
+    """Per question ("channel/ts"): when the first text of its answer showed in Slack, and when
+    the whole answer did (its buttons with it). Streaming: chat.startStream, then chat.stopStream;
+    the placeholder path: its chat.update (the placeholder itself is not the answer); an answer
+    posted whole: that chat.postMessage, both at once."""
+    from bot.blocks import delayed_text, working_text
+
+    with fake.lock:
+        calls = list(fake.calls)
+        thread_of = {key: m.get("thread_ts") for key, m in fake.messages.items()}
+    first: dict[str, float] = {}
+    full: dict[str, float] = {}
+    for call in calls:
+        channel = call.args.get("channel")
+        if call.method in ("chat.postMessage", "chat.startStream"):
+            thread = call.args.get("thread_ts")
+        elif call.method in ("chat.update", "chat.appendStream", "chat.stopStream"):
+            thread = thread_of.get((channel, call.args.get("ts")))
+        else:
+            continue
+        key = f"{channel}/{thread}"
+        text = call.args.get("text") or call.args.get("markdown_text") or ""
+        if call.method != "chat.stopStream" and text in ("", working_text(), delayed_text()):
+            continue
+        if any(b.get("block_id") == "handover_actions" for b in call.args.get("blocks") or []):
+            continue
+        first.setdefault(key, call.at)
+        blocks = call.args.get("blocks") or []
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        if any(b.get("type") == "actions" for b in blocks):
+            full.setdefault(key, call.at)
+    return first, full
 
 
 def build_world(folder: Path, embedder: Any) -> None:
@@ -304,6 +353,13 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=48)
     parser.add_argument("--workers", type=int, default=8, help="the bot's answering threads")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
+    parser.add_argument(
+        "--latency-events",
+        type=int,
+        default=40,
+        help="questions one at a time, streamed and through the placeholder, for the time to the first"
+        " text of an answer and to the whole of it (0 skips)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -328,7 +384,24 @@ def main() -> None:
             world=world,
             max_tokens=args.max_tokens,
         )
-        results = [run_one("ours", events=args.events, before_response=False, **common)]
+        results = []
+        if args.latency_events:
+            one = {**common, "concurrency": 1}
+            results.append(
+                run_one(
+                    "streamed, 1", events=args.latency_events, before_response=False, streaming=True, **one
+                )
+            )
+            results.append(
+                run_one(
+                    "placeholder, 1",
+                    events=args.latency_events,
+                    before_response=False,
+                    streaming=False,
+                    **one,
+                )
+            )
+        results.append(run_one("ours", events=args.events, before_response=False, **common))
         if args.baseline_events:
             results.append(run_one("baseline", events=args.baseline_events, before_response=True, **common))
     stop.set()
@@ -345,15 +418,22 @@ def main() -> None:
         ("e2e_p50_ms", "{:.0f}"),
         ("e2e_p99_ms", "{:.0f}"),
         ("queue_p50_ms", "{:.0f}"),
+        ("first_text_p50_ms", "{:.0f}"),
+        ("first_text_p99_ms", "{:.0f}"),
+        ("full_answer_p50_ms", "{:.0f}"),
+        ("full_answer_p99_ms", "{:.0f}"),
         ("overhead_p50_ms", "{:.1f}"),
         ("overhead_p99_ms", "{:.1f}"),
         ("duplicates", "{:.0f}"),
         ("lost", "{:.0f}"),
         ("answers_per_s", "{:.1f}"),
     ]
-    print(f"{'':<18}" + "".join(f"{r['label']:>14}" for r in results))
+    print(f"{'':<18}" + "".join(f"{r['label']:>16}" for r in results))
     for key, fmt in keys:
-        print(f"{key:<18}" + "".join(f"{fmt.format(r[key]):>14}" for r in results))
+        print(f"{key:<18}" + "".join(f"{fmt.format(r[key]):>16}" for r in results))
+    print(
+        "first_text / full_answer: from the ack to the first text of the answer in Slack / to the whole answer"
+    )
     print(f"\nconcurrency {args.concurrency}; every 10th event delivered twice (a Slack retry)")
     for r in results:
         parts = ", ".join(f"{k} {v:.1f}" for k, v in r["stages_p50_ms"].items())
