@@ -26,9 +26,7 @@ def sources_line(reply: Reply) -> str | None:
     return line
 
 
-def answer_blocks(
-    reply: Reply, *, support_group_id: str | None = None, with_text: bool = True
-) -> list[dict[str, Any]]:
+def answer_blocks(reply: Reply, *, with_text: bool = True) -> list[dict[str, Any]]:
     """The reply as a message; without ``with_text`` only what goes under its text (sources,
     buttons): the text of a streamed answer is the stream's own."""
     text = reply.text if len(reply.text) <= MAX_TEXT else reply.text[:MAX_TEXT] + "…"

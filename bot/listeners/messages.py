@@ -274,16 +274,12 @@ class Answering:
             return
         self.metrics.answer_seconds.observe(time.perf_counter() - started)
         self.metrics.answers.labels(reply.outcome.value).inc()
-        group = self.settings.support_group_id
-        blocks = answer_blocks(reply, support_group_id=group)
-        ts = streamed.finish(
-            reply.text,
-            blocks=blocks,
-            extra_blocks=answer_blocks(reply, support_group_id=group, with_text=False),
-        )
+        blocks = answer_blocks(reply)
+        ts = streamed.finish(reply.text, blocks=blocks, extra_blocks=answer_blocks(reply, with_text=False))
         if ts is None:
             ts = self._post(entry, text=reply.text, blocks=blocks, existing=None)
         attach_slack_ts(self.responder.sessions, reply_id=reply.message_id, channel=incoming.channel, ts=ts)
+        self.after_reply(entry, reply)
 
     def _post(self, entry: Entry, *, text: str, blocks: Any, existing: str | None) -> str:
         """Post ``text`` in the entry's thread (or replace the message ``existing``); its ts."""

@@ -52,15 +52,14 @@ def test_a_human_in_the_thread_quiets_the_bot_until_it_is_handed_back(bot):
         assert roles.count(Role.agent) == 1 and roles[-1] == Role.user  # every message recorded
         assert conversation.agent_user == AGENT and conversation.bot_quiet_since is not None
 
-    # "Hand back to the bot": the next question is answered again.
+    # "Hand back to the bot": the bot is in charge again, and the next question is answered.
     bot.click("handover_back", reply_ts=request["ts"], channel="C0DESK", user=AGENT)
     assert bot.fake.wait_for(lambda: "handed this back" in " ".join(bot_texts(bot, "C0DESK")), timeout=10)
-    again, _ = bot.in_thread("Can I still use it?", channel="C0DESK", thread_ts=thread, user="U0CUST")
-    answered = bot.wait_reply("C0DESK", again["ts"])
-    assert answered.text
     with bot.sessions() as s:
         conversation = s.get(Conversation, reply.conversation_id)
         assert conversation.handover is None and conversation.bot_quiet_since is None
+    again, _ = bot.in_thread("Can I still use it?", channel="C0DESK", thread_ts=thread, user="U0CUST")
+    assert bot.wait_reply("C0DESK", again["ts"]).text
 
 
 def test_resolved_asks_the_customer_for_a_rating_and_stores_it(bot):
