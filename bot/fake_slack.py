@@ -117,9 +117,12 @@ class FakeSlack:
 
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         key = (args.get("channel"), args.get("ts"))
-        if key not in self.messages:
-            return {"ok": False, "error": "message_not_found"}
-        self.messages[key].update({"text": args.get("text"), "blocks": args.get("blocks")})
+        if key not in self.messages or self.messages[key].get("ephemeral_to"):
+            return {"ok": False, "error": "message_not_found"}  # an ephemeral is not the channel's
+        message = self.messages[key]
+        message["text"] = args.get("text")
+        if "blocks" in args:  # Slack keeps a message's blocks when an update names none
+            message["blocks"] = args["blocks"]
         return {"ok": True, "channel": key[0], "ts": key[1], "text": args.get("text")}
 
     def _reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -151,7 +151,19 @@ class StreamedReply:
                 return self.ts
         else:
             time.sleep(max(0.0, self._last_call + self.update_interval_s - time.monotonic()))
-        self.client.chat_update(channel=self.channel, ts=self.ts, text=text, blocks=blocks)
+        from slack_sdk.errors import SlackApiError
+
+        try:
+            self.client.chat_update(channel=self.channel, ts=self.ts, text=text, blocks=blocks)
+        except SlackApiError as exc:  # the shown draft cannot be replaced: the answer goes below it
+            log.warning(
+                "could not replace the streamed draft (%s): posting the answer", exc.response.get("error")
+            )
+            self.ts = str(
+                self.client.chat_postMessage(
+                    channel=self.channel, thread_ts=self.thread_ts, text=text, blocks=blocks
+                )["ts"]
+            )
         return self.ts
 
     def stop(self, *, rest: str = "", blocks: list[dict[str, Any]] | None = None) -> bool:

@@ -203,12 +203,15 @@ class Bot:
             "trigger_id": "1.2.3",
             "channel": {"id": channel},
             "container": {"type": "message", "message_ts": reply_ts, "channel_id": channel},
-            "message": {"ts": reply_ts, **message},
             "response_url": "https://hooks.invalid/actions/1",
             "actions": [
                 {"action_id": action_id, "block_id": "reply_actions", "value": value, "type": "button"}
             ],
         }
+        if message.get("ephemeral_to"):  # Slack sends no message, only where it was shown
+            payload["container"] |= {"is_ephemeral": True, "thread_ts": message.get("thread_ts")}
+        else:
+            payload["message"] = {"ts": reply_ts, **message}
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self.post(body, content_type="application/x-www-form-urlencoded")
 

@@ -195,7 +195,7 @@ def hand_back(
     """ "Hand back to the bot": the bot answers the thread's next messages again."""
     with transaction(sessions) as s:
         _in_thread(s, conversation_id, in_thread)
-        conversation = store.hand_back(s, conversation_id=conversation_id)
+        conversation = store.hand_back(s, conversation_id=conversation_id, agent=agent)
         store.audit(s, actor=agent, action="conversation.hand_back", conversation_id=conversation_id)
         return HandoverView.of(conversation)
 

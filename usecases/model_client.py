@@ -46,7 +46,7 @@ class ModelClient:
     ) -> None:
         from openai import OpenAI
 
-        self.model, self.mode, self.max_tokens = model, mode, max_tokens
+        self.model, self.mode, self.max_tokens, self.timeout_s = model, mode, max_tokens, timeout_s
         self._client = OpenAI(
             base_url=base_url, api_key=api_key or "none", timeout=timeout_s, max_retries=retries
         )
@@ -88,6 +88,7 @@ class ModelClient:
 
         With ``on_text`` the answer is streamed (``stream=True``) and each piece of text is handed
         to it as it arrives, on this thread; the Completion at the end is the same."""
+        import httpx
         import openai
 
         started = time.perf_counter()
@@ -109,6 +110,7 @@ class ModelClient:
                     messages=messages,
                     max_tokens=max_tokens,
                     on_text=on_text,
+                    deadline=started + (timeout_s or self.timeout_s),
                 )
             elif self.mode == "completion":
                 text, logprobs, finish, usage, fingerprint = _complete_text(
@@ -118,7 +120,8 @@ class ModelClient:
                 text, logprobs, finish, usage, fingerprint = _complete_chat(
                     client, model=self.model, messages=messages, max_tokens=max_tokens
                 )
-        except openai.APIError as exc:
+        except (openai.APIError, httpx.HTTPError) as exc:
+            # httpx's own errors: a stream that breaks half way is not wrapped by openai.
             raise ModelUnavailable(f"the model endpoint failed: {type(exc).__name__}: {exc}") from exc
         values = [lp for lp in logprobs if lp is not None]
         return Completion(
@@ -177,9 +180,11 @@ def _stream(
     messages: Sequence[dict[str, str]],
     max_tokens: int,
     on_text: Callable[[str], None],
+    deadline: float,
 ) -> _Answer:
     """Either API style with ``stream=True``: the pieces go to ``on_text`` as they arrive, the
-    answer is put together from them (usage from the last chunk: ``include_usage``)."""
+    answer is put together from them (usage from the last chunk: ``include_usage``). The
+    client's timeout holds per chunk: ``deadline`` (perf_counter) holds for the whole answer."""
     options = {
         "max_tokens": max_tokens,
         "temperature": 0,
@@ -200,6 +205,9 @@ def _stream(
     usage: Any = None
     fingerprint: str | None = None
     for chunk in chunks:
+        if time.perf_counter() > deadline:
+            chunks.close()
+            raise ModelUnavailable("the model took longer than its timeout to answer")
         usage = chunk.usage or usage
         fingerprint = getattr(chunk, "system_fingerprint", None) or fingerprint
         for choice in chunk.choices:

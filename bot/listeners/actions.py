@@ -34,6 +34,17 @@ def clicked(body: dict[str, Any]) -> tuple[int, str, str, str] | None:
     return reply_id, user, channel, ts
 
 
+def ephemeral(body: dict[str, Any]) -> bool:
+    """A click on a message only its asker sees (private mode): Slack sends no ``message``."""
+    return bool((body.get("container") or {}).get("is_ephemeral"))
+
+
+def thread_of(body: dict[str, Any], ts: str) -> str:
+    """The thread the clicked message is in (its own ts when it is a thread's top)."""
+    message = body.get("message") or {}
+    return message.get("thread_ts") or (body.get("container") or {}).get("thread_ts") or ts
+
+
 def register(app: App, *, responder: Responder, settings: Settings) -> None:
     def rate(body: dict[str, Any], client: Any, rating: int) -> None:
         click = clicked(body)
@@ -50,6 +61,9 @@ def register(app: App, *, responder: Responder, settings: Settings) -> None:
             return
         message = body.get("message") or {}
         note = "Thanks for the feedback 👍" if rating > 0 else "Thanks — we'll use this to improve 👎"
+        if ephemeral(body):  # only its asker sees it, and only Slack may change it: say it to them
+            client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_of(body, ts), text=note)
+            return
         client.chat_update(
             channel=channel,
             ts=ts,
@@ -87,7 +101,7 @@ def register(app: App, *, responder: Responder, settings: Settings) -> None:
             log.warning("hand-over click ignored: %s", exc)
             return
         message = body.get("message") or {}
-        thread_ts = message.get("thread_ts") or ts
+        thread_ts = thread_of(body, ts)
         who = f"<@{user}> would like to talk to a human."
         client.chat_postMessage(
             channel=channel,
@@ -97,6 +111,8 @@ def register(app: App, *, responder: Responder, settings: Settings) -> None:
                 group=done.group, why=who, summary=done.view.summary, conversation_id=done.conversation_id
             ),
         )
+        if ephemeral(body):
+            return
         client.chat_update(
             channel=channel,
             ts=ts,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks import CLAIM, CSAT, HAND_BACK, RESOLVE, SHARE, answer_blocks, csat_blocks, replace_actions
+from bot.listeners.actions import thread_of
 from core.errors import SupportbotError
 from usecases import handover
 from usecases.threads import attach_slack_ts, shared_reply
@@ -38,7 +39,7 @@ def _click(body: dict[str, Any]) -> tuple[int, str, str, str, str] | None:
         return None
     if not 0 < value < 2**63 or not all(isinstance(v, str) and v for v in (user, channel, ts)):
         return None
-    return value, user, channel, ts, message.get("thread_ts") or ts
+    return value, user, channel, ts, thread_of(body, ts)
 
 
 def register(app: App, *, responder: Responder, settings: Settings) -> None:

@@ -15,7 +15,15 @@ from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from bot.blocks import answer_blocks, delayed_text, handover_blocks, share_blocks, tag, working_text
+from bot.blocks import (
+    answer_blocks,
+    delayed_text,
+    handover_blocks,
+    share_blocks,
+    tag,
+    text_block,
+    working_text,
+)
 from bot.delivery import Inbox, entry_key
 from bot.metrics import BotMetrics
 from bot.spool import Entry, SpoolError, transient
@@ -44,6 +52,9 @@ TS = re.compile(r"^\d{1,12}\.\d{1,9}$")
 EVENT_ID = re.compile(r"^Ev[A-Za-z0-9]{2,62}$")
 MAX_TEXT_CHARS = 40_000  # Slack's own limit on a message's text
 SPOOL_KEY = "supportbot_spool_key"
+# A person's message all the same: sent to the channel too, or with a file. (An agent's reply of
+# either kind must quiet the bot like any other.)
+HUMAN_SUBTYPES = ("thread_broadcast", "file_share")
 WORKING_STATUS = "is looking through past tickets…"
 FAILED = "⚠️ Something went wrong on my side; a member of the support team will follow up."
 
@@ -82,7 +93,7 @@ def classify(
     etype = event.get("type")
     if etype not in ("app_mention", "message"):
         raise NotAQuestion(f"event type {etype!r}")
-    if event.get("subtype"):  # edits, deletions, joins, file shares, bot posts: not a new question
+    if event.get("subtype") not in (None, *HUMAN_SUBTYPES):  # edits, deletions, joins, bot posts
         raise NotAQuestion(f"subtype {event.get('subtype')!r}")
     if from_bot(event, bot_user_id):
         raise NotAQuestion("posted by a bot")
@@ -197,14 +208,22 @@ class Answering:
     def answer_privately(self, entry: Entry, *, question_id: int, categories: Sequence[str] = ()) -> None:
         """Private mode: the answer only the asker sees, with "Share with the channel"."""
         incoming = entry.incoming
+        assert incoming.channel and incoming.user
         reply = self.responder.answer(question_id, categories=categories)
         self.metrics.answers.labels(reply.outcome.value).inc()
-        self.client.chat_postEphemeral(
+        posted = self.client.chat_postEphemeral(
             channel=incoming.channel,
             user=incoming.user,
             thread_ts=incoming.thread_ts,
             text=reply.text,
             blocks=share_blocks(answer_blocks(reply), reply.message_id),
+        )
+        # Its buttons are checked against the message they are on, this ephemeral one.
+        attach_slack_ts(
+            self.responder.sessions,
+            reply_id=reply.message_id,
+            channel=incoming.channel,
+            ts=posted["message_ts"],
         )
         self.after_reply(entry, reply)
 
@@ -270,7 +289,7 @@ class Answering:
                 raise  # the database is away: the inbox keeps the question and retries
             log.exception("answering message %s failed", question_id)
             self.metrics.answers.labels("error").inc()
-            self._post(entry, text=FAILED, blocks=None, existing=streamed.ts)
+            self._post(entry, text=FAILED, blocks=[text_block(FAILED)], existing=streamed.ts)
             return
         self.metrics.answer_seconds.observe(time.perf_counter() - started)
         self.metrics.answers.labels(reply.outcome.value).inc()
@@ -340,6 +359,15 @@ class Answering:
             # The reply was stored with the placeholder's ts already: one write less per answer.
             client.chat_update(channel=incoming.channel, ts=placeholder_ts, text=text, blocks=blocks)
             if reply is not None:
+                if entry.placeholder_ts is not None and incoming.channel:
+                    # A retry: the reply may have been stored before this message was noted (a
+                    # streamed answer); its buttons must find it here.
+                    attach_slack_ts(
+                        self.responder.sessions,
+                        reply_id=reply.message_id,
+                        channel=incoming.channel,
+                        ts=placeholder_ts,
+                    )
                 self.after_reply(entry, reply)
             return
         ts = client.chat_postMessage(

@@ -4,7 +4,7 @@ The caller owns the transaction (``core.db.transaction``); these functions flush
 """
 
 from core.store.audit import audit, audit_entries
-from core.store.categories import common_questions, ticket_categories
+from core.store.categories import shortest_questions, ticket_categories
 from core.store.channel_settings import (
     ChannelConfig,
     get_channel_settings,
@@ -116,7 +116,6 @@ __all__ = [
     "bot_may_answer",
     "claim_handover",
     "claim_job",
-    "common_questions",
     "content_hash",
     "conversation_to_chat",
     "conversations_per_day",
@@ -168,6 +167,7 @@ __all__ = [
     "set_channel_setting",
     "set_slack_ts",
     "set_status",
+    "shortest_questions",
     "status_of",
     "status_totals",
     "summary_turns",

@@ -22,17 +22,16 @@ def ticket_categories(session: Session, *, limit: int | None = None) -> list[tup
     return [(str(category), int(count)) for category, count in session.execute(stmt)]
 
 
-def common_questions(session: Session, *, limit: int = 4) -> list[str]:
-    """One question per most-asked category: the shortest of its tickets' questions that names no
-    one's data (no placeholders), so a generic one ("How do I reset my password?")."""
-    out: list[str] = []
-    for category, _count in ticket_categories(session, limit=limit):
-        question = session.scalar(
+def shortest_questions(session: Session, *, categories: int = 4, per_category: int = 20) -> list[list[str]]:
+    """For each of the ``categories`` most-asked categories, its ``per_category`` shortest ticket
+    questions (short questions are the generic ones: "How do I reset my password?")."""
+    out: list[list[str]] = []
+    for category, _count in ticket_categories(session, limit=categories):
+        rows = session.scalars(
             select(Ticket.question)
-            .where(Ticket.category == category, Ticket.question.not_like("%<%"))
+            .where(Ticket.category == category)
             .order_by(func.length(Ticket.question), Ticket.id)
-            .limit(1)
+            .limit(per_category)
         )
-        if question:
-            out.append(question.strip())
+        out.append([q.strip() for q in rows if q and q.strip()])
     return out

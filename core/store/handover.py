@@ -57,8 +57,7 @@ def claim_handover(session: Session, *, conversation_id: int, agent: str) -> Con
         raise Conflict(f"conversation {conversation_id} is not waiting for a human")
     if conversation.handover is HandoverState.resolved:
         raise Conflict(f"conversation {conversation_id} is resolved already")
-    if conversation.slack_user is not None and agent == conversation.slack_user:
-        raise InvalidInput("the customer cannot take their own conversation")
+    _not_the_customer(conversation, agent, "take")
     if conversation.handover is HandoverState.claimed and conversation.agent_user not in (None, agent):
         raise Conflict(f"conversation {conversation_id} is taken by {conversation.agent_user} already")
     conversation.handover = HandoverState.claimed
@@ -68,9 +67,17 @@ def claim_handover(session: Session, *, conversation_id: int, agent: str) -> Con
     return conversation
 
 
+def _not_the_customer(conversation: Conversation, agent: str, what: str) -> None:
+    """The hand-over's steps are the support team's: the customer's own buttons would let them
+    wake the bot over the agent's head."""
+    if conversation.slack_user is not None and agent == conversation.slack_user:
+        raise InvalidInput(f"the customer cannot {what} their own conversation")
+
+
 def resolve_handover(session: Session, *, conversation_id: int, agent: str) -> Conversation:
     """Close a handed-over conversation (status resolved); resolving it twice is a no-op."""
     conversation = _conversation(session, conversation_id)
+    _not_the_customer(conversation, agent, "resolve")
     if conversation.handover is None:
         raise Conflict(f"conversation {conversation_id} is not handed over")
     if conversation.handover is not HandoverState.resolved:
@@ -82,9 +89,10 @@ def resolve_handover(session: Session, *, conversation_id: int, agent: str) -> C
     return conversation
 
 
-def hand_back(session: Session, *, conversation_id: int) -> Conversation:
+def hand_back(session: Session, *, conversation_id: int, agent: str) -> Conversation:
     """The bot is in charge again: it answers the thread's next messages."""
     conversation = _conversation(session, conversation_id)
+    _not_the_customer(conversation, agent, "hand back")
     conversation.handover = None
     conversation.bot_quiet_since = None
     if conversation.status is ConversationStatus.escalated:

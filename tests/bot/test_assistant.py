@@ -25,16 +25,27 @@ def assistant_thread_started(bot, *, channel: str = "D0PANE", thread_ts: str = "
 
 
 def test_a_new_assistant_thread_greets_and_suggests_the_most_common_questions(bot):
+    # The shortest question of the most-asked category names one customer's order: never shown.
+    from core.db import transaction
+
+    with transaction(bot.sessions) as s:
+        (top, _), *_ = store.ticket_categories(s, limit=1)
+        store.upsert_ticket(
+            s, external_id="T-SHORT", question="Order 4821937?", resolution="Shipped.", category=top
+        )
     assert assistant_thread_started(bot).status_code == 200
     assert bot.fake.wait_for(lambda: bot.fake.calls_to("assistant.threads.setSuggestedPrompts"), timeout=10)
     (greeting,) = bot.fake.posted("D0PANE")
     assert greeting.args["thread_ts"] == "1800000000.000001" and "solved tickets" in greeting.args["text"]
     (call,) = bot.fake.calls_to("assistant.threads.setSuggestedPrompts")
     prompts = call.args["prompts"]
+    assert len(prompts) == 4 and all(len(p["title"]) <= 75 for p in prompts)
+    assert "4821937" not in json.dumps(prompts)
     with bot.sessions() as s:
-        expected = store.common_questions(s, limit=4)
-    assert [p["message"] for p in prompts] == expected and len(expected) == 4
-    assert all(len(p["title"]) <= 75 and "<" not in p["message"] for p in prompts)
+        shortest = store.shortest_questions(s, categories=4)
+    # One per category, the shortest that names no one: for the top one, the next shortest.
+    assert [p["message"] for p in prompts][1:] == [qs[0] for qs in shortest[1:]]
+    assert prompts[0]["message"] == shortest[0][1] and shortest[0][0] == "Order 4821937?"
 
 
 def test_a_question_in_the_pane_shows_the_status_and_titles_the_thread(bot):

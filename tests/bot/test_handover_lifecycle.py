@@ -5,7 +5,7 @@ handed back."""
 from __future__ import annotations
 
 from core.models import Conversation, ConversationStatus, HandoverState, Role
-from tests.slack_world import ADMIN
+from tests.slack_world import ADMIN, wait_until
 
 AGENT = "U0AGENT"
 
@@ -27,7 +27,7 @@ def bot_texts(bot, channel: str) -> list[str]:
     return [c.args.get("text") or c.args.get("markdown_text") or "" for c in bot.fake.posted(channel)]
 
 
-def test_a_human_in_the_thread_quiets_the_bot_until_it_is_handed_back(bot):
+def test_a_human_in_the_thread_quiets_the_bot_until_it_is_handed_back(bot, caplog):
     event, _ = bot.mention("My discount code does not work at checkout", channel="C0DESK", user="U0CUST")
     thread = event["ts"]
     reply = bot.wait_reply("C0DESK", thread)
@@ -52,6 +52,12 @@ def test_a_human_in_the_thread_quiets_the_bot_until_it_is_handed_back(bot):
         assert roles.count(Role.agent) == 1 and roles[-1] == Role.user  # every message recorded
         assert conversation.agent_user == AGENT and conversation.bot_quiet_since is not None
 
+    # The customer's own press of "Hand back" does not wake the bot over the agent's head.
+    bot.click("handover_back", reply_ts=request["ts"], channel="C0DESK", user="U0CUST")
+    assert wait_until(lambda: "handover_back click ignored" in caplog.text, timeout=10)
+    with bot.sessions() as s:
+        assert s.get(Conversation, reply.conversation_id).bot_quiet_since is not None
+
     # "Hand back to the bot": the bot is in charge again, and the next question is answered.
     bot.click("handover_back", reply_ts=request["ts"], channel="C0DESK", user=AGENT)
     assert bot.fake.wait_for(lambda: "handed this back" in " ".join(bot_texts(bot, "C0DESK")), timeout=10)
@@ -62,7 +68,7 @@ def test_a_human_in_the_thread_quiets_the_bot_until_it_is_handed_back(bot):
     assert bot.wait_reply("C0DESK", again["ts"]).text
 
 
-def test_resolved_asks_the_customer_for_a_rating_and_stores_it(bot):
+def test_resolved_asks_the_customer_for_a_rating_and_stores_it(bot, caplog):
     event, _ = bot.mention("I was charged twice for one order", channel="C0DESK", user="U0CUST")
     reply = bot.wait_reply("C0DESK", event["ts"])
     bot.click("handover", reply_ts=reply.slack_ts, channel="C0DESK", user="U0CUST")
@@ -81,12 +87,19 @@ def test_resolved_asks_the_customer_for_a_rating_and_stores_it(bot):
 
     assert bot.fake.wait_for(lambda: prompt() is not None, timeout=10)
     bot.click("csat_2", reply_ts=prompt()["ts"], channel="C0DESK", user=AGENT)  # not theirs to rate
+    assert wait_until(lambda: "rating click ignored" in caplog.text, timeout=10)  # refused, said so
+    assert _csat(bot, reply.conversation_id) is None
     bot.click("csat_4", reply_ts=prompt()["ts"], channel="C0DESK", user="U0CUST")
     assert bot.fake.wait_for(lambda: "4/5" in (prompt()["text"] or ""), timeout=10)
     with bot.sessions() as s:
         conversation = s.get(Conversation, reply.conversation_id)
         assert conversation.csat == 4 and conversation.handover == HandoverState.resolved
         assert conversation.status == ConversationStatus.resolved
+
+
+def _csat(bot, conversation_id: int):
+    with bot.sessions() as s:
+        return s.get(Conversation, conversation_id).csat
 
 
 def top_level(bot, text: str, *, channel: str, user: str = "U0CUST"):
@@ -110,7 +123,7 @@ def test_mentions_only_ignores_an_unmentioned_message_and_all_answers_it(bot):
     assert bot.fake.posted("C0GENERAL")[0].args["thread_ts"] == asked["ts"] and reply.text
 
 
-def test_a_private_answer_is_ephemeral_and_share_posts_it(bot):
+def test_a_private_answer_is_ephemeral_and_share_posts_it(bot, caplog):
     assert "private: on" in bot.command("channel private on", user=ADMIN, channel="C0PRIVATE").text
     event, _ = bot.mention("How do I reset my password?", channel="C0PRIVATE", user="U0CUST")
     assert bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"), timeout=60)
@@ -123,6 +136,8 @@ def test_a_private_answer_is_ephemeral_and_share_posts_it(bot):
 
     bot.click("share_answer", reply_ts=shown["ts"], channel="C0PRIVATE", user="U0SOMEONE")  # not theirs
     bot.click("share_answer", reply_ts=shown["ts"], channel="C0PRIVATE", user="U0CUST")
-    assert bot.fake.wait_for(lambda: len(bot.fake.posted("C0PRIVATE")) == 1, timeout=10)
+    assert bot.fake.wait_for(lambda: len(bot.fake.posted("C0PRIVATE")) >= 1, timeout=10)
+    assert wait_until(lambda: "share click ignored" in caplog.text, timeout=10)  # the stranger's, refused
+    assert len(bot.fake.posted("C0PRIVATE")) == 1
     shared = bot.fake.posted("C0PRIVATE")[0].args
     assert shared["text"] == ephemeral.args["text"] and shared["thread_ts"] == event["ts"]

@@ -90,8 +90,9 @@ def test_without_streaming_the_answer_grows_by_updates_at_most_once_a_second(bot
 
 
 def test_a_draft_with_an_invented_order_number_never_shows_it(bot_factory, script):
+    safe = "Sorry to hear your parcel is late. "
     script.text = (
-        "Your order 9999999 left our warehouse yesterday. "
+        safe + "Your order 9999999 left our warehouse yesterday. "
         "It should arrive within two days. You can follow it from your account page."
     )
     script.delay_s = 0.02
@@ -100,7 +101,29 @@ def test_a_draft_with_an_invented_order_number_never_shows_it(bot_factory, scrip
     reply = bot.wait_reply(event["channel"], event["ts"])
     assert reply.outcome in ("fallback", "handover") and "9999999" not in reply.text
     bot.wait_idle()
+    (start,) = bot.fake.calls_to("chat.startStream")  # the sentence before it was checked and shown,
+    assert start.args["markdown_text"] == safe.strip()
+    assert "9999999" not in json.dumps([c.args for c in bot.fake.calls])  # the number never was
+    # ...and the finished answer (the best ticket or a hand-over) replaced the draft.
+    assert bot.slack_message(event["channel"], start_ts(bot)).get("text") == reply.text
+
+
+def start_ts(bot) -> str:
+    (start,) = bot.fake.calls_to("chat.startStream")
+    channel = start.args["channel"]
+    return next(
+        ts
+        for (ch, ts), m in bot.fake.messages.items()
+        if ch == channel and m.get("thread_ts") == start.args["thread_ts"]
+    )
+
+
+def test_the_customers_own_order_number_replaces_an_invented_one_in_the_stream(bot_factory, script):
+    script.text = "Your order 9999999 left our warehouse yesterday. It should arrive within two days."
+    script.delay_s = 0.02
+    bot = bot_factory(model_base_url=script.url, slack_stream_interval_s=0)
+    event, _ = bot.dm("Where is my order 4821937? It has not arrived.")
+    reply = bot.wait_reply(event["channel"], event["ts"])
+    assert reply.outcome == "model" and "4821937" in reply.text
     sent = json.dumps([c.args for c in bot.fake.calls])
-    assert "9999999" not in sent
-    assert not bot.fake.calls_to("chat.startStream")  # nothing of the draft was shown
-    assert len(bot.fake.posted()) == 1
+    assert "9999999" not in sent and streamed_text(bot.fake) == reply.text
