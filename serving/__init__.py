@@ -6,9 +6,10 @@ Layout (after vLLM's ``entrypoints/openai``): ``protocol`` (request/response mod
 and what callers ask of it) with its parts after vLLM's engine: ``job`` (the channel between
 the HTTP side and the loop's thread), ``scheduler`` (admission, who fails when something does),
 ``runner`` (forward passes and the batch's KV cache), ``adapters`` (LoRA adapters and model
-names), ``outputs`` (tokens to each caller's text), ``sequence``; ``sampling``, ``detokenize``,
-``loader``, ``metrics``, ``active_version`` (follows the registry's active model version),
-``embedded`` (the server in a thread), ``cli``.
+names), ``outputs`` (tokens to each caller's text), ``sequence``, ``startup_heap`` (kept out of
+the garbage collector's full passes while serving); ``sampling``, ``detokenize``, ``loader``,
+``metrics``, ``active_version`` (follows the registry's active model version), ``embedded`` (the
+server in a thread), ``cli``.
 
 API compatibility:
 

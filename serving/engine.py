@@ -9,6 +9,9 @@ Requests for different adapters (:mod:`serving.adapters`) share the same forward
 
 Callers on the event loop use :meth:`Engine.submit`, which returns a :class:`~serving.job.Job`
 whose ``events()`` yield each choice's text as it grows (streaming) or once at the end.
+
+While the loop runs, the start-up heap is frozen (:mod:`serving.startup_heap`): the garbage
+collector's full passes would otherwise stall every request in flight for a quarter of a second.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from serving import startup_heap
 from serving.adapters import AdapterManager, ModelName, Target
 from serving.job import Inbox, Job
 from serving.loader import context_window, eos_ids
@@ -108,6 +112,7 @@ class Engine:
 
     def start(self) -> Engine:
         if self._thread is None:
+            startup_heap.freeze()
             self._thread = threading.Thread(target=self._run, name="generation-loop", daemon=True)
             self._thread.start()
         return self
@@ -119,6 +124,7 @@ class Engine:
         self._inbox.wake()
         self._thread.join(timeout)
         self._thread = None
+        startup_heap.release()
 
     @property
     def model(self) -> Any:
