@@ -5,7 +5,7 @@ the sample tickets, the database; a local fake Slack Web API receives the bot's 
 event is delivered again as Slack's retry (X-Slack-Retry-Num) to count duplicates.
 
 Printed side by side, same run, same events:
-  streamed, 1 / placeholder, 1 — questions one at a time: the answer streamed into Slack as it is
+  streamed, 1 / placeholder, 1 — one question at a time (the next once the answer is whole): the answer streamed into Slack as it is
               written, beside the "Looking into it…" placeholder replaced by the whole answer
               (SUPPORTBOT_SLACK_STREAMING=false): from the ack to the first text of the answer a
               customer can read, and to the whole answer;
@@ -71,6 +71,7 @@ def run_one(
     max_tokens: int,
     workers: int,
     streaming: bool = True,
+    paced: bool = False,
 ) -> dict[str, Any]:
     import shutil
     import socket
@@ -182,6 +183,10 @@ def run_one(
                     with lock:
                         acks.append(elapsed * 1000)
                         acked[f"{channel}/{ts}"] = time.time()
+            if paced:  # one question at a time: the next one once this one's answer is whole
+                deadline = time.monotonic() + 60
+                while f"{channel}/{ts}" not in shown_in_slack(fake)[1] and time.monotonic() < deadline:
+                    time.sleep(0.01)
 
         # Like wrk, the sender opens its connections (one per sending thread) before the clock
         # starts: a delivery service, or the load balancer in front of the bot replicas, keeps
@@ -386,7 +391,7 @@ def main() -> None:
         )
         results = []
         if args.latency_events:
-            one = {**common, "concurrency": 1}
+            one = {**common, "concurrency": 1, "paced": True}
             results.append(
                 run_one(
                     "streamed, 1", events=args.latency_events, before_response=False, streaming=True, **one
