@@ -23,10 +23,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from core.asgi_metrics import MeasureRequests
 from core.context import AppContext
 from core.errors import ConfigError, Conflict, InvalidInput, NotFound, SupportbotError
 from review.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, Auth, same_token
-from review.metrics import RequestMetrics, ReviewMetrics
+from review.metrics import ReviewMetrics, record_request
 from review.passwords import AdminAccounts
 from review.rendering import make_templates, render
 
@@ -117,7 +118,7 @@ def create_app(
 
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(ctx.settings.trusted_proxies))
     # Outermost: every response is counted, also those of the login gate and the error handlers.
-    app.add_middleware(RequestMetrics, metrics=metrics)
+    app.add_middleware(MeasureRequests, record=record_request(metrics))
     metrics.know_routes(app.routes)
     return app
 

@@ -28,8 +28,9 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
+from core.asgi_metrics import MeasureRequests
 from core.errors import Conflict, InvalidInput, ModelUnavailable, NotFound, SupportbotError
 from serving.engine import Engine
 from serving.errors import APIError, bad_request, forbidden, from_validation_error, server_error, unauthorized
@@ -73,38 +74,21 @@ class _AdapterBody(BaseModel):
     path: str
 
 
-class _RequestMetrics:
-    """Counts every request by endpoint and status, and times it to its last byte (streams too)."""
+def _record_request(metrics: ServerMetrics) -> Callable[[Scope, int, float], None]:
+    """Counts every request by endpoint and status; times the generation endpoints' successes."""
 
-    def __init__(self, app: ASGIApp, metrics: ServerMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def record(scope: Scope, code: int, seconds: float) -> None:
         path = scope.get("path", "")
         endpoint = (
             path if path in KNOWN_PATHS else ("/admin/adapters" if path.startswith("/admin/") else "other")
         )
-        started = time.perf_counter()
-        status = {"code": 500}
+        metrics.requests.labels(endpoint=endpoint, status=str(code)).inc()
+        if code >= 400:
+            metrics.errors.labels(endpoint=endpoint, status=str(code)).inc()
+        elif endpoint.startswith("/v1/") and endpoint != "/v1/models":
+            metrics.latency.observe(seconds)
 
-        async def counting_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, counting_send)
-        finally:
-            code = status["code"]
-            self.metrics.requests.labels(endpoint=endpoint, status=str(code)).inc()
-            if code >= 400:
-                self.metrics.errors.labels(endpoint=endpoint, status=str(code)).inc()
-            elif endpoint.startswith("/v1/") and endpoint != "/v1/models":
-                self.metrics.latency.observe(time.perf_counter() - started)
+    return record
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -313,7 +297,7 @@ def create_app(
         started=int(time.time()),
         watcher=watcher,
     )
-    app.add_middleware(_RequestMetrics, metrics=engine.metrics)
+    app.add_middleware(MeasureRequests, record=_record_request(engine.metrics))
     app.exception_handler(APIError)(_api_error)
     app.exception_handler(StarletteHTTPException)(_http_error)
     app.exception_handler(Exception)(_unexpected)

@@ -10,6 +10,7 @@ buttons are.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -166,38 +167,52 @@ def _in_thread(session: Session, conversation_id: int, thread: tuple[str, str] |
         raise NotFound(f"conversation {conversation_id} is not the thread that was clicked")
 
 
+def _agent_step(
+    sessions: Sessions,
+    *,
+    conversation_id: int,
+    agent: str,
+    in_thread: tuple[str, str] | None,
+    change: Callable[..., Conversation],
+    action: str,
+) -> HandoverView:
+    """One step an agent takes, checked against the clicked thread and audited."""
+    with transaction(sessions) as s:
+        _in_thread(s, conversation_id, in_thread)
+        conversation = change(s, conversation_id=conversation_id, agent=agent)
+        store.audit(s, actor=agent, action=action, conversation_id=conversation_id)
+        return HandoverView.of(conversation)
+
+
 def claim(
     sessions: Sessions, *, conversation_id: int, agent: str, in_thread: tuple[str, str] | None = None
 ) -> HandoverView:
     """ "I'll take it": ``agent`` holds the conversation; the bot stays quiet there.
     ``in_thread``: (channel, thread ts) of the clicked button, checked against the conversation."""
-    with transaction(sessions) as s:
-        _in_thread(s, conversation_id, in_thread)
-        conversation = store.claim_handover(s, conversation_id=conversation_id, agent=agent)
-        store.audit(s, actor=agent, action="conversation.claim", conversation_id=conversation_id)
-        return HandoverView.of(conversation)
+    return _agent_step(
+        sessions, conversation_id=conversation_id, agent=agent, in_thread=in_thread,
+        change=store.claim_handover, action="conversation.claim",
+    )  # fmt: skip
 
 
 def resolve(
     sessions: Sessions, *, conversation_id: int, agent: str, in_thread: tuple[str, str] | None = None
 ) -> HandoverView:
     """ "Resolved": the agent closes the conversation (then the customer is asked for a rating)."""
-    with transaction(sessions) as s:
-        _in_thread(s, conversation_id, in_thread)
-        conversation = store.resolve_handover(s, conversation_id=conversation_id, agent=agent)
-        store.audit(s, actor=agent, action="conversation.resolve", conversation_id=conversation_id)
-        return HandoverView.of(conversation)
+    return _agent_step(
+        sessions, conversation_id=conversation_id, agent=agent, in_thread=in_thread,
+        change=store.resolve_handover, action="conversation.resolve",
+    )  # fmt: skip
 
 
 def hand_back(
     sessions: Sessions, *, conversation_id: int, agent: str, in_thread: tuple[str, str] | None = None
 ) -> HandoverView:
     """ "Hand back to the bot": the bot answers the thread's next messages again."""
-    with transaction(sessions) as s:
-        _in_thread(s, conversation_id, in_thread)
-        conversation = store.hand_back(s, conversation_id=conversation_id, agent=agent)
-        store.audit(s, actor=agent, action="conversation.hand_back", conversation_id=conversation_id)
-        return HandoverView.of(conversation)
+    return _agent_step(
+        sessions, conversation_id=conversation_id, agent=agent, in_thread=in_thread,
+        change=store.hand_back, action="conversation.hand_back",
+    )  # fmt: skip
 
 
 def record_csat(
