@@ -132,6 +132,24 @@ class HandoverState(enum.StrEnum):
     resolved = "resolved"  # the agent closed it
 
 
+class Sentiment(enum.StrEnum):
+    """How a customer's message reads."""
+
+    negative = "negative"
+    neutral = "neutral"
+    positive = "positive"
+
+
+class HandoverReason(enum.StrEnum):
+    """Why a conversation went to a human."""
+
+    asked = "asked"  # the customer clicked "Talk to a human"
+    repeated_ask = "repeated_ask"  # the customer asked for a human a second time, in words
+    gate = "gate"  # the bot was not sure enough of its answer
+    frustration = "frustration"  # the customer's frustration passed the threshold
+    topic = "topic"  # a topic that always goes to a human (legal, security, …)
+
+
 class AnswerMode(enum.StrEnum):
     """Which new messages of a channel the bot answers (threads it takes part in: always)."""
 
@@ -186,6 +204,8 @@ class Conversation(Base):
     csat: Mapped[int | None] = mapped_column(SmallInteger)
     # The two lines shown to the agent on a hand-over (redacted text only).
     handover_summary: Mapped[str | None] = mapped_column(Text)
+    # Why it was handed over (HandoverReason; NULL: never handed over).
+    handover_reason: Mapped[str | None] = mapped_column(String(32))
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"
@@ -199,6 +219,7 @@ class Message(Base):
         # ids but one channel+ts: both keys make the second delivery a no-op.
         UniqueConstraint("slack_channel", "slack_ts"),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+        Index("ix_messages_role_created_at", "role", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -227,6 +248,11 @@ class Message(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     # Grounding-guard interventions and other notes on how the reply was made.
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A customer turn's mood (Sentiment) and frustration in [0, 1], scored as it arrives.
+    sentiment: Mapped[str | None] = mapped_column(String(16))
+    frustration: Mapped[float | None] = mapped_column(Float)
+    # A question's topic: the category of its closest ticket, set when it is answered.
+    topic: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
@@ -357,3 +383,22 @@ class AuditEntry(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SentimentAlert(Base):
+    """An alert posted when negative messages surged: one per window and topic (the unique key
+    makes a second replica's attempt a no-op)."""
+
+    __tablename__ = "sentiment_alerts"
+    __table_args__ = (UniqueConstraint("window_start", "topic"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window_start: Mapped[datetime] = mapped_column()
+    topic: Mapped[str] = mapped_column(String(64))
+    negative_share: Mapped[float] = mapped_column(Float)
+    baseline_share: Mapped[float | None] = mapped_column(Float)
+    messages: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    slack_channel: Mapped[str | None] = mapped_column(String(32))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

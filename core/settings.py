@@ -119,6 +119,39 @@ class Settings(BaseSettings):
         " is shown instead of handing over (1: always hand over).",
     )
 
+    # --- customer mood ------------------------------------------------------------------------
+    sentiment_model: Path | None = Field(
+        None,
+        description="The sentiment classifier (`supportbot train sentiment`); default <home>/models/sentiment.",
+    )
+    frustration_offer_at: float = Field(
+        0.6, ge=0.0, le=1.0, description="A customer this frustrated is offered a human with the answer."
+    )
+    frustration_handover_at: float = Field(
+        0.85, ge=0.0, le=1.0, description="A customer this frustrated is handed to a human without asking."
+    )
+    handover_topics: CommaList = Field(
+        default_factory=list,
+        description="Ticket categories that always go to a human (e.g. legal,security,billing-dispute).",
+    )
+    handover_keywords: CommaList = Field(
+        default_factory=list,
+        description="Words or phrases that always send a question to a human (e.g. lawyer,chargeback).",
+    )
+    alert_channel: str | None = Field(
+        None, description="Slack channel for sentiment alerts (a surge of negative messages); unset: none."
+    )
+    alert_window_minutes: int = Field(60, gt=0, description="The window a surge is measured over.")
+    alert_baseline_hours: int = Field(
+        24, gt=0, description="The trailing baseline the window is compared with."
+    )
+    alert_min_messages: int = Field(
+        5, gt=0, description="Fewer customer messages than this in the window: no alert."
+    )
+    alert_ratio: float = Field(
+        2.0, gt=1.0, description="Alert when the window's negative share is this many times the baseline's."
+    )
+
     # --- privacy -------------------------------------------------------------------------------
     phone_regions: CommaList = Field(
         default_factory=lambda: ["US", "GB", "DE", "FR"],
@@ -140,7 +173,10 @@ class Settings(BaseSettings):
         description="Addresses of reverse proxies whose X-Forwarded-For is believed (none by default).",
     )
 
-    @field_validator("admin_user_ids", "review_admins", "phone_regions", "trusted_proxies", mode="before")
+    @field_validator(
+        "admin_user_ids", "review_admins", "phone_regions", "trusted_proxies", "handover_topics",
+        "handover_keywords", mode="before",
+    )  # fmt: skip
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -221,6 +257,10 @@ class Settings(BaseSettings):
     @property
     def adapters_dir(self) -> Path:
         return self.models_dir / "adapters"
+
+    @property
+    def sentiment_model_dir(self) -> Path:
+        return self.sentiment_model or self.models_dir / "sentiment"
 
     @property
     def reports_dir(self) -> Path:
