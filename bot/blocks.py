@@ -68,6 +68,27 @@ def answer_blocks(reply: Reply, *, with_text: bool = True) -> list[dict[str, Any
     return blocks
 
 
+OFFER = (
+    "I'm sorry this is taking so long. A person from our support team can take over right away, "
+    "if you'd like:"
+)
+
+
+def offer_human(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The answer's blocks with a person offered at once: a line saying so above the buttons,
+    and "Talk to a human" as the primary one."""
+    out: list[dict[str, Any]] = []
+    for block in blocks:
+        if block.get("block_id") == ACTIONS_BLOCK:
+            out.append(text_block(OFFER))
+            elements = [
+                {**e, "style": "primary"} if e.get("action_id") == HANDOVER else e for e in block["elements"]
+            ]
+            block = {**block, "elements": elements}
+        out.append(block)
+    return out
+
+
 def _button(action_id: str, value: str, label: str, *, style: str | None = None) -> dict[str, Any]:
     button = {
         "type": "button",

@@ -27,6 +27,8 @@ def format_reply(reply: Reply) -> str:
         lines.append(f"     {label}: " + ", ".join(f"{s.external_id} ({s.score:.2f})" for s in reply.sources))
     if reply.escalated:
         lines.append("     (handed over to a human; the conversation is marked escalated)")
+    elif reply.offer_human:
+        lines.append("     (a person from the support team can take over: ask for one)")
     meta = [f"conversation {reply.conversation_id}"]
     if reply.model_version:
         meta.append(f"model {reply.model_version}")

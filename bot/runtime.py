@@ -11,6 +11,7 @@ from usecases.model_client import ModelClient
 if TYPE_CHECKING:
     from core.context import AppContext
     from core.db import Sessions
+    from core.mood import MoodScorer
     from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,29 @@ def open_retriever(settings: Settings, sessions: Sessions) -> Any | None:
     return load_retriever(settings, sessions)[0]
 
 
+def load_mood(settings: Settings) -> MoodScorer | None:
+    """The sentiment classifier (``supportbot train sentiment``), or None: messages go unscored."""
+    try:
+        from training.sentiment import load_scorer
+
+        scorer = load_scorer(settings)
+    except Exception as exc:
+        log.error("no sentiment classifier loaded, customer messages are not scored: %s", exc)
+        return None
+    if scorer is None:
+        log.warning(
+            "no sentiment classifier at %s (`supportbot train sentiment`): customer messages are not scored",
+            settings.sentiment_model_dir,
+        )
+    return scorer
+
+
 def build_responder(
-    ctx: AppContext, *, retriever: Any | None = None, model: ModelClient | None = None
+    ctx: AppContext,
+    *,
+    retriever: Any | None = None,
+    model: ModelClient | None = None,
+    mood: MoodScorer | None = None,
 ) -> Responder:
     problem = None
     if retriever is None:
@@ -46,6 +68,7 @@ def build_responder(
         retriever=retriever,
         model=model or ModelClient.from_settings(ctx.settings),
         index_problem=problem,
+        mood=mood or load_mood(ctx.settings),
     )
 
 

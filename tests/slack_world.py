@@ -272,7 +272,7 @@ def make_settings(tmp_path: Path, db_url: str, fake_url: str, model_url: str, **
     return load_settings(**(values | overrides))
 
 
-def start_bot(settings: Any, *, index_dir: Path, fake: FakeSlack, embedder: Any):
+def start_bot(settings: Any, *, index_dir: Path, fake: FakeSlack, embedder: Any, mood: Any = None):
     """A bot replica over its own database connection pool: (Bot, server)."""
     from bot.runtime import health_check
     from bot.slack_app import create_app, http_app
@@ -286,7 +286,11 @@ def start_bot(settings: Any, *, index_dir: Path, fake: FakeSlack, embedder: Any)
     sessions = session_factory(engine)
     retriever = Retriever.from_index(index_dir, sessions=sessions, embedder=embedder, k=3)
     responder = Responder(
-        settings=settings, sessions=sessions, retriever=retriever, model=ModelClient.from_settings(settings)
+        settings=settings,
+        sessions=sessions,
+        retriever=retriever,
+        model=ModelClient.from_settings(settings),
+        mood=mood,
     )
     app = create_app(settings=settings, responder=responder)
     server = BackgroundServer(
@@ -323,7 +327,7 @@ def bot_factory(tmp_path, sample_world, model_server, fake_slack, embedder):
     fake, fake_url = fake_slack
     started: list[tuple[Any, Any, Any]] = []
 
-    def factory(db_url: str | None = None, **overrides: Any) -> Bot:
+    def factory(db_url: str | None = None, *, mood: Any = None, **overrides: Any) -> Bot:
         from core.db import make_engine, session_factory, upgrade
 
         if db_url is None:
@@ -345,7 +349,7 @@ def bot_factory(tmp_path, sample_world, model_server, fake_slack, embedder):
             engine.dispose()
         settings = make_settings(tmp_path, db_url, fake_url, model_server.base_url, **overrides)
         bot, server, engine = start_bot(
-            settings, index_dir=sample_world / "index", fake=fake, embedder=embedder
+            settings, index_dir=sample_world / "index", fake=fake, embedder=embedder, mood=mood
         )
         started.append((bot, server, engine))
         return bot

@@ -28,16 +28,36 @@ from core import store
 from core.db import transaction
 from core.errors import ModelUnavailable, NotFound
 from core.identifiers import Masker
-from core.models import Message, Role
+from core.models import HandoverReason, Message, Outcome, Role
+from core.mood import MoodScorer
 from core.prompt import ContextTicket, build_messages, trim_history
 from core.settings import Settings
-from usecases.decide import Decision, decide, draft_of, fallback
+from usecases.decide import Decision, decide, draft_of, fallback, handover_text
 from usecases.grounding import TermWeights
-from usecases.messages import Incoming, Reply, Source
+from usecases.messages import Incoming, Reply, Source, reason_of
 from usecases.model_client import Completion, ModelClient
 from usecases.release import Releaser
+from usecases.triage import Action, Assessment, Triage
 
 log = logging.getLogger(__name__)
+
+
+# What the customer reads when the triage hands over before any answer (usecases.triage).
+HANDOVER_TEXTS = {
+    HandoverReason.frustration: (
+        "I'm sorry this has been so frustrating. I've asked a member of our support team to take "
+        "over; they will reply here."
+    ),
+    HandoverReason.repeated_ask: (
+        "Of course: I've asked a member of our support team to take over; they will reply here."
+    ),
+    HandoverReason.topic: (
+        "This is one for our support team: I've asked a member of the team to take over; they "
+        "will reply here."
+    ),
+    HandoverReason.gate: ("I've asked a member of our support team to take over; they will reply here."),
+    HandoverReason.asked: ("I've asked a member of our support team to take over; they will reply here."),
+}
 
 
 class Searcher(Protocol):
@@ -62,8 +82,11 @@ class Responder:
         model: ModelClient | None,
         history_turns: int = 20,
         index_problem: str | None = None,
+        mood: MoodScorer | None = None,
     ) -> None:
         self.settings = settings
+        # Each customer turn scored and checked for a person's hand-over before it is answered.
+        self.triage = Triage(settings=settings, sessions=sessions, scorer=mood)
         self.index_problem = index_problem  # why ``retriever`` is None, when it is
         self.sessions = sessions
         self.retriever = retriever
@@ -93,11 +116,20 @@ class Responder:
             )
 
     def handle(self, incoming: Incoming) -> Reply | None:
-        """Store and answer; None when this message was seen before (a retried delivery)."""
+        """Store, score and answer (or hand over: usecases.triage); None when this message was
+        seen before (a retried delivery)."""
         recorded = self.record(incoming)
         if not recorded.created:
             return None
-        return self.answer(recorded.message.id)
+        question = recorded.message
+        assessment = self.triage.assess(
+            message_id=question.id, conversation_id=question.conversation_id, text=incoming.text
+        )
+        if assessment.hands_over:
+            return self.hand_over_now(question.id, assessment)
+        reply = self.answer(question.id)
+        reply.offer_human = assessment.action is Action.offer and not reply.escalated
+        return reply
 
     def warm_up(self) -> float:
         """Run the pipeline's parts once before the first customer does; returns the seconds taken.
@@ -171,7 +203,12 @@ class Responder:
 
         mark = time.perf_counter()
         details["top_score"] = sources[0].score if sources else None
-        if completion is None:
+        topic = self._mandatory_topic(sources)
+        if topic is not None:
+            why = f"topic “{topic}” always goes to a person"
+            details["handover_reason"] = HandoverReason.topic.value
+            decision = Decision(Outcome.handover, handover_text(sources), why)
+        elif completion is None:
             decision = fallback(sources, masker=masker, settings=self.settings)
         else:
             details["model_ms"] = completion.latency_ms
@@ -188,6 +225,8 @@ class Responder:
                 details=details,
             )
         details["reason"] = decision.reason
+        if decision.outcome is Outcome.handover:
+            details.setdefault("handover_reason", HandoverReason.gate.value)
         timings["guard_ms"] = _ms_since(mark)
         if callable(slack_ts):
             slack_ts = slack_ts()
@@ -198,6 +237,41 @@ class Responder:
             sources=sources,
             details=details,
             latency_ms=int((time.perf_counter() - started) * 1000),
+            shown_in=(slack_channel, slack_ts) if slack_channel and slack_ts else None,
+        )
+
+    def _mandatory_topic(self, sources: list[Source]) -> str | None:
+        """The closest ticket's category when it is one that always goes to a person."""
+        topics = {t.lower() for t in self.settings.handover_topics}
+        if not topics or not sources or not sources[0].category:
+            return None
+        return sources[0].category if sources[0].category.lower() in topics else None
+
+    def hand_over_now(
+        self,
+        question_id: int,
+        assessment: Assessment,
+        *,
+        slack_channel: str | None = None,
+        slack_ts: str | None = None,
+    ) -> Reply:
+        """No answer: the triage sends this stored question to a person (a frustrated customer, a
+        second ask, a topic for people only). The hand-over message is stored as the reply."""
+        question = self._load(question_id)
+        if isinstance(question, Reply):
+            return question
+        reason = assessment.reason or HandoverReason.gate
+        decision = Decision(Outcome.handover, HANDOVER_TEXTS[reason], assessment.why)
+        details: dict[str, Any] = {"reason": assessment.why, "handover_reason": reason.value}
+        if assessment.mood is not None:
+            details["mood"] = assessment.mood.as_json()
+        return self._store_reply(
+            question,
+            decision=decision,
+            completion=None,
+            sources=[],
+            details=details,
+            latency_ms=0,
             shown_in=(slack_channel, slack_ts) if slack_channel and slack_ts else None,
         )
 
@@ -236,8 +310,12 @@ class Responder:
         in_prompt = self.settings.prompt_tickets
         sources_later: Future[list[Source]] | None = None
         sources: list[Source] = []
-        if in_prompt or self.model is None:
+        if in_prompt or self.model is None or self.settings.handover_topics:
+            # (With topics that always go to a person, the closest ticket's category is needed
+            # before the model is asked: such a question is not answered at all.)
             sources = self._timed_retrieve(question.text, timings, categories)
+            if self._mandatory_topic(sources) is not None:
+                return sources, None
         else:
             sources_later = self._side_pool().submit(self._timed_retrieve, question.text, timings, categories)
         mark = time.perf_counter()
@@ -321,6 +399,8 @@ class Responder:
                     slack_ts=shown_in[1] if shown_in else None,
                 )
                 reply_id = reply.id
+                if sources and sources[0].category:
+                    store.set_topic(s, message_id=question.id, topic=sources[0].category)
         except IntegrityError:
             # Another replica answered this question first: that answer stands.
             with self.sessions() as s:
@@ -339,6 +419,7 @@ class Responder:
             model_version=completion.version if completion else None,
             latency_ms=latency_ms,
             reason=decision.reason,
+            handover_reason=reason_of(details),
         )
 
     def _side_pool(self) -> ThreadPoolExecutor:
@@ -368,7 +449,10 @@ class Responder:
         except Exception:  # retrieval trouble must not silence the bot
             log.exception("retrieval failed")
             return []
-        return [Source(h.ticket_id, h.external_id, float(h.score), h.question, h.resolution) for h in hits]
+        return [
+            Source(h.ticket_id, h.external_id, float(h.score), h.question, h.resolution, h.category)
+            for h in hits
+        ]
 
     def _term_weights(self) -> TermWeights:
         """Word weights over the stored tickets, recomputed hourly (tickets come and go)."""

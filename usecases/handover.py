@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core import store
 from core.db import transaction
 from core.errors import NotFound
-from core.models import Conversation, HandoverState, Outcome
+from core.models import Conversation, HandoverReason, HandoverState, Outcome
 from usecases.threads import clicked_reply
 
 Sessions = sessionmaker[Session]
@@ -132,12 +132,14 @@ def hand_over(
     conversation_id: int | None = None,
     shown_in: tuple[str, str] | None = None,
     reason: str | None = None,
+    kind: HandoverReason | None = None,
     default_group: str | None = None,
 ) -> HandedOver:
     """Hand a conversation to a human: waiting for one (status escalated) with the agent's
     two-line summary, audited. Either the reply whose "Talk to a human" was clicked
     (``reply_id``, checked against ``shown_in``: (channel, ts) of the clicked Slack message) or
-    the conversation the gate handed over (``conversation_id``, ``reason``: why).
+    the conversation the bot handed over (``conversation_id``, ``reason``: why, in words).
+    ``kind``: why, as one of HandoverReason (default: asked with a click, the gate otherwise).
     ``default_group``: the group to tag unless the channel names its own."""
     if (reply_id is None) == (conversation_id is None):
         raise ValueError("hand_over needs exactly one of reply_id and conversation_id")
@@ -146,14 +148,16 @@ def hand_over(
             conversation_id = clicked_reply(s, reply_id=reply_id, shown_in=shown_in).conversation_id
         assert conversation_id is not None
         summary = summary_of(store.summary_turns(s, conversation_id=conversation_id), reason=reason)
-        conversation = store.mark_waiting(s, conversation_id=conversation_id, summary=summary)
+        if kind is None:
+            kind = HandoverReason.asked if reply_id is not None else HandoverReason.gate
+        conversation = store.mark_waiting(s, conversation_id=conversation_id, summary=summary, reason=kind)
         store.audit(
             s,
             actor=actor,
             action="conversation.handover",
             conversation_id=conversation_id,
             message_id=reply_id,
-            detail={"reason": reason} if reason else None,
+            detail={"kind": kind.value, **({"reason": reason} if reason else {})},
         )
         return HandedOver(HandoverView.of(conversation), _group_for(s, conversation, default_group))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.models import Message, Outcome
+from core.models import HandoverReason, Message, Outcome
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class Source:
     score: float
     question: str
     resolution: str
+    category: str | None = None
 
 
 @dataclass
@@ -47,6 +48,10 @@ class Reply:
     model_version: str | None = None
     latency_ms: int = 0
     reason: str | None = None
+    # With a hand-over: why (None: not a hand-over, or from before reasons were kept).
+    handover_reason: HandoverReason | None = None
+    # The customer is offered a person at once (frustrated, or asked for one in words).
+    offer_human: bool = False
 
     @property
     def escalated(self) -> bool:
@@ -65,4 +70,11 @@ class Reply:
             confidence=reply.confidence,
             model_version=reply.model_version,
             latency_ms=reply.latency_ms or 0,
+            reason=(reply.details or {}).get("reason"),
+            handover_reason=reason_of(reply.details),
         )
+
+
+def reason_of(details: dict[str, object] | None) -> HandoverReason | None:
+    value = (details or {}).get("handover_reason")
+    return HandoverReason(value) if isinstance(value, str) and value in HandoverReason.__members__ else None

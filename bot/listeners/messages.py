@@ -19,6 +19,7 @@ from bot.blocks import (
     answer_blocks,
     delayed_text,
     handover_blocks,
+    offer_human,
     share_blocks,
     tag,
     text_block,
@@ -28,13 +29,15 @@ from bot.delivery import Inbox, entry_key
 from bot.metrics import BotMetrics
 from bot.spool import Entry, SpoolError, transient
 from bot.streaming import StreamedReply
-from core.models import AnswerMode, Role
+from core.models import AnswerMode, HandoverReason, Role, Sentiment
 from core.originals import Sealer, clean
+from usecases.alerts import check_surge, note_posted
 from usecases.answer import Responder
 from usecases.channels import channel_settings
 from usecases.handover import bot_may_answer, hand_over, note_human_joined
 from usecases.messages import Incoming, Reply
 from usecases.threads import attach_slack_ts, thread_state
+from usecases.triage import Action, Assessment
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -57,6 +60,21 @@ SPOOL_KEY = "supportbot_spool_key"
 HUMAN_SUBTYPES = ("thread_broadcast", "file_share")
 WORKING_STATUS = "is looking through past tickets…"
 FAILED = "⚠️ Something went wrong on my side; a member of the support team will follow up."
+
+
+def reply_blocks(reply: Reply, *, offer: bool = False, with_text: bool = True) -> list[dict[str, Any]]:
+    """The answer's blocks; with ``offer``, a person offered at once (not on a hand-over)."""
+    blocks = answer_blocks(reply, with_text=with_text)
+    return offer_human(blocks) if offer and not reply.escalated else blocks
+
+
+# What the support team is told, by why the bot handed over.
+TAKE_OVER = {
+    HandoverReason.gate: "could you take over this thread? I could not answer it well enough.",
+    HandoverReason.frustration: "could you take over this thread? The customer is frustrated.",
+    HandoverReason.repeated_ask: "could you take over this thread? The customer asked for a person.",
+    HandoverReason.topic: "could you take over this thread? Its topic always goes to a person.",
+}
 
 
 class NotAQuestion(ValueError):
@@ -178,13 +196,56 @@ class Answering:
         if human and incoming.user:
             note_human_joined(sessions, conversation_id=conversation_id, user=incoming.user)
             return
-        if not incoming.text or not bot_may_answer(sessions, conversation_id=conversation_id):
+        if not incoming.text:
             return
-        self.show_working(incoming, first=thread is None)
-        if config.private:
-            self.answer_privately(entry, question_id=recorded.message.id, categories=config.categories)
-        else:
-            self.answer(entry, question_id=recorded.message.id, categories=config.categories)
+        # Every customer turn is scored, answered or not (a person may hold the thread).
+        assessment = self.responder.triage.assess(
+            message_id=recorded.message.id, conversation_id=conversation_id, text=incoming.text
+        )
+        try:
+            if not bot_may_answer(sessions, conversation_id=conversation_id):
+                return
+            question_id = recorded.message.id
+            if assessment.hands_over:
+                self.hand_over_now(entry, question_id=question_id, assessment=assessment)
+                return
+            self.show_working(incoming, first=thread is None)
+            offer = assessment.action is Action.offer
+            if config.private:
+                self.answer_privately(
+                    entry, question_id=question_id, categories=config.categories, offer=offer
+                )
+            else:
+                self.answer(entry, question_id=question_id, categories=config.categories, offer=offer)
+        finally:
+            if assessment.mood is not None and assessment.mood.label is Sentiment.negative:
+                self.watch_mood()
+
+    def hand_over_now(self, entry: Entry, *, question_id: int, assessment: Assessment) -> None:
+        """No answer: the customer is told a person takes over, and the support team is tagged."""
+        incoming = entry.incoming
+        assert incoming.channel
+        reply = self.responder.hand_over_now(question_id, assessment)
+        self.metrics.answers.labels(reply.outcome.value).inc()
+        ts = self._post(entry, text=reply.text, blocks=answer_blocks(reply), existing=entry.placeholder_ts)
+        attach_slack_ts(self.responder.sessions, reply_id=reply.message_id, channel=incoming.channel, ts=ts)
+        self.after_reply(entry, reply)
+
+    def watch_mood(self) -> None:
+        """After a negative message: a surge of them posts one alert to the support channel."""
+        channel = self.settings.alert_channel
+        if not channel:
+            return
+        try:
+            surge = check_surge(self.responder.sessions, self.settings)
+            if surge is None:
+                return
+            posted = self.client.chat_postMessage(channel=channel, text=surge.text())
+            note_posted(
+                self.responder.sessions, alert_id=surge.alert_id, channel=channel, ts=posted.get("ts")
+            )
+        except Exception:  # an alert must never cost the customer an answer
+            log.exception("checking for or posting a sentiment alert failed")
 
     def show_working(self, incoming: Incoming, *, first: bool) -> None:
         """In an assistant thread (a thread in a DM): "is looking through past tickets…" while the
@@ -205,7 +266,9 @@ class Answering:
         except SlackApiError as exc:  # not an assistant thread after all: nothing to show
             log.debug("assistant status not set: %s", exc.response.get("error"))
 
-    def answer_privately(self, entry: Entry, *, question_id: int, categories: Sequence[str] = ()) -> None:
+    def answer_privately(
+        self, entry: Entry, *, question_id: int, categories: Sequence[str] = (), offer: bool = False
+    ) -> None:
         """Private mode: the answer only the asker sees, with "Share with the channel"."""
         incoming = entry.incoming
         assert incoming.channel and incoming.user
@@ -216,7 +279,7 @@ class Answering:
             user=incoming.user,
             thread_ts=incoming.thread_ts,
             text=reply.text,
-            blocks=share_blocks(answer_blocks(reply), reply.message_id),
+            blocks=share_blocks(reply_blocks(reply, offer=offer), reply.message_id),
         )
         # Its buttons are checked against the message they are on, this ephemeral one.
         attach_slack_ts(
@@ -232,11 +295,13 @@ class Answering:
         if not reply.escalated:
             return
         incoming = entry.incoming
+        kind = reply.handover_reason or HandoverReason.gate
         done = hand_over(
             self.responder.sessions,
             conversation_id=reply.conversation_id,
             actor="supportbot",
             reason=reply.reason,
+            kind=kind,
             default_group=self.settings.support_group_id,
         )
         self.client.chat_postMessage(
@@ -245,21 +310,26 @@ class Answering:
             text=f"{tag(done.group)}: could you take over this thread?",
             blocks=handover_blocks(
                 group=done.group,
-                why="could you take over this thread? I could not answer it well enough.",
+                why=TAKE_OVER.get(kind, TAKE_OVER[HandoverReason.gate]),
                 summary=done.view.summary,
                 conversation_id=reply.conversation_id,
             ),
         )
 
-    def answer(self, entry: Entry, *, question_id: int, categories: Sequence[str] = ()) -> None:
+    def answer(
+        self, entry: Entry, *, question_id: int, categories: Sequence[str] = (), offer: bool = False
+    ) -> None:
         """Stream the answer as it is written, or (streaming off, or a retry of an entry that
-        posted a message already) answer into a placeholder."""
+        posted a message already) answer into a placeholder. ``offer``: a person is offered with
+        the answer at once (a frustrated customer, or one who asked for a person)."""
         if self.settings.slack_streaming and entry.placeholder_ts is None:
-            self.answer_streamed(entry, question_id=question_id, categories=categories)
+            self.answer_streamed(entry, question_id=question_id, categories=categories, offer=offer)
         else:
-            self.answer_in_placeholder(entry, question_id=question_id, categories=categories)
+            self.answer_in_placeholder(entry, question_id=question_id, categories=categories, offer=offer)
 
-    def answer_streamed(self, entry: Entry, *, question_id: int, categories: Sequence[str] = ()) -> None:
+    def answer_streamed(
+        self, entry: Entry, *, question_id: int, categories: Sequence[str] = (), offer: bool = False
+    ) -> None:
         """The checked part of the draft is streamed into the thread while the model writes
         (bot.streaming); the sources and buttons come when the answer is done. An answer that
         becomes the best ticket or a hand-over shows none of the draft: it is posted whole."""
@@ -293,8 +363,10 @@ class Answering:
             return
         self.metrics.answer_seconds.observe(time.perf_counter() - started)
         self.metrics.answers.labels(reply.outcome.value).inc()
-        blocks = answer_blocks(reply)
-        ts = streamed.finish(reply.text, blocks=blocks, extra_blocks=answer_blocks(reply, with_text=False))
+        blocks = reply_blocks(reply, offer=offer)
+        ts = streamed.finish(
+            reply.text, blocks=blocks, extra_blocks=reply_blocks(reply, offer=offer, with_text=False)
+        )
         if ts is None:
             ts = self._post(entry, text=reply.text, blocks=blocks, existing=None)
         attach_slack_ts(self.responder.sessions, reply_id=reply.message_id, channel=incoming.channel, ts=ts)
@@ -313,7 +385,7 @@ class Answering:
         return str(ts)
 
     def answer_in_placeholder(
-        self, entry: Entry, *, question_id: int, categories: Sequence[str] = ()
+        self, entry: Entry, *, question_id: int, categories: Sequence[str] = (), offer: bool = False
     ) -> None:
         """Answer into the placeholder: posted now (beside the answering, so Slack's round trip
         is not added to the reply time), or the one an earlier attempt of this entry posted."""
@@ -344,7 +416,7 @@ class Answering:
             reply = self.responder.answer(
                 question_id, slack_channel=incoming.channel, slack_ts=placeholder, categories=categories
             )
-            blocks, text = answer_blocks(reply), reply.text
+            blocks, text = reply_blocks(reply, offer=offer), reply.text
             self.metrics.answer_seconds.observe(time.perf_counter() - started)
             self.metrics.answers.labels(reply.outcome.value).inc()
         except Exception as exc:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, InvalidInput, NotFound
-from core.models import Conversation, ConversationStatus, HandoverState, Message, Role, utcnow
+from core.models import Conversation, ConversationStatus, HandoverReason, HandoverState, Message, Role, utcnow
 
 CSAT_SCORES = range(1, 6)
 
@@ -35,12 +35,22 @@ def _conversation(session: Session, conversation_id: int) -> Conversation:
     return conversation
 
 
-def mark_waiting(session: Session, *, conversation_id: int, summary: str | None) -> Conversation:
-    """Hand the conversation to a human: waiting for one (escalated), with the agent's summary.
+def mark_waiting(
+    session: Session,
+    *,
+    conversation_id: int,
+    summary: str | None,
+    reason: HandoverReason | None = None,
+) -> Conversation:
+    """Hand the conversation to a human: waiting for one (escalated), with the agent's summary
+    and why (``reason``; the first one stands: a later "Talk to a human" does not rewrite why the
+    bot handed it over).
 
     A conversation an agent already holds stays theirs (a second "Talk to a human" changes
     nothing but the summary)."""
     conversation = _conversation(session, conversation_id)
+    if reason is not None and conversation.handover_reason is None:
+        conversation.handover_reason = reason.value
     if conversation.handover is not HandoverState.claimed:
         conversation.handover = HandoverState.waiting
     conversation.status = ConversationStatus.escalated
