@@ -3,9 +3,9 @@
 Access is denied by default: a middleware lets only the login page and the stylesheet through
 without a session (pages redirect to the login, everything else answers 401), and an app-wide
 dependency checks the CSRF token on every state-changing request. Routes live in ``login``,
-``listing``, ``conversation_page``, ``overview_page``, ``channels_page`` and ``api``; this module wires them to one
-``AppContext``. ``/health`` and ``/metrics`` (Prometheus) need no login, like the model server's,
-and show nothing of the conversations.
+``listing``, ``conversation_page``, ``overview_page``, ``channels_page``, ``analytics_page`` and ``api``;
+this module wires them to one ``AppContext``. ``/health`` and ``/metrics`` (Prometheus) need no login,
+like the model server's, and show nothing of the conversations.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def create_app(
     page_size: int = 50,
 ) -> FastAPI:
     """The review app over ``ctx``'s database, admins and session secret (``clock``: for tests)."""
-    from review import api, channels_page, conversation_page, listing, login, overview_page
+    from review import analytics_page, api, channels_page, conversation_page, listing, login, overview_page
 
     admins = AdminAccounts.from_entries(ctx.settings.review_admins)
     secret, ephemeral = _session_secret(ctx)
@@ -107,6 +107,8 @@ def create_app(
 
     for module in (login, listing, conversation_page, overview_page, channels_page, api):
         app.include_router(module.router)
+    app.include_router(analytics_page.router)
+    app.include_router(analytics_page.api_router)
 
     app.middleware("http")(require_login)
     _handle_errors(app)

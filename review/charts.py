@@ -119,3 +119,112 @@ def rate_bars(
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+@dataclass(frozen=True)
+class Line:
+    name: str
+    css_class: str
+    values: Sequence[float | None]  # shares from 0 to 1; None: no value that day (a gap in the line)
+
+
+def _runs(points: Sequence[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
+    """The stretches of consecutive points that have a value."""
+    runs: list[list[tuple[float, float]]] = [[]]
+    for point in points:
+        if point is None:
+            if runs[-1]:
+                runs.append([])
+        else:
+            runs[-1].append(point)
+    return [r for r in runs if r]
+
+
+def rate_lines(
+    labels: Sequence[str],
+    lines: Sequence[Line],
+    *,
+    title: str,
+    width: int = 1000,
+    height: int = 220,
+    label_every: int = 5,
+) -> Markup:
+    """One line per series of shares (0–100% on the axis), a dot per day that has a value."""
+    left, right, top, bottom = 40, 8, 10, 24
+    plot_w, plot_h = width - left - right, height - top - bottom
+    slot = plot_w / max(1, len(labels))
+    parts = [
+        f'<svg class="chart wide lines" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
+    for i in range(5):  # grid lines at 0, 25, 50, 75 and 100%
+        y = top + plot_h - plot_h * i / 4
+        parts.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{_fmt(y)}" y2="{_fmt(y)}"/>')
+        parts.append(
+            f'<text class="axis" x="{left - 4}" y="{_fmt(y + 3)}" text-anchor="end">{25 * i}%</text>'
+        )
+    for line in lines:
+        points = [
+            None if v is None else (left + slot * (i + 0.5), top + plot_h - plot_h * min(1.0, max(0.0, v)))
+            for i, v in enumerate(line.values)
+        ]
+        for run in _runs(points):
+            coords = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in run)
+            parts.append(f'<polyline class="{escape(line.css_class)}" points="{coords}"/>')
+        for label, value, point in zip(labels, line.values, points, strict=True):
+            if point is None or value is None:
+                continue
+            parts.append(
+                f'<circle class="{escape(line.css_class)}" cx="{_fmt(point[0])}" cy="{_fmt(point[1])}" r="3" '
+                f'data-value="{value:.4f}"><title>{escape(label)} · {escape(line.name)}: '
+                f"{_fmt(100 * value)}%</title></circle>"
+            )
+    for i, label in enumerate(labels):
+        if i % label_every == 0 or i == len(labels) - 1:
+            parts.append(
+                f'<text class="axis" x="{_fmt(left + slot * (i + 0.5))}" y="{height - 6}" '
+                f'text-anchor="middle">{escape(label)}</text>'
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def count_bars(
+    rows: Sequence[tuple[str, int]],
+    *,
+    title: str,
+    css_class: str = "bar-count",
+    width: int = 720,
+    row_height: int = 26,
+    empty: str = "none yet",
+) -> Markup:
+    """One horizontal bar per (label, count), the longest for the largest count."""
+    label_w, right = 150, 120
+    plot_w = width - label_w - right
+    height = max(1, len(rows)) * row_height + 4
+    largest = max((n for _, n in rows), default=0)
+    total = sum(n for _, n in rows)
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
+    if not rows:
+        parts.append(f'<text class="axis" x="4" y="{row_height - 8}">{escape(empty)}</text>')
+    for i, (label, n) in enumerate(rows):
+        y = 2 + i * row_height
+        bar_h = row_height - 8
+        share = n / total if total else 0.0
+        parts.append(
+            f'<text class="label" x="{label_w - 8}" y="{y + bar_h - 4}" text-anchor="end">{escape(label)}</text>'
+        )
+        parts.append(f'<rect class="track" x="{label_w}" y="{y}" width="{plot_w}" height="{bar_h}"/>')
+        parts.append(
+            f'<rect class="{escape(css_class)}" x="{label_w}" y="{y}" '
+            f'width="{_fmt(plot_w * n / largest if largest else 0)}" height="{bar_h}" data-value="{n}">'
+            f"<title>{escape(label)}: {n}</title></rect>"
+        )
+        parts.append(
+            f'<text class="value" x="{label_w + plot_w + 8}" y="{y + bar_h - 4}">{n} · {_fmt(100 * share)}%</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -28,6 +28,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "ask": ("supportbot.ask:ask", "Answer a question, or a JSONL file of them, as the bot would."),
     "history": ("review.cli:history", "Conversation history: list, show, export."),
     "review": ("review.cli:review", "The review web app for admins."),
+    "stats": ("supportbot.stats:stats", "Analytics: resolution, deflection, hand-overs, CSAT, sentiment."),
     "run": ("supportbot.run:run", "Set everything up and run the bot locally (what `make run` does)."),
 }
 

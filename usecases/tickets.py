@@ -119,3 +119,74 @@ def remove_tickets(
             gone = [store.delete_ticket(session, external_id=e) for e in external_ids]
         update = writer.apply(removed=gone) if writer is not None else None
     return Imported(len(gone), update)
+
+
+@dataclass
+class AddedTicket:
+    """A ticket written by hand, and the index update (None: not asked for)."""
+
+    ticket_id: int
+    external_id: str
+    index: Any | None  # retrieval.index_builder.IndexUpdate
+
+
+MAX_TICKET_TEXT = 20_000
+
+
+def add_ticket(
+    app: AppContext,
+    *,
+    actor: str,
+    external_id: str,
+    question: str,
+    resolution: str,
+    category: str | None = None,
+    source: str = "review",
+    detail: dict[str, Any] | None = None,
+    update_index: bool = True,
+) -> AddedTicket:
+    """One new ticket (an admin's answer to a content gap, say): stored redacted, audited, and
+    embedded into the index when there is one that matches the table. An external id that is
+    taken already is a Conflict (a new ticket never overwrites another)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from core import store
+    from core.db import transaction
+    from core.errors import Conflict, InvalidInput
+
+    external_id, question, resolution = external_id.strip(), question.strip(), resolution.strip()
+    category = (category or "").strip() or None
+    if not external_id or len(external_id) > 128:
+        raise InvalidInput("a ticket id is 1 to 128 characters")
+    if not question or not resolution:
+        raise InvalidInput("a ticket needs a question and a resolution")
+    if max(len(question), len(resolution)) > MAX_TICKET_TEXT:
+        raise InvalidInput(
+            f"a ticket's question and resolution are at most {MAX_TICKET_TEXT:,} characters each"
+        )
+    if category is not None and len(category) > 64:
+        raise InvalidInput("a category is at most 64 characters")
+    with _index_writer(app, enabled=update_index, progress=False) as writer:
+        try:
+            with transaction(app.sessions) as session:
+                if store.ids_for_external(session, external_ids=[external_id]):
+                    raise Conflict(f"ticket {external_id!r} exists already")
+                ticket, _ = store.upsert_ticket(
+                    session,
+                    external_id=external_id,
+                    question=question,
+                    resolution=resolution,
+                    category=category,
+                    source=source,
+                )
+                ticket_id = ticket.id
+                store.audit(
+                    session,
+                    actor=actor,
+                    action="ticket.create",
+                    detail={"external_id": external_id, "ticket_id": ticket_id, **(detail or {})},
+                )
+        except IntegrityError:  # the same id written by someone else between the check and the insert
+            raise Conflict(f"ticket {external_id!r} exists already") from None
+        update = writer.apply(changed=[ticket_id]) if writer is not None else None
+    return AddedTicket(ticket_id, external_id, update)

@@ -3,6 +3,7 @@
 The caller owns the transaction (``core.db.transaction``); these functions flush, never commit.
 """
 
+from core.store.analytics import Tally, analytics_tallies
 from core.store.audit import audit, audit_entries
 from core.store.categories import shortest_questions, ticket_categories
 from core.store.channel_settings import (
@@ -11,6 +12,7 @@ from core.store.channel_settings import (
     list_channel_settings,
     set_channel_setting,
 )
+from core.store.content_gaps import AgentAnswer, GapQuestion, agent_answers, gap_questions
 from core.store.conversation_filter import ConversationFilter
 from core.store.conversation_list import ConversationRow, count_conversations, list_conversations
 from core.store.conversation_stats import (
@@ -109,20 +111,25 @@ from core.store.tickets import (
 )
 
 __all__ = [
+    "AgentAnswer",
     "ChannelConfig",
     "ConversationFilter",
     "ConversationRow",
     "DayCounts",
+    "GapQuestion",
     "Hit",
     "Recorded",
     "SummaryTurns",
+    "Tally",
     "VersionRating",
     "Volume",
     "WindowMood",
     "activate",
     "active_model_version",
+    "agent_answers",
     "alerted_since",
     "all_questions",
+    "analytics_tallies",
     "approved_total",
     "audit",
     "audit_entries",
@@ -142,6 +149,7 @@ __all__ = [
     "find_conversation",
     "find_message",
     "finish_job",
+    "gap_questions",
     "get_channel_settings",
     "get_conversation",
     "get_job",
