@@ -5,8 +5,8 @@ returns, refunds, warranty and product faults).
 
     python data/generate.py [--out data/sample] [--seed 7]
 
-writes intents.json, conversations.jsonl, tickets.jsonl, eval_queries.jsonl, eval_questions.jsonl
-and README.md. The text is hand-written in data/text/ (TOML; data/text/README.md says what each
+writes intents.json, conversations.jsonl, tickets.jsonl, eval_queries.jsonl, eval_questions.jsonl,
+sentiment.jsonl and README.md. The text is hand-written in data/text/ (TOML; data/text/README.md says what each
 field is for); the code that renders it is in data/sampledata/. Standard library plus
 python-stdnum (for card and IBAN check digits); every random choice comes from one
 ``random.Random(seed)`` walked in a fixed order, and no clock is read, so the output is
@@ -24,6 +24,7 @@ from typing import Any
 from sampledata.checks import validate
 from sampledata.conversations import build_conversations
 from sampledata.evalsets import build_eval_queries, build_eval_questions
+from sampledata.sentiment import build_sentiment, check_sentiment
 from sampledata.texts import INTENTS
 from sampledata.tickets import build_tickets
 
@@ -47,6 +48,7 @@ Regenerate (deterministic, byte-identical for the same seed):
 | `tickets.jsonl` | {n_tickets} solved helpdesk tickets: `subject`, `question`, `resolution` (agent's summary, contains the keyphrases), `category`, `intent`, `created`, `pii`, `order_ids` |
 | `eval_queries.jsonl` | {n_queries} held-out retrieval queries (10 per intent), worded differently from the tickets; `relevant_ticket_ids` = every ticket of that intent |
 | `eval_questions.jsonl` | {n_questions} held-out first-turn questions for the chat model (10 per intent plus 40 quoting an order number, whose `reference` repeats it); never used in any conversation |
+| `sentiment.jsonl` | {n_sentiment} labelled customer turns for the sentiment classifier ({n_sentiment_test} in the `test` split): `text`, `label` (`negative`, `neutral`, `positive`), `frustration` (0 calm … 1 furious), `style` (calm, grateful, annoyed, angry, sarcastic, polite-but-stuck), `variant` (`plain`, `typos`, `caps`), `family` (the template family), `intent`, `split`. Split by template family: no test turn shares a template or a problem sentence with a train turn |
 
 Eras: `recent` intents (the Brindle Aura air purifier launch, the Trade-In programme, and the return
 window extended from 30 to 60 days) occur only in conversations and tickets dated from 2025-09-01 on.
@@ -85,6 +87,9 @@ def main() -> None:
     user_turns = {m["content"] for c in conversations for m in c["messages"] if m["role"] == "user"}
     questions = build_eval_questions(rng, user_turns)
     validate(intents, conversations, tickets, queries, questions)
+    # Drawn last, so the files above do not change when the sentiment text does.
+    sentiment = build_sentiment(rng)
+    check_sentiment(sentiment)
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -97,6 +102,7 @@ def main() -> None:
     dump_jsonl(out / "tickets.jsonl", tickets)
     dump_jsonl(out / "eval_queries.jsonl", queries)
     dump_jsonl(out / "eval_questions.jsonl", questions)
+    dump_jsonl(out / "sentiment.jsonl", sentiment)
     n_base = sum(1 for c in conversations if c["era"] == "base")
     (out / "README.md").write_text(
         README.format(
@@ -107,13 +113,15 @@ def main() -> None:
             n_tickets=len(tickets),
             n_queries=len(queries),
             n_questions=len(questions),
+            n_sentiment=len(sentiment),
+            n_sentiment_test=sum(1 for r in sentiment if r["split"] == "test"),
         ),
         encoding="utf-8",
         newline="\n",
     )
     print(
         f"wrote {out}: {len(intents)} intents, {len(conversations)} conversations, {len(tickets)} tickets, "
-        f"{len(queries)} eval queries, {len(questions)} eval questions"
+        f"{len(queries)} eval queries, {len(questions)} eval questions, {len(sentiment)} sentiment turns"
     )
 
 

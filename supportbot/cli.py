@@ -26,6 +26,10 @@ GROUPS: dict[str, tuple[str, str]] = {
     "bot": ("bot.cli:bot", "Run the Slack bot (Socket Mode or HTTP)."),
     "chat": ("bot.cli:chat", "Talk to the bot in the terminal (no Slack needed)."),
     "ask": ("supportbot.ask:ask", "Answer a question, or a JSONL file of them, as the bot would."),
+    "sentiment": (
+        "training.sentiment_cli:sentiment",
+        "How a customer's message reads: label and frustration.",
+    ),
     "history": ("review.cli:history", "Conversation history: list, show, export."),
     "review": ("review.cli:review", "The review web app for admins."),
     "stats": ("supportbot.stats:stats", "Analytics: resolution, deflection, hand-overs, CSAT, sentiment."),

@@ -52,7 +52,7 @@ def migrate(settings: Settings) -> None:
 
 def prepare(ctx: AppContext) -> Any:
     """Tickets and their index; the retriever over it."""
-    from usecases.setup import ensure_index
+    from usecases.setup import ensure_index, ensure_sentiment
     from usecases.tickets import import_sample_if_empty
 
     count, imported = import_sample_if_empty(ctx)
@@ -60,6 +60,7 @@ def prepare(ctx: AppContext) -> Any:
         say("imported the bundled sample tickets")
     retriever = ensure_index(ctx, say=say)
     say(f"{count} tickets, index of {retriever.size} ({retriever.manifest.index_type})")
+    ensure_sentiment(ctx, say=say)
     return retriever
 
 

@@ -11,6 +11,7 @@ import click
 from training.config import FinetuneConfig
 from training.config_flags import dataclass_options, set_flags
 from training.data import EARLIER_ERA
+from training.sentiment_cli import train_sentiment_cmd
 
 
 def _ctx(check_schema: bool = True):
@@ -146,6 +147,9 @@ def eval_cmd(version: str | None, questions: str | None, limit: int) -> None:
         v, settings=ctx.settings, sessions=ctx.sessions, questions=questions, limit=limit
     )
     click.echo(paths["md"].read_text())
+
+
+train.add_command(train_sentiment_cmd)
 
 
 @train.command("config")

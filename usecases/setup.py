@@ -1,4 +1,5 @@
-"""The first start's use cases: a store with tickets, an index over them, a live model.
+"""The first start's use cases: a store with tickets, an index over them, a live model, the
+customer-mood classifier.
 
 Each step is skipped when its result is there, so a second start takes seconds. ``say`` is how a
 step tells the person at the terminal what it is doing (the CLI passes click's echo).
@@ -45,6 +46,25 @@ def ensure_index(ctx: AppContext, *, say: Say = _quiet) -> Any:
         progress=True,
     )
     return Retriever.open(settings=ctx.settings, sessions=ctx.sessions)
+
+
+def ensure_sentiment(ctx: AppContext, *, config: Any = None, say: Say = _quiet) -> Any:
+    """The customer-mood classifier; trained on the bundled sample's labelled turns when there is
+    none (under a minute on two cores with the default candidates)."""
+    from training.sentiment import load_scorer, train_sentiment
+    from training.sentiment_data import sample_turns
+
+    scorer = load_scorer(ctx.settings)
+    if scorer is not None:
+        return scorer
+    say("no sentiment classifier yet: training one on the sample's labelled customer turns")
+    run = train_sentiment(sample_turns(), settings=ctx.settings, config=config, say=say)
+    ours, vader = run.report["ours"], run.report["baseline"]
+    say(
+        f"sentiment classifier ready: macro-F1 {ours['macro_f1']:.3f} on held-out turns (vaderSentiment"
+        f" {vader['macro_f1']:.3f}); report: {run.report_paths['md']}"
+    )
+    return run.classifier
 
 
 def ensure_base(ctx: AppContext, *, base_config: Any = None, retriever: Any = None, say: Say = _quiet) -> str:

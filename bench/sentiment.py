@@ -1,0 +1,126 @@
+"""The customer-mood classifier against the lexicon baseline, on the sample's held-out families,
+and how fast it scores one message.
+
+    python -m bench.sentiment [--candidates logreg,mlp,tuned] [--threads 2] [--repeat 200]
+
+One run trains every candidate (as `supportbot train sentiment` does, into a temporary home),
+prints the held-out figures of each candidate, of the chosen classifier and of vaderSentiment
+side by side, then times single-message scoring: the project's embedder alone, our classifier
+(embedding included) and vaderSentiment, each on the same held-out turns one at a time, and
+the classifier on batches of 64.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _timed(fn, items) -> list[float]:
+    out = []
+    for item in items:
+        started = time.perf_counter()
+        fn(item)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def _row(name: str, ms: list[float]) -> str:
+    ms = sorted(ms)
+    p99 = ms[min(len(ms) - 1, int(0.99 * len(ms)))]
+    return f"| {name} | {statistics.median(ms):.2f} | {p99:.2f} | {1000 / statistics.mean(ms):,.0f} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--candidates", default="logreg,mlp,tuned")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=200, help="Single messages timed per scorer.")
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from core.settings import Settings
+    from retrieval.embedder import load_embedder
+    from training.sentiment import SentimentConfig, load_scorer, train_sentiment
+    from training.sentiment_data import sample_turns
+
+    home = Path(tempfile.mkdtemp(prefix="bench-sentiment-"))
+    settings = Settings(home=home, database_url=f"sqlite:///{home / 'x.db'}")
+    turns = sample_turns()
+    config = SentimentConfig(candidates=tuple(args.candidates.split(",")))
+    started = time.perf_counter()
+    run = train_sentiment(turns, settings=settings, config=config, say=print)
+    print(f"\ntrained in {time.perf_counter() - started:.1f} s ({args.threads} torch threads)\n")
+    report = run.report
+
+    cols = [*report["candidates"], f"ours ({report['chosen']}, refitted)", "vaderSentiment"]
+    figures = [c["test"] for c in report["candidates"].values()] + [report["ours"], report["baseline"]]
+    print(f"held-out turns: {report['ours']['n']} (template families never trained on)\n")
+    print("| metric | " + " | ".join(cols) + " |")
+    print("|---|" + "---:|" * len(cols))
+    for key, label in (
+        ("macro_f1", "macro-F1"),
+        ("accuracy", "accuracy"),
+        ("ece", "ECE"),
+        ("brier", "Brier"),
+        ("frustration_mae", "frustration MAE"),
+        ("frustration_spearman", "frustration Spearman"),
+    ):
+        print(f"| {label} | " + " | ".join(f"{f[key]:.3f}" for f in figures) + " |")
+    print(
+        "| validation macro-F1 | "
+        + " | ".join(f"{c['validation']['macro_f1']:.3f}" for c in report["candidates"].values())
+        + " | | |"
+    )
+    print(
+        "| fit seconds | "
+        + " | ".join(f"{c['seconds']:.1f}" for c in report["candidates"].values())
+        + " | | |"
+    )
+    print("\n| style | turns | ours | vaderSentiment |\n|---|---:|---:|---:|")
+    for style, row in report["by_style"].items():
+        print(f"| {style} | {row['n']} | {row['ours']:.3f} | {row['vader']:.3f} |")
+
+    # Latency of one message, as the bot scores each customer turn.
+    scorer = load_scorer(settings)
+    assert scorer is not None
+    embedder = load_embedder(settings.embedder)
+    vader = SentimentIntensityAnalyzer()
+    texts = [t.text for t in turns if t.split == "test"]
+    singles = (texts * (1 + args.repeat // len(texts)))[: args.repeat]
+    for text in singles[:20]:  # warm up every path
+        scorer.score([text])
+        embedder.encode([text])
+    embed_ms = _timed(lambda t: embedder.encode([t]), singles)
+    ours_ms = _timed(lambda t: scorer.score([t]), singles)
+    vader_ms = _timed(vader.polarity_scores, singles)
+    batches = [texts[i : i + 64] for i in range(0, len(texts) - 63, 64)]
+    started = time.perf_counter()
+    for batch in batches:
+        scorer.score(batch)
+    batch_rate = sum(map(len, batches)) / (time.perf_counter() - started)
+    print(f"\none message at a time ({len(singles)} held-out turns, {args.threads} torch threads)\n")
+    print("| scorer | p50 ms | p99 ms | messages/s |\n|---|---:|---:|---:|")
+    print(_row("embedder alone (all-MiniLM-L6-v2)", embed_ms))
+    print(_row(f"ours ({report['chosen']}), embedding included", ours_ms))
+    print(_row("vaderSentiment", vader_ms))
+    print(
+        f"\nours beyond the embedding: {statistics.median(ours_ms) - statistics.median(embed_ms):.2f} ms p50; "
+        f"batches of 64: {batch_rate:,.0f} messages/s"
+    )
+
+
+if __name__ == "__main__":
+    main()
