@@ -126,3 +126,29 @@ def tiny_base(tmp_path_factory, sample_slice) -> str:
     config.data = [str(sample_slice(600))]
     train_default_model(config, out_dir=out, progress=False)
     return str(out)
+
+
+@pytest.fixture(scope="session")
+def trained_sentiment(tmp_path_factory):
+    """The sample's sentiment classifier (the quick candidates), trained once per run in a home
+    folder of its own: (its settings, the training run)."""
+    from core.settings import Settings
+    from training.sentiment import SentimentConfig, train_sentiment
+    from training.sentiment_data import sample_turns
+
+    home = tmp_path_factory.mktemp("sentiment-home")
+    settings = Settings(home=home, database_url=f"sqlite:///{home / 'x.db'}")
+    run = train_sentiment(
+        sample_turns(), settings=settings, config=SentimentConfig(candidates=("logreg", "mlp"))
+    )
+    return settings, run
+
+
+@pytest.fixture(scope="session")
+def mood_scorer(trained_sentiment):
+    """That classifier, loaded as the bot loads it."""
+    from training.sentiment import load_scorer
+
+    scorer = load_scorer(trained_sentiment[0])
+    assert scorer is not None
+    return scorer
