@@ -50,14 +50,17 @@ def ensure_index(ctx: AppContext, *, say: Say = _quiet) -> Any:
 
 def ensure_sentiment(ctx: AppContext, *, config: Any = None, say: Say = _quiet) -> Any:
     """The customer-mood classifier; trained on the bundled sample's labelled turns when there is
-    none (under a minute on two cores with the default candidates)."""
-    from training.sentiment import load_scorer, train_sentiment
+    none. The first start measures the two heads on the frozen embedder (94 s on two cores that
+    other jobs kept busy, most of it embedding the 1,800 turns); `supportbot train sentiment` also tries tuning
+    the embedder's last layers, which did better on the sample but takes several minutes."""
+    from training.sentiment import SentimentConfig, load_scorer, train_sentiment
     from training.sentiment_data import sample_turns
 
     scorer = load_scorer(ctx.settings)
     if scorer is not None:
         return scorer
     say("no sentiment classifier yet: training one on the sample's labelled customer turns")
+    config = config or SentimentConfig(candidates=("logreg", "mlp"))
     run = train_sentiment(sample_turns(), settings=ctx.settings, config=config, say=say)
     ours, vader = run.report["ours"], run.report["baseline"]
     say(

@@ -84,6 +84,21 @@ def test_saved_without_pickle_and_reloaded_to_the_same_numbers(trained):
 
 
 @pytest.mark.slow
+def test_the_first_start_keeps_a_trained_classifier(trained):
+    from types import SimpleNamespace
+
+    from usecases.setup import ensure_sentiment
+
+    settings, _ = trained
+    report = settings.reports_dir / "sentiment" / "eval.json"
+    before = report.stat().st_mtime_ns
+    said: list[str] = []
+    scorer = ensure_sentiment(SimpleNamespace(settings=settings), say=said.append)
+    assert scorer.score(["Thanks, all sorted!"])[0].label == Sentiment.positive
+    assert said == [] and report.stat().st_mtime_ns == before  # nothing trained again
+
+
+@pytest.mark.slow
 def test_the_commands_score_a_text_and_a_file(trained, tmp_path):
     settings, _ = trained
     env = {"SUPPORTBOT_HOME": str(settings.home), "SUPPORTBOT_DATABASE_URL": ""}
