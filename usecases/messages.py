@@ -47,6 +47,8 @@ class Reply:
     model_version: str | None = None
     latency_ms: int = 0
     reason: str | None = None
+    # Other solved questions the customer may pick instead (usecases.related); none on a hand-over.
+    related: tuple[str, ...] = ()
 
     @property
     def escalated(self) -> bool:
@@ -65,4 +67,5 @@ class Reply:
             confidence=reply.confidence,
             model_version=reply.model_version,
             latency_ms=reply.latency_ms or 0,
+            related=tuple(str(q) for q in (reply.details or {}).get("related") or ()),
         )
