@@ -11,6 +11,10 @@ CLAIM, RESOLVE, HAND_BACK = "handover_claim", "handover_resolve", "handover_back
 CSAT = [f"csat_{score}" for score in range(1, 6)]  # the customer's 1–5 once a case is resolved
 SHARE = "share_answer"  # a private answer, posted for the channel
 ACTIONS_BLOCK = "reply_actions"
+# "Related questions" under an answer: one button per question (action ids are unique in a block).
+RELATED = [f"related_question_{n}" for n in range(1, 4)]
+RELATED_BLOCK = "related_questions"
+MAX_LABEL = 75  # a button's text
 HANDOVER_BLOCK = "handover_actions"
 MAX_TEXT = 2900  # a section's text is limited to 3000 characters
 
@@ -65,7 +69,29 @@ def answer_blocks(reply: Reply, *, with_text: bool = True) -> list[dict[str, Any
             }
         )
     blocks.append({"type": "actions", "block_id": ACTIONS_BLOCK, "elements": elements})
-    return blocks
+    return blocks + related_blocks(reply)
+
+
+def label(text: str, limit: int = MAX_LABEL) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def related_blocks(reply: Reply) -> list[dict[str, Any]]:
+    """Other solved questions the customer may pick (none under a hand-over); the button's value
+    is the question itself, checked against the reply's stored ones when clicked."""
+    if reply.escalated or not reply.related:
+        return []
+    return [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "*Related questions*"}]},
+        {
+            "type": "actions",
+            "block_id": RELATED_BLOCK,
+            "elements": [
+                _button(action, question, label(question))
+                for action, question in zip(RELATED, reply.related, strict=False)
+            ],
+        },
+    ]
 
 
 OFFER = (

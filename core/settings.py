@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     )
     retrieval_k: int = Field(3, gt=0)
     min_score: float = Field(0.0, description="Hits scoring below this are dropped.")
+    related_questions: int = Field(
+        3, ge=0, le=3, description="Solved questions offered under an answer (usecases.related; 0: none)."
+    )
 
     # --- the confidence gate -------------------------------------------------------------------
     # Calibrated on the sample (bench/calibrate_gate.py): at 0.50, 99.5% of in-domain questions

@@ -36,6 +36,7 @@ from usecases.decide import Decision, decide, draft_of, fallback, handover_text
 from usecases.grounding import TermWeights
 from usecases.messages import Incoming, Reply, Source, reason_of
 from usecases.model_client import Completion, ModelClient
+from usecases.related import SPARE, Retrieved, related_questions
 from usecases.release import Releaser
 from usecases.triage import Action, Assessment, Triage
 
@@ -228,6 +229,7 @@ class Responder:
         if decision.outcome is Outcome.handover:
             details.setdefault("handover_reason", HandoverReason.gate.value)
         timings["guard_ms"] = _ms_since(mark)
+        details["related"] = self._related(question.text, sources, decision)
         if callable(slack_ts):
             slack_ts = slack_ts()
         return self._store_reply(
@@ -420,7 +422,22 @@ class Responder:
             latency_ms=latency_ms,
             reason=decision.reason,
             handover_reason=reason_of(details),
+            related=tuple(details.get("related") or ()),
         )
+
+    def _related(self, text: str, sources: list[Source], decision: Decision) -> list[str]:
+        """The other solved questions offered with this answer (usecases.related)."""
+        try:
+            return related_questions(
+                text,
+                sources,
+                escalates=decision.outcome.escalates,
+                weights=self._term_weights,
+                limit=self.settings.related_questions,
+            )
+        except Exception:  # a nicety: its trouble must not cost the answer
+            log.exception("related questions failed")
+            return []
 
     def _side_pool(self) -> ThreadPoolExecutor:
         if self._pool is None:
@@ -441,18 +458,22 @@ class Responder:
     def _retrieve(self, text: str, categories: Sequence[str] = ()) -> list[Source]:
         if self.retriever is None:
             return []
+        k = self.settings.retrieval_k
+        # The same search brings the related questions' candidates (usecases.related).
+        fetch = k + SPARE if self.settings.related_questions else k
         try:
             if categories:
-                hits = self.retriever.search(text, k=self.settings.retrieval_k, categories=categories)
+                hits = self.retriever.search(text, k=fetch, categories=categories)
             else:
-                hits = self.retriever.search(text, k=self.settings.retrieval_k)
+                hits = self.retriever.search(text, k=fetch)
         except Exception:  # retrieval trouble must not silence the bot
             log.exception("retrieval failed")
             return []
-        return [
+        found = [
             Source(h.ticket_id, h.external_id, float(h.score), h.question, h.resolution, h.category)
             for h in hits
         ]
+        return Retrieved.split(found, k)
 
     def _term_weights(self) -> TermWeights:
         """Word weights over the stored tickets, recomputed hourly (tickets come and go)."""

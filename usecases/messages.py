@@ -52,6 +52,8 @@ class Reply:
     handover_reason: HandoverReason | None = None
     # The customer is offered a person at once (frustrated, or asked for one in words).
     offer_human: bool = False
+    # Other solved questions the customer may pick instead (usecases.related); none on a hand-over.
+    related: tuple[str, ...] = ()
 
     @property
     def escalated(self) -> bool:
@@ -72,6 +74,7 @@ class Reply:
             latency_ms=reply.latency_ms or 0,
             reason=(reply.details or {}).get("reason"),
             handover_reason=reason_of(reply.details),
+            related=tuple(str(q) for q in (reply.details or {}).get("related") or ()),
         )
 
 

@@ -19,6 +19,7 @@ from bot.blocks import (
     answer_blocks,
     delayed_text,
     handover_blocks,
+    label,
     offer_human,
     share_blocks,
     tag,
@@ -59,6 +60,7 @@ SPOOL_KEY = "supportbot_spool_key"
 # either kind must quiet the bot like any other.)
 HUMAN_SUBTYPES = ("thread_broadcast", "file_share")
 WORKING_STATUS = "is looking through past tickets…"
+RELATED_TITLE = "Related questions"
 FAILED = "⚠️ Something went wrong on my side; a member of the support team will follow up."
 
 
@@ -291,8 +293,10 @@ class Answering:
         self.after_reply(entry, reply)
 
     def after_reply(self, entry: Entry, reply: Reply) -> None:
-        """A hand-over the gate decided puts the thread in front of the support team."""
+        """A hand-over the gate decided puts the thread in front of the support team; in an
+        assistant thread, an answer's related questions become its suggested prompts."""
         if not reply.escalated:
+            self.suggest_related(entry.incoming, reply)
             return
         incoming = entry.incoming
         kind = reply.handover_reason or HandoverReason.gate
@@ -315,6 +319,22 @@ class Answering:
                 conversation_id=reply.conversation_id,
             ),
         )
+
+    def suggest_related(self, incoming: Incoming, reply: Reply) -> None:
+        """In an assistant thread (a thread in a DM), the related questions as suggested prompts
+        (none: the pane keeps showing nothing new)."""
+        channel, thread_ts = incoming.channel or "", incoming.thread_ts
+        if not reply.related or not channel.startswith("D") or thread_ts in (None, incoming.ts):
+            return
+        from slack_sdk.errors import SlackApiError
+
+        prompts = [{"title": label(q), "message": q} for q in reply.related]
+        try:
+            self.client.assistant_threads_setSuggestedPrompts(
+                channel_id=channel, thread_ts=thread_ts, title=RELATED_TITLE, prompts=prompts
+            )
+        except SlackApiError as exc:  # not an assistant thread after all: the buttons remain
+            log.debug("related questions not suggested: %s", exc.response.get("error"))
 
     def answer(
         self, entry: Entry, *, question_id: int, categories: Sequence[str] = (), offer: bool = False

@@ -39,7 +39,9 @@ def test_a_mention_is_answered_in_its_thread_with_sources_and_everything_stored(
     assert shown["text"] == reply.text
     context = texts_of(b for b in shown["blocks"] if b["type"] == "context")
     assert "Sources:" in context and reply.hits[0].ticket_external_id in context
-    buttons = [e["action_id"] for b in shown["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    buttons = [
+        e["action_id"] for b in shown["blocks"] if b.get("block_id") == "reply_actions" for e in b["elements"]
+    ]
     assert buttons == ["feedback_up", "feedback_down", "handover"]
 
     # Database: the reply with what explains it.
@@ -190,7 +192,7 @@ def test_feedback_buttons_store_the_rating_and_thank(bot):
         feedback = s.query(Feedback).one()
         assert (feedback.message_id, feedback.rating, feedback.user) == (reply.id, -1, "U0RATER")
     shown = bot.slack_message(event["channel"], reply.slack_ts)
-    assert all(b["type"] != "actions" for b in shown["blocks"])
+    assert all(b.get("block_id") != "reply_actions" for b in shown["blocks"])  # related questions stay
     assert "Thanks" in texts_of(shown["blocks"])
 
 

@@ -56,10 +56,14 @@ def test_a_direct_message_is_answered_as_a_stream_that_ends_with_its_blocks(stre
 
     shown = bot.slack_message(event["channel"], reply.slack_ts)
     assert shown["text"] == ANSWER and not shown["streaming"]
-    kinds = [b["type"] for b in shown["blocks"]]
-    assert kinds == ["context", "actions"]  # under the streamed text: sources, then the buttons
+    kinds = [b.get("block_id") or b["type"] for b in shown["blocks"]]
+    # under the streamed text: sources, then the buttons, then any related questions
+    assert kinds[:2] == ["context", "reply_actions"]
+    assert kinds[2:] in ([], ["context", "related_questions"])
     assert reply.hits[0].ticket_external_id in json.dumps(shown["blocks"])
-    buttons = [e["action_id"] for b in shown["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    buttons = [
+        e["action_id"] for b in shown["blocks"] if b.get("block_id") == "reply_actions" for e in b["elements"]
+    ]
     assert buttons == ["feedback_up", "feedback_down", "handover"]
     assert stop.args["ts"] == reply.slack_ts
 

@@ -15,7 +15,7 @@ from core.errors import InvalidInput
 from core.models import Sentiment
 from core.settings import Settings
 from supportbot.cli import cli
-from training.sentiment import SentimentConfig, load_scorer, train_sentiment
+from training.sentiment import SentimentConfig, load_scorer
 from training.sentiment_data import read_turns, sample_turns
 from training.sentiment_model import META_FILE, WEIGHTS_FILE
 
@@ -23,11 +23,9 @@ FAST = SentimentConfig(candidates=("logreg", "mlp"))
 
 
 @pytest.fixture(scope="session")
-def trained(tmp_path_factory):
-    """The sample's classifier with the quick candidates, in a home folder of its own."""
-    home = tmp_path_factory.mktemp("sentiment-home")
-    settings = Settings(home=home, database_url=f"sqlite:///{home / 'x.db'}")
-    return settings, train_sentiment(sample_turns(), settings=settings, config=FAST)
+def trained(trained_sentiment):
+    """The sample's classifier with the quick candidates (tests/conftest.py: trained once a run)."""
+    return trained_sentiment
 
 
 @pytest.mark.slow
