@@ -1,8 +1,8 @@
 """The numbers a support lead runs on, counted in the database: per day (UTC) and per model
 version, what the bot resolved, what reached a human and why, CSAT, the customers' mood and 👍.
 
-Four grouped queries (conversations, hand-over reasons, customer turns, votes); only the grouped
-rows travel to Python, where they become additive ``Tally`` values. What each count means is
+Three grouped queries (conversations with their hand-over reasons, customer turns, votes); only
+the grouped rows travel to Python, where they become additive ``Tally`` values. What each count means is
 written on ``Tally``; ``usecases.analytics`` puts the period and the defaults around it.
 """
 
@@ -220,8 +220,8 @@ def _per_conversation(
     """One row per conversation started in [start, now]: its day, version and 0/1 facts.
 
     Set-based: the conversations, a grouped pass over their messages, their 👎 and their last
-    versions are joined once (correlated subqueries per conversation took minutes on PostgreSQL
-    at 20,000 conversations)."""
+    versions are joined once (correlated subqueries per conversation took 7.7 s on PostgreSQL at
+    20,000 conversations, against 0.4-1 s so)."""
     c = Conversation
     in_period = and_(c.created_at >= start, c.created_at <= now)
     conv = select(c.id, c.created_at).where(in_period).subquery()
