@@ -209,8 +209,10 @@ def test_in_private_mode_the_picked_question_and_its_answer_stay_private(bot):
     event, _ = bot.mention(
         "Can I change the delivery address of my order?", channel="C0PRIVATE", user="U0CUST"
     )
-    assert bot.fake.wait_for(lambda: bot.fake.calls_to("chat.postEphemeral"), timeout=60)
-    shown = next(m for m in bot.fake.messages.values() if m.get("ephemeral_to") == "U0CUST")
+    # Once its ephemeral message is known to the reply (its buttons are checked against it).
+    first = bot.wait_reply("C0PRIVATE", event["ts"])
+    shown = bot.slack_message("C0PRIVATE", first.slack_ts)
+    assert shown.get("ephemeral_to") == "U0CUST"
     picked = shown_related(shown)[0]["value"]
     bot.click("related_question_1", reply_ts=shown["ts"], channel="C0PRIVATE", user="U0CUST")
     second = bot.wait_reply("C0PRIVATE", f"{shown['ts']}1")

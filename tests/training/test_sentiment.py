@@ -15,11 +15,9 @@ from core.errors import InvalidInput
 from core.models import Sentiment
 from core.settings import Settings
 from supportbot.cli import cli
-from training.sentiment import SentimentConfig, load_scorer
+from training.sentiment import load_scorer
 from training.sentiment_data import read_turns, sample_turns
 from training.sentiment_model import META_FILE, WEIGHTS_FILE
-
-FAST = SentimentConfig(candidates=("logreg", "mlp"))
 
 
 @pytest.fixture(scope="session")
