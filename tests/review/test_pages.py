@@ -273,3 +273,22 @@ def test_export_from_the_page(admin, seeded, sessions, tmp_path):
         f"conv-{seeded.order}",
         f"conv-{seeded.email}",
     ]
+
+
+def test_conversation_page_shows_how_each_customer_turn_reads(admin, seeded, sessions):
+    from sqlalchemy import select
+
+    from core import store
+    from core.db import transaction
+    from core.models import Message, Role, Sentiment
+
+    with transaction(sessions) as s:
+        question = s.scalar(
+            select(Message.id).where(Message.conversation_id == seeded.order, Message.role == Role.user)
+        )
+        store.note_mood(s, message_id=question, sentiment=Sentiment.negative, frustration=0.734)
+    page = admin.get(f"/conversations/{seeded.order}").text
+    turn = page[page.index(f'id="m{question}"') :]
+    assert "mood-negative" in turn[: turn.index("</header>")]
+    assert "frustration 0.73" in turn[: turn.index("</header>")]
+    assert "mood-" not in admin.get(f"/conversations/{seeded.password}").text  # never scored
