@@ -35,6 +35,14 @@ def divisions(top: int) -> int:
     return 1
 
 
+def _svg_open(classes: str, *, width: int, height: int, title: str) -> str:
+    """A chart's opening tag, titled for screen readers."""
+    return (
+        f'<svg class="{classes}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    )
+
+
 def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
@@ -55,10 +63,7 @@ def stacked_bars(
     ymax = nice_ceiling(max(totals, default=0))
     slot = plot_w / max(1, len(labels))
     bar_w = max(1.0, slot * 0.75)
-    parts = [
-        f'<svg class="chart wide" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
-    ]
+    parts = [_svg_open("chart wide", width=width, height=height, title=title)]
     steps = divisions(ymax)
     for i in range(steps + 1):  # grid lines and the y axis values
         value = ymax * i / steps
@@ -95,10 +100,7 @@ def rate_bars(
     label_w, right = 150, 120
     plot_w = width - label_w - right
     height = max(1, len(rows)) * row_height + 4
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
-    ]
+    parts = [_svg_open("chart", width=width, height=height, title=title)]
     if not rows:
         parts.append(f'<text class="axis" x="4" y="{row_height - 8}">no ratings yet</text>')
     for i, (label, good, total) in enumerate(rows):
@@ -153,10 +155,7 @@ def rate_lines(
     left, right, top, bottom = 40, 8, 10, 24
     plot_w, plot_h = width - left - right, height - top - bottom
     slot = plot_w / max(1, len(labels))
-    parts = [
-        f'<svg class="chart wide lines" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
-    ]
+    parts = [_svg_open("chart wide lines", width=width, height=height, title=title)]
     for i in range(5):  # grid lines at 0, 25, 50, 75 and 100%
         y = top + plot_h - plot_h * i / 4
         parts.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{_fmt(y)}" y2="{_fmt(y)}"/>')
@@ -204,10 +203,7 @@ def count_bars(
     height = max(1, len(rows)) * row_height + 4
     largest = max((n for _, n in rows), default=0)
     total = sum(n for _, n in rows)
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
-    ]
+    parts = [_svg_open("chart", width=width, height=height, title=title)]
     if not rows:
         parts.append(f'<text class="axis" x="4" y="{row_height - 8}">{escape(empty)}</text>')
     for i, (label, n) in enumerate(rows):
