@@ -39,6 +39,36 @@ def _row(name: str, ms: list[float]) -> str:
     return f"| {name} | {statistics.median(ms):.2f} | {p99:.2f} | {1000 / statistics.mean(ms):,.0f} |"
 
 
+def flagged(labels: list[str], frustration: list[float], *, offer_at: float) -> list[bool]:
+    """What the bot acts on: a negative turn, or one frustrated enough to offer a person."""
+    return [lab == "negative" or f >= offer_at for lab, f in zip(labels, frustration, strict=True)]
+
+
+def second_shop(scorer, *, offer_at: float) -> None:
+    """Messages of another shop, written apart from the sample's generator (bench/second_shop/
+    mood.toml): abusive ones should be flagged, ordinary requests not, upset ones mostly."""
+    from bench.second_shop.generate import mood_rows
+    from training.sentiment_eval import vader
+    from training.sentiment_model import LABELS
+
+    rows = mood_rows()
+    texts = [r["text"] for r in rows]
+    moods = scorer.score(texts)
+    ours = flagged([m.label.value for m in moods], [m.frustration for m in moods], offer_at=offer_at)
+    v = vader(texts)
+    theirs = flagged([LABELS[int(i)].value for i in v.predicted], list(v.frustration), offer_at=offer_at)
+    print(
+        f"\nanother shop's messages, written apart from the sample (bench/second_shop/mood.toml);"
+        f" flagged = negative, or frustration >= {offer_at:g} (a person offered)\n"
+    )
+    print("| messages | n | ours flagged | vaderSentiment flagged |\n|---|---:|---:|---:|")
+    for label, want in (("abusive", "recall"), ("upset", "recall"), ("ordinary", "false alarms")):
+        idx = [i for i, r in enumerate(rows) if r["label"] == label]
+        a = sum(ours[i] for i in idx) / len(idx)
+        b = sum(theirs[i] for i in idx) / len(idx)
+        print(f"| {label} ({want}) | {len(idx)} | {a:.3f} | {b:.3f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--candidates", default="logreg,mlp,tuned")
@@ -93,9 +123,11 @@ def main() -> None:
     for style, row in report["by_style"].items():
         print(f"| {style} | {row['n']} | {row['ours']:.3f} | {row['vader']:.3f} |")
 
-    # Latency of one message, as the bot scores each customer turn.
     scorer = load_scorer(settings)
     assert scorer is not None
+    second_shop(scorer, offer_at=settings.frustration_offer_at)
+
+    # Latency of one message, as the bot scores each customer turn.
     embedder = load_embedder(settings.embedder)
     vader = SentimentIntensityAnalyzer()
     texts = [t.text for t in turns if t.split == "test"]

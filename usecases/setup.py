@@ -53,10 +53,15 @@ def ensure_sentiment(ctx: AppContext, *, config: Any = None, say: Say = _quiet) 
     none. The first start measures the two heads on the frozen embedder (94 s on two cores that
     other jobs kept busy, most of it embedding the 1,800 turns); `supportbot train sentiment` also tries tuning
     the embedder's last layers, which did better on the sample but takes several minutes."""
+    from core.errors import ModelUnavailable
     from training.sentiment import SentimentConfig, load_scorer, train_sentiment
     from training.sentiment_data import sample_turns
 
-    scorer = load_scorer(ctx.settings)
+    try:
+        scorer = load_scorer(ctx.settings)
+    except ModelUnavailable as exc:  # saved by an earlier version, with other features
+        say(f"{exc}: training it again")
+        scorer = None
     if scorer is not None:
         return scorer
     say("no sentiment classifier yet: training one on the sample's labelled customer turns")
