@@ -24,10 +24,15 @@ from usecases.messages import Incoming, Reply
 class Question:
     id: str
     text: str
+    # Earlier customer turns of the same thread, asked (and answered) first, in order: the
+    # answer reported is the one to ``text``, a follow-up that may need them.
+    earlier: tuple[str, ...] = ()
 
 
 def read_questions(stream: IO[str], *, name: str = "questions") -> Iterator[Question]:
-    """JSONL lines ``{"id": ..., "question": ...}`` (``query`` accepted too); blank lines skipped.
+    """JSONL lines ``{"id": ..., "question": ...}`` (``query`` accepted too), or a thread of
+    customer turns ``{"id": ..., "turns": ["first question", "follow-up", ...]}`` whose last turn
+    is the one answered for the record; blank lines skipped.
 
     A line that is not such an object stops the run with its line number: answers must line up
     with questions.
@@ -41,9 +46,20 @@ def read_questions(stream: IO[str], *, name: str = "questions") -> Iterator[Ques
             raise InvalidInput(f"{name}:{number}: not JSON ({exc.msg})") from None
         if not isinstance(row, dict):
             raise InvalidInput(f"{name}:{number}: not a JSON object")
+        turns = row.get("turns")
+        if turns is not None:
+            if (
+                not isinstance(turns, list)
+                or not turns
+                or not all(isinstance(t, str) and t.strip() for t in turns)
+            ):
+                raise InvalidInput(f'{name}:{number}: "turns" must be a non-empty list of strings')
+            *earlier, last = [t.strip() for t in turns]
+            yield Question(str(row.get("id", number)), last, tuple(earlier))
+            continue
         text = row.get("question", row.get("query"))
         if not isinstance(text, str) or not text.strip():
-            raise InvalidInput(f'{name}:{number}: needs a "question" (or "query") string')
+            raise InvalidInput(f'{name}:{number}: needs a "question" (or "query") string, or "turns"')
         yield Question(str(row.get("id", number)), text.strip())
 
 
@@ -58,17 +74,21 @@ def reply_json(question: Question, reply: Reply) -> dict[str, Any]:
 
 
 def ask_one(responder: Responder, question: Question, *, run: str) -> Reply:
-    """One question as a conversation of its own (source "ask": told apart in the history)."""
-    incoming = Incoming(
-        text=question.text,
-        source="ask",
-        channel="ask",
-        thread_ts=f"{run}:{question.id}",
-        user="ask",
-        ts=f"{time.time():.6f}",
-    )
-    reply = responder.handle(incoming)
-    assert reply is not None  # a fresh conversation is never a repeat
+    """One question as a conversation of its own (source "ask": told apart in the history); its
+    earlier turns first, each answered in the same thread as a customer would see it."""
+    reply: Reply | None = None
+    for n, text in enumerate((*question.earlier, question.text)):
+        incoming = Incoming(
+            text=text,
+            source="ask",
+            channel="ask",
+            thread_ts=f"{run}:{question.id}",
+            user="ask",
+            ts=f"{time.time():.6f}{n}",
+        )
+        reply = responder.handle(incoming)
+        assert reply is not None  # a fresh turn is never a repeat
+    assert reply is not None
     return reply
 
 

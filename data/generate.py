@@ -23,7 +23,7 @@ from typing import Any
 
 from sampledata.checks import validate
 from sampledata.conversations import build_conversations
-from sampledata.evalsets import build_eval_queries, build_eval_questions
+from sampledata.evalsets import build_eval_queries, build_eval_questions, build_followups
 from sampledata.sentiment import build_sentiment, check_sentiment
 from sampledata.texts import INTENTS
 from sampledata.tickets import build_tickets
@@ -47,6 +47,7 @@ Regenerate (deterministic, byte-identical for the same seed):
 | `conversations.jsonl` | {n_conv} multi-turn chats ({n_conv_base} base era 2024-01-01..2025-08-31, {n_conv_recent} recent era 2025-09-01..2025-12-31), ids in time order; `messages` alternate user/assistant (no system message); `pii` lists the exact PII strings in the chat, `order_ids` the 7-digit order numbers |
 | `tickets.jsonl` | {n_tickets} solved helpdesk tickets: `subject`, `question`, `resolution` (agent's summary, contains the keyphrases), `category`, `intent`, `created`, `pii`, `order_ids` |
 | `eval_queries.jsonl` | {n_queries} held-out retrieval queries (10 per intent), worded differently from the tickets; `relevant_ticket_ids` = every ticket of that intent |
+| `followups.jsonl` | {n_followups} two-turn threads (`turns`: a held-out first question, then a follow-up such as "And how long does that usually take?" that names no subject), with the first question's `intent`: the answer to the follow-up must be about it |
 | `eval_questions.jsonl` | {n_questions} held-out first-turn questions for the chat model (10 per intent plus 40 quoting an order number, whose `reference` repeats it); never used in any conversation |
 | `sentiment.jsonl` | {n_sentiment} labelled customer turns for the sentiment classifier ({n_sentiment_test} in the `test` split): `text`, `label` (`negative`, `neutral`, `positive`), `frustration` (0 calm … 1 furious), `style` (calm, grateful, annoyed, angry, sarcastic, polite-but-stuck), `variant` (`plain`, `typos`, `caps`), `family` (the template family), `intent`, `split`. Split by template family: no test turn shares a template or a problem sentence with a train turn |
 
@@ -90,6 +91,7 @@ def main() -> None:
     # Drawn last, so the files above do not change when the sentiment text does.
     sentiment = build_sentiment(rng)
     check_sentiment(sentiment)
+    followups = build_followups(rng)  # last again: the files above stay as they were
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -103,6 +105,7 @@ def main() -> None:
     dump_jsonl(out / "eval_queries.jsonl", queries)
     dump_jsonl(out / "eval_questions.jsonl", questions)
     dump_jsonl(out / "sentiment.jsonl", sentiment)
+    dump_jsonl(out / "followups.jsonl", followups)
     n_base = sum(1 for c in conversations if c["era"] == "base")
     (out / "README.md").write_text(
         README.format(
@@ -115,6 +118,7 @@ def main() -> None:
             n_questions=len(questions),
             n_sentiment=len(sentiment),
             n_sentiment_test=sum(1 for r in sentiment if r["split"] == "test"),
+            n_followups=len(followups),
         ),
         encoding="utf-8",
         newline="\n",

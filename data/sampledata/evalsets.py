@@ -1,6 +1,7 @@
 """The held-out evaluation sets: eval_queries.jsonl (retrieval queries, each with every ticket of
-its intent as relevant) and eval_questions.jsonl (first-turn questions for the chat model, never
-used in any conversation).
+its intent as relevant), eval_questions.jsonl (first-turn questions for the chat model, never
+used in any conversation) and followups.jsonl (two-turn threads whose second turn names no
+subject: only the first says what it is about).
 """
 
 from __future__ import annotations
@@ -75,4 +76,27 @@ def build_eval_questions(rng: random.Random, conversation_turns: set[str]) -> li
                 "order_ids": [n],
             }
         )
+    return rows
+
+
+FOLLOWUPS_PER_INTENT = 2
+
+
+def build_followups(rng: random.Random) -> list[dict[str, Any]]:
+    """Two threads per intent: a held-out first question (an ``eval`` template) and a follow-up
+    that needs it (``eval_followups`` in phrases.toml). The right request is the first question's."""
+    rows = []
+    k = 0
+    for intent in INTENTS:
+        templates = [t for t in intent["eval"] if "{amount}" not in t]
+        for first in rng.sample(templates, FOLLOWUPS_PER_INTENT):
+            rows.append(
+                {
+                    "id": f"follow-{k + 1}",
+                    "turns": [fill(first), PHRASES["eval_followups"][k % len(PHRASES["eval_followups"])]],
+                    "intent": intent["intent"],
+                    "era": intent["era"],
+                }
+            )
+            k += 1
     return rows

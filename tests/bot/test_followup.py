@@ -1,0 +1,59 @@
+"""A follow-up in a thread is answered from the conversation, not from its last line alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from core.models import Message
+from usecases.messages import Incoming
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+INTENT = {
+    (row := json.loads(line))["id"]: row["intent"]
+    for line in (SAMPLE / "tickets.jsonl").read_text().splitlines()
+    if line
+}
+
+
+def turn(bot, text: str, ts: str, *, thread: str):
+    responder = bot.responder
+    recorded = responder.record(
+        Incoming(text=text, source="local", channel="CFOLLOW", thread_ts=thread, ts=ts)
+    )
+    return responder.answer(recorded.message.id)
+
+
+def test_a_follow_up_retrieves_the_first_turns_ticket(bot):
+    follow_up = "and how long does that take?"
+    alone = bot.responder.retriever.search(follow_up, k=1)
+    # Asked on its own, the follow-up finds some other request: what the thread must fix.
+    assert INTENT[alone[0].external_id] != "double_charge"
+
+    first = turn(bot, "I was charged twice for the same order.", "5.0001", thread="5.0001")
+    assert INTENT[first.sources[0].external_id] == "double_charge"
+    second = turn(bot, follow_up, "5.0002", thread="5.0001")
+    assert INTENT[second.sources[0].external_id] == "double_charge"
+    assert second.sources[0].score > alone[0].score
+
+    # A new subject in the same thread is searched on its own words.
+    third = turn(bot, "How do I reset my password? I forgot it.", "5.0003", thread="5.0001")
+    assert INTENT[third.sources[0].external_id] == "password_reset"
+    with bot.sessions() as s:
+        assert s.get(Message, second.message_id).reply_to_id == second.question_id
+
+
+def test_ask_file_threads_ask_the_follow_up_after_the_first_turn(bot):
+    from bot.ask import ask_many, read_questions
+
+    lines = [
+        json.dumps(
+            {"id": "t1", "turns": ["I was charged twice for the same order.", "and how long does that take?"]}
+        ),
+        json.dumps({"id": "q1", "question": "and how long does that take?"}),
+    ]
+    questions = list(read_questions(iter(lines)))
+    assert questions[0].earlier == ("I was charged twice for the same order.",)
+    got = {q.id: reply for q, reply in ask_many(bot.responder, questions, concurrency=2)}
+    assert INTENT[got["t1"].sources[0].external_id] == "double_charge"
+    assert INTENT[got["q1"].sources[0].external_id] != "double_charge"
