@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import transaction
 from core.pii import redact
+from core.salutation import neutral_salutation
 from core.store import upsert_ticket
 from retrieval.sources import FieldMap, Record, RowError, read_records
 
@@ -42,7 +43,8 @@ def redact_ticket(question: str, body: str | None, resolution: str) -> Redacted:
         result = redact(text)
         counts.update(result.counts)
         out.append(result.text)
-    return Redacted(out[0] or "", out[1], out[2] or "", counts)
+    # The reply's salutation names the past customer: never shown to, or learned for, another.
+    return Redacted(out[0] or "", out[1], neutral_salutation(out[2] or ""), counts)
 
 
 @dataclass

@@ -35,7 +35,7 @@ def train() -> None:
     "--data",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="Chat JSONL (default: the sample logs).",
+    help="Chat JSONL or question/answer CSV (default: the sample logs).",
 )
 @click.option(
     "--era",
@@ -53,6 +53,15 @@ def train() -> None:
     show_default=True,
     help="Retrieved tickets in each example's prompt, as the bot shows them (0: none).",
 )
+@click.option(
+    "--hold-newest",
+    type=click.FloatRange(0, 0.9),
+    default=0.2,
+    show_default=True,
+    help="With --data: the newest share of the conversations is left to `train run` (0: learn all).",
+)
+@click.option("--question-field", default="question", show_default=True, help="Q/A CSV: the question column.")
+@click.option("--answer-field", default="resolution", show_default=True, help="Q/A CSV: the answer column.")
 @click.option("--force", is_flag=True, help="Rebuild even if the default model exists.")
 def base_cmd(
     size: str,
@@ -61,6 +70,9 @@ def base_cmd(
     eras: tuple[str, ...],
     vocab_size: int,
     tickets: int,
+    hold_newest: float,
+    question_field: str,
+    answer_field: str,
     force: bool,
 ) -> None:
     """Train the default chat model from scratch on the bundled support logs (a few minutes on a CPU)."""
@@ -72,7 +84,15 @@ def base_cmd(
     if (out / "config.json").exists() and not force:
         click.echo(f"the default model is already at {out} (use --force to rebuild it)")
         return
-    config = DefaultModelConfig(size=size, vocab_size=vocab_size, eras=list(eras), tickets=tickets)
+    config = DefaultModelConfig(
+        size=size,
+        vocab_size=vocab_size,
+        eras=list(eras),
+        tickets=tickets,
+        hold_newest=hold_newest,
+        question_field=question_field,
+        answer_field=answer_field,
+    )
     if data:
         config.data = list(data)
     if steps:

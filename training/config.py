@@ -36,6 +36,12 @@ class FinetuneConfig:
         "Earlier data mixed back in so old topics are not forgotten. Default: the sample logs' earlier era"
         " when learning the sample logs; none when --data names your own logs.",
     )
+    newest: float = opt(
+        0.2,
+        "With --data and no --replay: learn the newest share of the conversations (by `created`, else file"
+        " order; what `train base --data` left for the fine-tune) and replay the older part. 0: learn all"
+        " of --data with no replay.",
+    )
     replay_eras: list[str] = opt(
         lambda: [EARLIER_ERA], "For the bundled sample logs: which era is the earlier data."
     )
@@ -80,6 +86,11 @@ class FinetuneConfig:
         " perplexity, spread evenly: with a pretrained base every pass over them costs minutes on a CPU.",
     )
     eval_max_questions: int = opt(400, "At most this many held-out questions are generated for the report.")
+    calibration_questions: int = opt(
+        160,
+        "At most this many validation questions calibrate the checks after the model (the agreement"
+        " floor, the close-match score) for this model: never the ones the report is measured on.",
+    )
     serve_eval: bool = opt(True, "Also ask the questions through our server, completion vs chat style.")
     tickets: int = opt(
         2,
@@ -93,6 +104,12 @@ class FinetuneConfig:
         0.05,
         "Share of examples given unrelated tickets only, whose answer becomes \"I can't find this in our"
         ' past cases" (the bot hands those over).',
+    )
+    thin_share: float = opt(
+        0.25,
+        "Share of examples whose customer wording is thinned to about half its words, so the answer is"
+        " learned from the tickets in the prompt rather than from wordings seen in training (new customers"
+        " word things in new ways).",
     )
     max_answer_tokens: int = opt(160, "Longest answer generated for the evaluation report.")
     promote: bool = opt(
@@ -140,11 +157,14 @@ class FinetuneConfig:
             (0 <= self.warmup < 1, "warmup must be in [0, 1)"),
             (0 <= self.val_fraction < 0.5, "val_fraction must be in [0, 0.5)"),
             (self.replay_ratio >= 0, "replay_ratio must be >= 0"),
+            (0 <= self.newest < 1, "newest must be in [0, 1)"),
             (bool(self.target_modules), "target_modules must not be empty"),
             (self.tickets >= 0 and self.ticket_budget > 0, "tickets must be >= 0 and ticket_budget positive"),
             (0 <= self.unrelated_share < 0.5, "unrelated_share must be in [0, 0.5)"),
+            (0 <= self.thin_share < 1, "thin_share must be in [0, 1)"),
             (self.max_answer_tokens > 0, "max_answer_tokens must be positive"),
             (self.val_max_examples > 0, "val_max_examples must be positive"),
+            (self.calibration_questions >= 0, "calibration_questions must be >= 0"),
         ]
         for ok, message in checks:
             if not ok:

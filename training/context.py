@@ -35,6 +35,11 @@ class TicketSettings:
     budget: int = 240  # approx_tokens for all tickets together (core.prompt.ticket_block)
     unrelated_share: float = 0.08
     seed: int = 0
+    # A share of the examples whose customer wording is thinned out (``thinned``): the answer must
+    # then come from the tickets, not from a wording seen in training. New customers word things
+    # in ways no training conversation did; a small model that learned to answer from the
+    # wording alone writes a muddle of procedures for them.
+    thin_share: float = 0.0
 
 
 @dataclass
@@ -52,6 +57,7 @@ class GroundingStats:
     own_tickets_left_out: int = 0
     unrelated: int = 0
     without_tickets: int = 0
+    thinned: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +65,7 @@ class GroundingStats:
             "own_tickets_left_out": self.own_tickets_left_out,
             "unrelated": self.unrelated,
             "without_tickets": self.without_tickets,
+            "thinned": self.thinned,
         }
 
 
@@ -128,8 +135,28 @@ def ground(
                 )
                 out.append(Grounded(cannot, [context_ticket(t) for t in picked], unrelated=True))
                 continue
+        if settings.thin_share and rng.random() < settings.thin_share:
+            conversation = thinned(conversation, rng)
+            stats.thinned += 1
         out.append(Grounded(conversation, [context_ticket(h) for h in kept]))
     return out, stats
+
+
+THIN_KEEP = 0.5  # the share of the first question's words a thinned example keeps
+
+
+def thinned(conversation: Conversation, rng: random.Random) -> Conversation:
+    """The conversation with about half the words of its first question left out (in order; at
+    least three kept)."""
+    messages = [dict(m) for m in conversation.messages]
+    first = next((m for m in messages if m["role"] == "user"), None)
+    if first is None:
+        return conversation
+    words = first["content"].split()
+    if len(words) > 3:
+        kept = [w for w in words if rng.random() < THIN_KEEP]
+        first["content"] = " ".join(kept if len(kept) >= 3 else words[:3])
+    return Conversation(conversation.id, messages, conversation.source, conversation.meta)
 
 
 def grounded_chat(
@@ -164,16 +191,19 @@ def ground_or_plain(
 
 
 def tickets_for(
-    retriever: Any, questions: Sequence[str], *, k: int
+    retriever: Any, questions: Sequence[str], *, k: int, ids: Sequence[str | None] | None = None
 ) -> tuple[list[list[ContextTicket]], list[Any]]:
     """(the tickets each question's prompt gets, the top hit of each or None), for evaluation.
 
     A ticket that duplicates the question being evaluated is left out, as in training: neither
-    the model nor the top-ticket baseline may read the answer off the item itself."""
+    the model nor the top-ticket baseline may read the answer off the item itself. ``ids``: each
+    question's own id, when it came from a conversation that is also an imported ticket (a team
+    that trains on its ticket export): that ticket is left out too."""
     rows = retriever.search_many(list(questions), k=k + 4)
     contexts, tops = [], []
-    for question, row in zip(questions, rows, strict=True):
-        item = Conversation("eval", [{"role": "user", "content": question}], "eval")
+    for n, (question, row) in enumerate(zip(questions, rows, strict=True)):
+        own_id = (ids[n] if ids is not None else None) or "eval"
+        item = Conversation(own_id, [{"role": "user", "content": question}], "eval")
         kept = [h for h in row if not is_own(h, item)][:k]
         contexts.append([context_ticket(h) for h in kept])
         tops.append(kept[0] if kept else None)

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from core.identifiers import Masker
 from core.pii import redact
 from core.resources import sample_dir
+from core.salutation import neutral_salutation
 
 T = TypeVar("T")
 
@@ -181,6 +182,25 @@ def from_store_rows(rows: Iterable[dict[str, Any]]) -> list[Conversation]:
     return [Conversation(r["id"], r["messages"], "conversations") for r in rows]
 
 
+def by_time(conversations: Sequence[Conversation]) -> list[Conversation]:
+    """Oldest first: by ``created`` when every conversation has one (ISO dates sort as text),
+    else in file order (exports are written in time order)."""
+    if conversations and all(isinstance(c.meta.get("created"), str) for c in conversations):
+        return sorted(conversations, key=lambda c: str(c.meta["created"]))
+    return list(conversations)
+
+
+def newest_apart(
+    conversations: Sequence[Conversation], share: float
+) -> tuple[list[Conversation], list[Conversation]]:
+    """(the older ones, the newest ``share`` of them). A team's own export, learned in two steps
+    as the sample's eras are: the base model learns the older part, the fine-tune the newest
+    (what changed lately: a new policy, a new product) with the older part replayed."""
+    ordered = by_time(conversations)
+    cut = len(ordered) - round(len(ordered) * share)
+    return ordered[:cut], ordered[cut:]
+
+
 def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s<>]", "", text.lower())).strip()
 
@@ -194,7 +214,8 @@ class Prepared:
 
 
 def clean(conversation: Conversation, pii: Counter[str]) -> Conversation:
-    """Redact PII, drop system turns (the prompt renderer adds ours), mask identifiers."""
+    """Redact PII, drop system turns (the prompt renderer adds ours), take the customer's name out
+    of the agent's salutation (core.salutation), mask identifiers."""
     masker = Masker()
     messages = []
     for m in conversation.messages:
@@ -202,7 +223,8 @@ def clean(conversation: Conversation, pii: Counter[str]) -> Conversation:
             continue
         redacted = redact(m["content"])
         pii.update(redacted.counts)
-        messages.append({"role": m["role"], "content": masker.mask(redacted.text)})
+        text = neutral_salutation(redacted.text) if m["role"] == "assistant" else redacted.text
+        messages.append({"role": m["role"], "content": masker.mask(text)})
     return Conversation(conversation.id, messages, conversation.source, conversation.meta)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from core.errors import InvalidInput
 from core.prompt import DEFAULT_SYSTEM
-from training.data import EARLIER_ERA, SAMPLE_DIR, Conversation, load_chat_jsonl, prepare
+from training.data import EARLIER_ERA, SAMPLE_DIR, Conversation, load_file, newest_apart, prepare
 
 
 @dataclass
@@ -34,7 +34,15 @@ class DefaultModelConfig:
     batch_size: int = 8
     lr: float = 4e-3
     seed: int = 0
-    val_fraction: float = 0.05
+    # The fine-tune's validation share (FinetuneConfig.val_fraction), split by the same hash of
+    # the conversation's id: a conversation the fine-tune validates and calibrates on is never
+    # one the base model learned.
+    val_fraction: float = 0.1
+    # A team's own logs (--data): the newest share is left to `train run` (training.data.
+    # newest_apart), as the sample's recent era is: the fine-tune then learns what changed lately.
+    hold_newest: float = 0.2
+    question_field: str = "question"  # question/answer CSV files: their columns
+    answer_field: str = "resolution"
     # Loss on the answers only: a small model trained on everything spends itself on modelling
     # the customers' noisy phrasing and never learns which procedure answers which question.
     assistant_only: bool = True
@@ -46,6 +54,9 @@ class DefaultModelConfig:
     tickets: int = 2
     ticket_budget: int = 180
     unrelated_share: float = 0.05
+    # Examples whose customer wording is thinned out, so the answer is learned from the tickets
+    # (training.context.thinned).
+    thin_share: float = 0.25
 
 
 @dataclass
@@ -64,13 +75,26 @@ def load_eval_questions(path: str | None) -> list[str]:
     ]
 
 
-def load_conversations(paths: list[str], *, eras: list[str] | None) -> list[Conversation]:
+def is_own_data(paths: list[str]) -> bool:
+    """Whether these are a team's own logs rather than the bundled sample's."""
+    sample = (SAMPLE_DIR / "conversations.jsonl").resolve()
+    return any(Path(p).resolve() != sample for p in paths)
+
+
+def load_conversations(
+    paths: list[str],
+    *,
+    eras: list[str] | None,
+    question_field: str = "question",
+    answer_field: str = "resolution",
+) -> list[Conversation]:
+    """Chat JSONL or question/answer CSV files (by suffix), bad lines named and skipped."""
     conversations: list[Conversation] = []
     for p in paths:
         path = Path(p)
         if not path.exists():
             raise InvalidInput(f"{path}: no such file")
-        loaded, report = load_chat_jsonl(path)
+        loaded, report = load_file(path, question_field=question_field, answer_field=answer_field)
         if report.errors:
             # Bad lines are skipped, not fatal; say how many and where the first ones are.
             import sys
@@ -101,7 +125,13 @@ def train_default_model(
     from training.sft import encode
     from training.tokenizer import train_tokenizer
 
-    conversations = load_conversations(config.data, eras=config.eras)
+    conversations = load_conversations(
+        config.data, eras=config.eras, question_field=config.question_field, answer_field=config.answer_field
+    )
+    held_back = 0
+    if is_own_data(config.data) and config.hold_newest > 0:
+        conversations, newest = newest_apart(conversations, config.hold_newest)
+        held_back = len(newest)
     prepared = prepare(
         conversations,
         eval_questions=load_eval_questions(config.eval_questions),
@@ -113,6 +143,7 @@ def train_default_model(
         budget=config.ticket_budget,
         unrelated_share=config.unrelated_share,
         seed=config.seed,
+        thin_share=config.thin_share,
     )
     train_set, grounding = ground_or_plain(
         prepared.train, retriever=retriever, settings=tickets, progress=progress
@@ -141,6 +172,17 @@ def train_default_model(
         if (e := encode(tokenizer, chat(g), max_length=config.context, assistant_only=config.assistant_only))
     ]
     val_ex = [e for g in val_set if (e := encode(tokenizer, chat(g), max_length=config.context))]
+    if progress:
+        from training.eta import Estimate, say, step_seconds
+
+        step_s = step_seconds(
+            model, train_ex, batch_size=config.batch_size, max_length=config.context,
+            pad_id=tokenizer.pad_token_id, packing=True,
+        )  # fmt: skip
+        say(
+            f"train base: {len(train_set)} conversations, {len(tokenizer):,}-token vocabulary;"
+            f" {Estimate(config.steps * step_s, 0.0, step_s, config.steps).describe('training')}"
+        )
     accelerator = make_accelerator(seed=config.seed)
     result = train(
         model,
@@ -175,6 +217,7 @@ def train_default_model(
         "val_perplexity": val["perplexity"],
         "val_token_accuracy": val["token_accuracy"],
         "pii_redacted": dict(prepared.pii),
+        "newest_left_to_fine_tune": held_back,
         "data": dict(prepared.stats),
         "tickets_in_prompt": config.tickets if grounding is not None else 0,
         "ticket_budget": config.ticket_budget,

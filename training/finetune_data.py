@@ -20,6 +20,7 @@ from training.data import (
     Prepared,
     from_store_rows,
     load_file,
+    newest_apart,
     prepare,
     spread,
 )
@@ -76,7 +77,22 @@ def gather_data(config: FinetuneConfig, *, sessions: Sessions | None) -> tuple[P
     if not new:
         raise InvalidInput("no conversations to learn from (check --data)")
     replay: list[Conversation] = []
-    if config.replay_ratio > 0 and config.data and not config.replay:
+    if config.data and not config.replay and config.newest > 0:
+        # A team's own export without separate earlier logs: the newest share is what is learned
+        # (what `train base --data` left for it), the older part is replayed so it is not
+        # forgotten. The bundled sample, another company's history, is never replayed into it.
+        logs = [c for c in new if c.source != "conversations"]
+        reviewed = [c for c in new if c.source == "conversations"]
+        older, newest = newest_apart(logs, config.newest)
+        new = newest + reviewed
+        want = int(len(new) * config.replay_ratio) if config.replay_ratio > 0 else 0
+        replay = spread(older, want)
+        print(
+            f"data: learning the newest {len(newest)} of {len(logs)} conversations"
+            f" ({config.newest:.0%}) and {len(reviewed)} reviewed ones; replaying {len(replay)} older ones",
+            file=sys.stderr,
+        )
+    elif config.replay_ratio > 0 and config.data and not config.replay:
         # The bundled sample is another company's history: it is replayed only into fine-tunes on
         # the sample itself, never into a team's own logs.
         print(
@@ -121,6 +137,7 @@ def build_examples(
         budget=config.ticket_budget,
         unrelated_share=config.unrelated_share,
         seed=config.seed,
+        thin_share=config.thin_share,
     )
     plain = TicketSettings(k=config.tickets, budget=config.ticket_budget, unrelated_share=0.0)
     train_set, grounding = ground_or_plain(

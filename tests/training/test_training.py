@@ -50,7 +50,8 @@ def test_loss_falls_lora_changes_only_adapter_and_reloads_identically(tiny_base,
         steps=30,
         lr=1e-2,
         eval_questions=None,
-        val_fraction=0.1,
+        val_fraction=0.3,
+        newest=0.0,  # the whole file is new: this test is about what LoRA changes
     )
     from training.finetune import run_finetune
 
@@ -61,10 +62,11 @@ def test_loss_falls_lora_changes_only_adapter_and_reloads_identically(tiny_base,
     report = json.loads((result.adapter_path / "eval.json").read_text())
     # The loss fell: validation perplexity after training is below the base model's.
     assert report["token_metrics"]["after"]["perplexity"] < report["token_metrics"]["before"]["perplexity"]
-    # Own logs and no --eval-questions: the held-out questions are the validation conversations'
-    # first questions (the bundled sample's questions say nothing about this team's model).
+    # Own logs and no --eval-questions: the held-out questions are the first questions of half
+    # the validation conversations (the bundled sample's questions say nothing about this team's
+    # model; the other half calibrates the checks, with no index here to calibrate against).
     assert report["extra"]["eval_set"].startswith("validation-")
-    assert 0 < report["extra"]["eval_questions"] <= 8
+    assert 0 < report["extra"]["eval_questions"] <= 12
     assert report["examples"] and all(
         re.fullmatch(r"question \d+ about my (password|blender|refund)", e["question"])
         for e in report["examples"]
@@ -185,11 +187,20 @@ def test_the_same_seed_gives_the_same_adapter(tiny_base, tmp_path):
 
 def test_the_sample_logs_are_never_replayed_into_a_teams_own_logs(tmp_path, capsys):
     """Replay defaults to the bundled sample's earlier era only when the sample is what is learned;
-    with --data naming a team's own logs and no --replay, nothing foreign is mixed in."""
+    with --data naming a team's own logs and no --replay, the newest of them are learned and the
+    older ones of the same logs replayed: nothing foreign is mixed in."""
     from training.finetune_data import gather_data
 
     own = FinetuneConfig(data=[str(_chat_file(tmp_path))], conversations=False, eval_questions=None)
     new, replay = gather_data(own, sessions=None)
+    learned = {c.id for c in new.train + new.val}
+    assert learned == {f"c{i}" for i in range(32, 40)}  # the newest 20%, in file order
+    replayed = {c.id for c in replay.train + replay.val}
+    assert replayed and replayed <= {f"c{i}" for i in range(32)}
+    assert "learning the newest 8 of 40" in capsys.readouterr().err
+
+    everything = own.merged(newest=0.0)
+    new, replay = gather_data(everything, sessions=None)
     assert len(new.train) + len(new.val) == 40 and not replay.train and not replay.val
     assert "--replay" in capsys.readouterr().err
 
@@ -201,3 +212,26 @@ def test_the_sample_logs_are_never_replayed_into_a_teams_own_logs(tmp_path, caps
     sample = FinetuneConfig(conversations=False, eval_questions=None)
     _, replay = gather_data(sample, sessions=None)
     assert len(replay.train) + len(replay.val) > 0
+
+
+def test_a_teams_logs_are_split_by_time_the_base_never_learns_what_the_fine_tune_validates(tmp_path):
+    from training.data import newest_apart, prepare, split_of
+    from training.default_model import DefaultModelConfig
+
+    rows = [json.loads(line) for line in _chat_file(tmp_path, 20).read_text().splitlines()]
+    for i, row in enumerate(rows):  # written out of order: `created` decides what is newest
+        row["created"] = f"2025-01-{(i * 7) % 20 + 1:02d}T10:00:00Z"
+    path = tmp_path / "dated.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    conversations, _ = load_chat_jsonl(path)
+    older, newest = newest_apart(conversations, 0.25)
+    assert len(newest) == 5 and max(c.meta["created"] for c in older) < min(c.meta["created"] for c in newest)
+    # The base model's validation share is the fine-tune's, by the same hash: what the fine-tune
+    # validates and calibrates on, the base has never learned.
+    base_val = DefaultModelConfig().val_fraction
+    assert base_val == FinetuneConfig().val_fraction
+    ids = [f"conv-{i}" for i in range(500)]
+    assert {i for i in ids if split_of(i, FinetuneConfig().val_fraction) == "val"} == {
+        i for i in ids if split_of(i, base_val) == "val"
+    }
+    assert prepare(conversations, val_fraction=base_val).val == prepare(conversations, val_fraction=0.1).val
