@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.models import Outcome
 from usecases.messages import Reply
 
 FEEDBACK_UP, FEEDBACK_DOWN, HANDOVER = "feedback_up", "feedback_down", "handover"
@@ -24,6 +25,8 @@ def sources_line(reply: Reply) -> str | None:
         return None
     parts = [f"{s.external_id} ({s.score:.2f})" for s in reply.sources]
     label = "Similar solved tickets" if reply.escalated else "Sources"
+    if reply.outcome == Outcome.fallback:  # the answer is the first one's resolution, as it was
+        label = "Answered with the most similar solved ticket"
     line = f"{label}: " + " · ".join(parts)
     if reply.model_version:
         line += f"  |  model {reply.model_version}"

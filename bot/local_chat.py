@@ -11,6 +11,7 @@ import time
 import uuid
 from typing import IO, TYPE_CHECKING
 
+from core.models import Outcome
 from usecases.answer import Responder
 from usecases.messages import Incoming, Reply
 
@@ -24,6 +25,8 @@ def format_reply(reply: Reply) -> str:
     lines = [f"bot> {reply.text}"]
     if reply.sources:
         label = "similar solved tickets" if reply.escalated else "sources"
+        if reply.outcome == Outcome.fallback:
+            label = "answered with the most similar solved ticket"
         lines.append(f"     {label}: " + ", ".join(f"{s.external_id} ({s.score:.2f})" for s in reply.sources))
     if reply.escalated:
         lines.append("     (handed over to a human; the conversation is marked escalated)")

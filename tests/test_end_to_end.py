@@ -64,7 +64,7 @@ def test_sample_data_to_an_answer_the_review_page_shows(tmp_path, monkeypatch):
         )
     assert answered == 1
     printed = out.getvalue()
-    assert "bot> " in printed and re.search(r"(sources|similar solved tickets): T-\d+", printed)
+    assert "bot> " in printed and re.search(r"(sources|similar solved tickets?): T-\d+", printed)
 
     # The conversation is in the history CLI …
     monkeypatch.setenv("SUPPORTBOT_REVIEW_ADMINS", ",".join(settings.review_admins))

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.errors import InvalidInput
+from training.calibration import Calibration
 from training.config import FinetuneConfig
 from training.context import tickets_for
 from training.data import Conversation
-from training.eval_set import EvalItem, eval_items_for
+from training.eval_set import EvalItem, EvalSets, eval_items_for, eval_sets
 from training.generation import generate_answers, served_answers
 from training.loop import token_metrics
 from training.report import Report, write_report
@@ -71,25 +72,59 @@ def top_ticket_answers(settings: Settings, sessions: Sessions, questions: Sequen
 
 def as_sent(
     drafts: Sequence[str], questions: Sequence[str], *, tickets: Sequence[Sequence[Any]], tops: Sequence[Any],
-    weights: Any, settings: Settings,
+    weights: Any, disagree_below: float, close_match_score: float,
 ) -> list[str]:  # fmt: skip
     """The drafts after the bot's checks against its sources (usecases.grounding.check_against_sources,
-    with the bot's settings), given each question's retrieved tickets and top hit. The identifier
-    guard is left out: invented identifiers are counted in the drafts instead."""
-    from usecases.grounding import check_against_sources
+    at these settings), given each question's retrieved tickets and top hit. The identifier guard
+    is left out: invented identifiers are counted in the drafts instead."""
+    from training.calibration import as_sent_with
 
-    out = []
-    for draft, question, context, top in zip(drafts, questions, tickets, tops, strict=True):
-        verdict = check_against_sources(
-            draft,
-            [t.resolution for t in context],
-            top.score if top is not None else None,
-            weights=weights,
-            disagree_below=settings.disagree_below,
-            close_match_score=settings.close_match_score,
-        )
-        out.append(present(top, question) if top is not None and verdict.show_best else draft)
-    return out
+    sent, _ = as_sent_with(
+        drafts,
+        resolutions=[[t.resolution for t in context] for context in tickets],
+        top_scores=[top.score if top is not None else None for top in tops],
+        best=[present(top, q) for top, q in zip(tops, questions, strict=True)],
+        weights=weights,
+        disagree_below=disagree_below,
+        close_match_score=close_match_score,
+    )
+    return sent
+
+
+def calibrate_checks(
+    model: Any, tokenizer: Any, items: Sequence[EvalItem], *, retriever: Any, weights: Any,
+    config: FinetuneConfig, settings: Settings, split: str,
+) -> Calibration:  # fmt: skip
+    """The checks' settings for this model, chosen on ``items`` (training.calibration): the
+    model's drafts to them, with the tickets the bot would put in their prompts — each question
+    as it was worded, and once more thinned to about half its words (training.calibration.
+    reworded): customers to come will word things as no one in the history did, and the
+    settings must hold for them too."""
+    from training.calibration import calibrate, reworded
+    from training.scores import is_right
+
+    items = [*items, *reworded(items, seed=config.seed)]
+    questions = [i.question for i in items]
+    contexts, tops = tickets_for(
+        retriever, questions, k=max(1, config.tickets, settings.retrieval_k), ids=[i.id for i in items]
+    )
+    prompts = [c[: config.tickets] for c in contexts] if config.tickets > 0 else None
+    drafts = generate_answers(
+        model, tokenizer, questions, tickets=prompts, ticket_budget=config.ticket_budget,
+        max_new_tokens=config.max_answer_tokens, progress=True,
+    )  # fmt: skip
+    return calibrate(
+        drafts,
+        references=[i.reference for i in items],
+        right=lambda n, text: bool(is_right(text, items[n], weights)),
+        resolutions=[[t.resolution for t in c] for c in contexts],
+        top_scores=[t.score if t is not None else None for t in tops],
+        best=[present(t, q) for t, q in zip(tops, questions, strict=True)],
+        weights=weights,
+        split=split,
+        judged_by="keyphrases" if all(i.keyphrases for i in items) else "the agent reply's telling words",
+        gate_configured=settings.escalate_below_score,
+    )
 
 
 def timed(fn: Callable[[], list[str]], n: int) -> tuple[list[str], float]:
@@ -107,6 +142,8 @@ class Columns:
     generated: dict[str, list[str]] = field(default_factory=dict)
     speed: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    weights: Any = None  # the tickets' word weights: judge the right request without keyphrases
+    calibration: Calibration | None = None
 
     def add_timed(self, name: str, fn: Callable[[], list[str]], n: int) -> None:
         self.generated[name], self.speed[name] = timed(fn, n)
@@ -114,7 +151,7 @@ class Columns:
     def scored(self, items: Sequence[EvalItem]) -> dict[str, dict[str, Any]]:
         answers = {}
         for name, texts in self.generated.items():
-            answers[name] = score_answers(texts, items)
+            answers[name] = score_answers(texts, items, weights=self.weights)
             for group in answers[name].values():
                 group["ms_per_answer"] = round(self.speed[name], 1) if name in self.speed else None
         return answers
@@ -145,15 +182,16 @@ def token_columns(
 
 
 def retrieve_for(
-    cols: Columns, questions: list[str], *, settings: Settings, sessions: Sessions | None, k: int
-) -> Retrieved | None:
+    cols: Columns, questions: list[str], *, settings: Settings, sessions: Sessions | None, k: int,
+    ids: Sequence[str | None] | None = None,
+) -> Retrieved | None:  # fmt: skip
     """The questions' tickets and the baseline column; None (noted) without a ticket index."""
     retriever = open_retriever(settings, sessions) if sessions is not None else None
     if retriever is None:
         cols.notes.append("top-ticket baseline skipped: no ticket index (run `supportbot index build`)")
         return None
     # As many as the bot retrieves (its checks read them all), the first k in prompts.
-    contexts, tops = tickets_for(retriever, questions, k=max(1, k, settings.retrieval_k))
+    contexts, tops = tickets_for(retriever, questions, k=max(1, k, settings.retrieval_k), ids=ids)
     cols.generated[BASELINE] = [present(h, q) for h, q in zip(tops, questions, strict=True)]
     return Retrieved(contexts, tops, retriever)
 
@@ -188,10 +226,13 @@ def served_columns(
 def answer_columns(
     cols: Columns, questions: list[str], *, model: Any, tokenizer: Any, config: FinetuneConfig,
     settings: Settings, sessions: Sessions | None, base_model: str, adapter: tuple[str, Path],
+    sets: EvalSets,
 ) -> None:  # fmt: skip
     """Every answer column of a fine-tune's report, in the report's order."""
     k = config.tickets
-    retrieved = retrieve_for(cols, questions, settings=settings, sessions=sessions, k=k)
+    retrieved = retrieve_for(
+        cols, questions, settings=settings, sessions=sessions, k=k, ids=[i.id for i in sets.report]
+    )
     prompts = [c[:k] for c in retrieved.contexts] if (k > 0 and retrieved is not None) else None
     if prompts is not None:
         cols.notes.append(f"before / after: {k} retrieved tickets in each prompt, as the bot sends them")
@@ -215,16 +256,25 @@ def answer_columns(
     cols.add_timed("after", lambda: gen(prompts), n)
     if retrieved is not None:
         # What the bot sends: a draft about another request than its tickets agree on, or a
-        # "no past case fits" with a close match, becomes the best ticket (usecases/decide.py).
+        # "no past case fits" with a close match, becomes the best ticket (usecases/decide.py),
+        # at the settings calibrated for this model on other questions than these.
         from usecases.grounding import TermWeights
 
+        cols.weights = TermWeights.from_store(retrieved.retriever.sessions)
+        floors = {"disagree_below": settings.disagree_below, "close_match_score": settings.close_match_score}
+        if sets.calibration:
+            cols.calibration = calibrate_checks(
+                model, tokenizer, sets.calibration, retriever=retrieved.retriever, weights=cols.weights,
+                config=config, settings=settings, split=sets.calibration_split,
+            )  # fmt: skip
+            floors = cols.calibration.floors()
         cols.generated[AS_SENT] = as_sent(
             cols.generated["after"],
             questions,
             tickets=retrieved.contexts,
             tops=retrieved.tops,
-            weights=TermWeights.from_store(retrieved.retriever.sessions),
-            settings=settings,
+            weights=cols.weights,
+            **floors,
         )
     if prompts is not None:  # what the tickets add: the same model, none in the prompt
         cols.add_timed("after · no tickets", lambda: gen(None), n)
@@ -234,10 +284,37 @@ def answer_columns(
         )
 
 
+def calibration_notes(cal: Calibration | None, settings: Settings) -> list[str]:
+    """How the checks' settings were chosen, for the report."""
+    if cal is None:
+        return [
+            f"checks after the model: the configured settings (agreement floor {settings.disagree_below:g},"
+            f" close match {settings.close_match_score:g}); no validation questions to calibrate them on"
+        ]
+    close = "never" if cal.close_match_score >= 1 else f"{cal.close_match_score:g}"
+    verdict = (
+        "as sent, as often right as the top ticket or more"
+        if cal.holds
+        else "no setting made the answers as often right as the top ticket: the highest right-request rate was kept"
+    )
+    return [
+        f"checks after the model, calibrated for this model on {cal.split}, never on the questions"
+        f" above: agreement floor {cal.disagree_below:g}, close match {close}, hand over under a closest"
+        f" ticket of {cal.escalate_below_score:.2f}; there, as sent: right"
+        f" request {cal.right_request:.3f} (top ticket {cal.top_ticket['right_request']:.3f}), F1"
+        f" {cal.f1:.3f} (top ticket {cal.top_ticket['f1']:.3f}), {cal.replaced:.0%} of drafts replaced"
+        f" by the best ticket; right request judged by {cal.judged_by}; {verdict}. The bot uses these"
+        " settings with this version unless SUPPORTBOT_DISAGREE_BELOW / SUPPORTBOT_CLOSE_MATCH_SCORE /"
+        " SUPPORTBOT_ESCALATE_BELOW_SCORE are set"
+    ]
+
+
 def metric_notes(settings: Settings, *, with_as_sent: bool) -> list[str]:
     """What the answer metrics mean."""
     notes = [
         "keyphrase_accuracy (right procedure): the answer contains every keyphrase of the question's intent",
+        "right_request: the keyphrases where the questions have an intent; otherwise the answer shares the"
+        " agent reply's telling words (IDF-weighted cosine >= 0.1, training.scores.names_request)",
         "invented_identifier_rate: share of answers with an order or ticket number, amount, e-mail or URL "
         "found neither in the question nor in the reference answer (step numbers are not identifiers)",
         "handover_rate: share of answers saying no past case fits (the bot hands those over)",
@@ -245,11 +322,34 @@ def metric_notes(settings: Settings, *, with_as_sent: bool) -> list[str]:
     if with_as_sent:
         notes.append(
             f"{AS_SENT}: the after answers with the bot's checks against its sources applied (a draft"
-            f" saying less than {settings.disagree_below:g} of what the retrieved tickets agree on, or"
-            f" finding no case where the closest scores {settings.close_match_score:g}+, becomes the best"
-            " ticket); promotion compares this column with the top-ticket baseline"
+            " saying too little of what the retrieved tickets agree on, or finding no case beside a close"
+            " match, becomes the best ticket); promotion compares this column with the top-ticket"
+            " baseline: right request not below it, F1 above it"
         )
     return notes
+
+
+def promotion_note(answers: dict[str, dict[str, Any]]) -> str:
+    """What promotion will say against the top ticket, and why."""
+    from training.promotion import beats_baseline
+
+    sent = answers.get(AS_SENT, {}).get("all", {})
+    base = answers.get(BASELINE, {}).get("all", {})
+    ok, why = beats_baseline(
+        {
+            "right_request": sent.get("right_request"),
+            "keyphrase_accuracy": sent.get("keyphrase_accuracy"),
+            "answer_f1": sent.get("f1"),
+        },
+        {
+            "right_request": base.get("right_request"),
+            "keyphrase_accuracy": base.get("keyphrase_accuracy"),
+            "answer_f1": base.get("f1"),
+        },
+    )
+    if ok:
+        return f"promotion against the top ticket: passes ({why})"
+    return f"promotion against the top ticket: REFUSED, the answers as sent are worse than showing the best ticket ({why})"
 
 
 def examples(items: Sequence[EvalItem], generated: dict[str, list[str]]) -> list[dict[str, str]]:
@@ -281,7 +381,8 @@ def evaluate_run(
     """A fine-tune's report (``model`` carries its adapter), written to ``out_dir``: its JSON and
     the paths of its files."""
     tokens = token_columns(model, val_new, val_replay, pad_id=tokenizer.pad_token_id)
-    items, eval_set = eval_items_for(config, held_out)
+    sets = eval_sets(config, held_out)
+    items, eval_set = sets.report, sets.name
     cols = Columns()
     answers: dict[str, dict[str, Any]] = {}
     if items:
@@ -295,9 +396,13 @@ def evaluate_run(
             sessions=sessions,
             base_model=base_model,
             adapter=(version, adapter_dir),
+            sets=sets,
         )
         answers = cols.scored(items)
         cols.notes += metric_notes(settings, with_as_sent=AS_SENT in cols.generated)
+        if AS_SENT in cols.generated:
+            cols.notes += calibration_notes(cols.calibration, settings)
+            cols.notes.append(promotion_note(answers))
     else:
         cols.notes.append("no held-out questions: answer quality not measured")
     if replay_used:
@@ -312,7 +417,12 @@ def evaluate_run(
         answers=answers,
         examples=examples(items, cols.generated),
         notes=cols.notes,
-        extra={"eval_set": eval_set, "eval_questions": len(items), "base": base_model},
+        extra={
+            "eval_set": eval_set,
+            "eval_questions": len(items),
+            "base": base_model,
+            "calibration": cols.calibration.to_dict() if cols.calibration else None,
+        },
     )
     paths = write_report(report, out_dir)
     return report.to_json(), paths

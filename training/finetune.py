@@ -69,9 +69,40 @@ def optimizer_steps(config: FinetuneConfig, examples: Examples, *, pad_id: int) 
     return max(1, math.ceil(config.epochs * units / (config.batch_size * config.grad_accum)))
 
 
+def answers_to_generate(config: FinetuneConfig, held_out: list[Any]) -> tuple[list[str], int]:
+    """(the report's questions, how many answers the evaluation generates): before, after and
+    without tickets on the report's questions, twice more through the server, and the drafts the
+    checks are calibrated on."""
+    from training.eval_set import eval_sets
+
+    sets = eval_sets(config, held_out)
+    columns = 2 + (1 if config.tickets else 0) + (2 if config.serve_eval else 0)
+    return [i.question for i in sets.report], len(sets.report) * columns + len(sets.calibration)
+
+
+def say_estimate(
+    model: Any, tokenizer: Any, examples: Examples, *, config: FinetuneConfig, steps: int, held_out: list[Any]
+) -> None:
+    """How long the run will take, measured on this machine before it starts (training.eta)."""
+    from training.eta import Estimate, answer_seconds, say, step_seconds
+
+    step_s = step_seconds(
+        model, examples.train, batch_size=config.batch_size * config.grad_accum, max_length=examples.max_length,
+        pad_id=tokenizer.pad_token_id, packing=config.packing,
+    )  # fmt: skip
+    questions, answers = answers_to_generate(config, held_out)
+    answer_s = answer_seconds(
+        model, tokenizer, questions, answers=answers, max_new_tokens=config.max_answer_tokens
+    )
+    say(
+        f"train run: {len(examples.train)} examples;"
+        f" {Estimate(steps * step_s, answer_s, step_s, steps).describe('fine-tune and evaluation')}"
+    )
+
+
 def train_adapter(
     model: Any, tokenizer: Any, examples: Examples, *, config: FinetuneConfig, work_dir: Path,
-    version: str, report_progress: ProgressFn, progress: bool,
+    version: str, report_progress: ProgressFn, progress: bool, held_out: list[Any] | None = None,
 ) -> tuple[Any, LoopResult, bool]:  # fmt: skip
     """A LoRA adapter on ``model``, trained; (the model with it, the loop's result, whether this
     is the main process: under DDP only that one saves and evaluates)."""
@@ -91,6 +122,8 @@ def train_adapter(
     # Seeded before the adapter exists: its initial weights are part of what `seed` fixes.
     accelerator = make_accelerator(seed=config.seed)
     model = get_peft_model(model, lora)
+    if progress and held_out is not None:
+        say_estimate(model, tokenizer, examples, config=config, steps=steps, held_out=held_out)
 
     def on_step(step: int, total: int, loss: float) -> bool:
         return report_progress(0.05 + 0.75 * step / total, f"training step {step}/{total} loss {loss:.3f}")
@@ -147,6 +180,12 @@ def run_metrics(
         "as_sent": as_sent if as_sent.get("answer_f1") is not None else None,
         "baseline": baseline if baseline.get("answer_f1") is not None else None,
         "eval_set": report_json["extra"].get("eval_set"),
+        # The checks' settings the bot uses with this version (training.calibration), without the
+        # table of every setting tried (that is in the report's JSON).
+        "calibration": {
+            k: v for k, v in (report_json["extra"].get("calibration") or {}).items() if k != "table"
+        }
+        or None,
         "steps": result.steps,
         "train_seconds": round(result.seconds, 1),
         "tokens_per_s": round(result.tokens_per_s),
@@ -223,6 +262,7 @@ def run_finetune(
             version=version,
             report_progress=report_progress,
             progress=progress,
+            held_out=new.val + replay.val,
         )
         if not main_process:
             return RunResult(version, final_dir, {}, {})
@@ -241,7 +281,7 @@ def run_finetune(
             val_new=examples.val_new,
             val_replay=examples.val_replay,
             out_dir=work_dir,
-            held_out=new.val,
+            held_out=new.val + replay.val,
             replay_used=len(replay.train) + len(replay.val),
         )
         metrics = run_metrics(

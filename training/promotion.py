@@ -15,6 +15,7 @@ PROMOTION_METRICS = (
     # (metric, higher is better, tolerance: equal within noise counts as "not worse")
     ("answer_f1", True, 0.01),
     ("keyphrase_accuracy", True, 0.01),
+    ("right_request", True, 0.01),
     ("invented_identifier_rate", False, 0.005),
 )
 
@@ -32,18 +33,27 @@ def compare_for_promotion(candidate: dict[str, Any], reference: dict[str, Any]) 
     return ok, ", ".join(reasons) or "no comparable metrics"
 
 
-# Against the "answer with the top retrieved ticket" baseline: the right procedure at least as
-# often (within noise), and a better-written answer (token F1).
-BASELINE_METRICS = (("keyphrase_accuracy", 0.01), ("answer_f1", 0.0))
+# Against the "answer with the top retrieved ticket" baseline, as the bot sends its answers: the
+# right request at least as often (no tolerance: a bot whose answers are less often right than
+# its own best source is worse than showing that source), and a better-written answer (token F1).
+# The right request is every keyphrase of the intent where the questions carry intents, else the
+# agent reply's telling words (training.scores.is_right).
+BASELINE_METRICS = (("right_request", 0.0), ("answer_f1", 0.0))
 
 
 def beats_baseline(candidate: dict[str, Any], baseline: dict[str, Any]) -> tuple[bool, str]:
     ok, reasons = True, []
     for metric, tolerance in BASELINE_METRICS:
         c, b = candidate.get(metric), baseline.get(metric)
+        if metric == "right_request" and (c is None or b is None):  # reports before it existed
+            metric, c, b = (
+                "keyphrase_accuracy",
+                candidate.get("keyphrase_accuracy"),
+                baseline.get("keyphrase_accuracy"),
+            )
         if c is None or b is None:
             continue
-        worse = c < b - tolerance
+        worse = c < b - tolerance - 1e-9
         reasons.append(f"{metric} {c:.3f} vs {b:.3f}{' (worse)' if worse else ''}")
         ok = ok and not worse
     return ok, ", ".join(reasons) or "no comparable metrics"

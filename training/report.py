@@ -56,6 +56,7 @@ def write_report(report: Report, out_dir: Path, *, stem: str = "eval") -> dict[s
             for metric in (
                 "f1",
                 "rouge_l",
+                "right_request",
                 "keyphrase_accuracy",
                 "invented_identifier_rate",
                 "handover_rate",
@@ -95,7 +96,7 @@ def _plot(report: Report, path: Path) -> None:
     for ax, panel in zip(axes, panels, strict=False):
         if panel == "answers":
             cols = list(report.answers)
-            metrics = ["f1", "rouge_l", "keyphrase_accuracy"]
+            metrics = ["f1", "rouge_l", "right_request"]
             width = 0.8 / max(1, len(cols))
             for i, col in enumerate(cols):
                 vals = [report.answers[col].get("all", {}).get(m) or 0.0 for m in metrics]
@@ -122,6 +123,7 @@ def headline(report_json: dict[str, Any], column: str) -> dict[str, Any]:
         "answer_f1": answers.get("f1"),
         "answer_rouge_l": answers.get("rouge_l"),
         "keyphrase_accuracy": answers.get("keyphrase_accuracy"),
+        "right_request": answers.get("right_request"),
         "invented_identifier_rate": answers.get("invented_identifier_rate"),
         "handover_rate": answers.get("handover_rate"),
         "ms_per_answer": answers.get("ms_per_answer"),

@@ -33,6 +33,8 @@ from core.mood import MoodScorer
 from core.prompt import ContextTicket, build_messages, trim_history
 from core.settings import Settings
 from usecases.decide import Decision, decide, draft_of, fallback, handover_text
+from usecases.floors import FloorBook
+from usecases.followup import search_in_thread
 from usecases.grounding import TermWeights
 from usecases.messages import Incoming, Reply, Source, reason_of
 from usecases.model_client import Completion, ModelClient
@@ -62,6 +64,10 @@ HANDOVER_TEXTS = {
 
 
 class Searcher(Protocol):
+    def search_many(
+        self, texts: Sequence[str], k: int | None = None, *, categories: Sequence[str] = ()
+    ) -> list[list[Any]]: ...
+
     def search(self, text: str, k: int | None = None, *, categories: Sequence[str] = ()) -> list[Any]: ...
 
 
@@ -96,6 +102,8 @@ class Responder:
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._weights: tuple[float, TermWeights] | None = None  # (when computed, the weights)
+        # The checks' settings calibrated for each model version (usecases.floors).
+        self.floors = FloorBook(settings=settings, sessions=sessions)
 
     # --- 1. the question, stored first ---------------------------------------------------------
 
@@ -224,6 +232,7 @@ class Responder:
                 weights=self._term_weights,
                 searched=self.retriever is not None,
                 details=details,
+                floors=self.floors.for_version(completion.version, settings=self.settings),
             )
         details["reason"] = decision.reason
         if decision.outcome is Outcome.handover:
@@ -315,11 +324,11 @@ class Responder:
         if in_prompt or self.model is None or self.settings.handover_topics:
             # (With topics that always go to a person, the closest ticket's category is needed
             # before the model is asked: such a question is not answered at all.)
-            sources = self._timed_retrieve(question.text, timings, categories)
+            sources = self._timed_retrieve(question, timings, categories)
             if self._mandatory_topic(sources) is not None:
                 return sources, None
         else:
-            sources_later = self._side_pool().submit(self._timed_retrieve, question.text, timings, categories)
+            sources_later = self._side_pool().submit(self._timed_retrieve, question, timings, categories)
         mark = time.perf_counter()
         messages = self._prompt(question, sources[:in_prompt], masker=masker)
         timings["prompt_ms"] = _ms_since(mark)
@@ -335,6 +344,7 @@ class Responder:
                 weights=self._term_weights,
                 searched=self.retriever is not None,
                 show=on_text,
+                floors=self.floors.for_version(None, settings=self.settings),
             )
         try:
             if self.model is None:
@@ -447,25 +457,25 @@ class Responder:
         return self._pool
 
     def _timed_retrieve(
-        self, text: str, timings: dict[str, float], categories: Sequence[str] = ()
+        self, question: _Question, timings: dict[str, float], categories: Sequence[str] = ()
     ) -> list[Source]:
         mark = time.perf_counter()
         try:
-            return self._retrieve(text, categories)
+            return self._retrieve(question, categories)
         finally:
             timings["retrieve_ms"] = _ms_since(mark)
 
-    def _retrieve(self, text: str, categories: Sequence[str] = ()) -> list[Source]:
+    def _retrieve(self, question: _Question, categories: Sequence[str] = ()) -> list[Source]:
         if self.retriever is None:
             return []
         k = self.settings.retrieval_k
         # The same search brings the related questions' candidates (usecases.related).
         fetch = k + SPARE if self.settings.related_questions else k
+        earlier = [text for role, text in question.turns if role == Role.user.value]
         try:
-            if categories:
-                hits = self.retriever.search(text, k=fetch, categories=categories)
-            else:
-                hits = self.retriever.search(text, k=fetch)
+            hits = search_in_thread(
+                self.retriever, question.text, earlier=earlier, k=fetch, categories=categories
+            )
         except Exception:  # retrieval trouble must not silence the bot
             log.exception("retrieval failed")
             return []

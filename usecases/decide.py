@@ -14,6 +14,7 @@ from typing import Any
 from core.identifiers import Masker, generalise, present_past
 from core.models import Outcome
 from core.settings import Settings
+from usecases.floors import Floors
 from usecases.grounding import TermWeights, check_against_sources, guard
 from usecases.messages import Source
 from usecases.model_client import Completion
@@ -51,11 +52,20 @@ def draft_of(completion: Completion, masker: Masker) -> Draft:
     return Draft(text, bool(unfilled), completion.mean_logprob)
 
 
-def gate(settings: Settings, *, top: float | None, mean_logprob: float | None, searched: bool) -> str | None:
+def gate(
+    settings: Settings,
+    *,
+    top: float | None,
+    mean_logprob: float | None,
+    searched: bool,
+    below: float | None = None,
+) -> str | None:
     """Why a human should answer instead (None: no reason). ``searched``: a retriever exists, so
-    no ticket at all means nothing similar was ever solved."""
-    if top is not None and top < settings.escalate_below_score:
-        return f"closest ticket scores {top:.2f} < {settings.escalate_below_score:.2f}"
+    no ticket at all means nothing similar was ever solved. ``below``: the closest-ticket score
+    to hand over under (default: the configured one; usecases.floors gives the calibrated one)."""
+    below = settings.escalate_below_score if below is None else below
+    if top is not None and top < below:
+        return f"closest ticket scores {top:.2f} < {below:.2f}"
     if searched and top is None:
         return "no similar ticket found"
     if mean_logprob is not None and mean_logprob < settings.escalate_below_logprob:
@@ -73,6 +83,7 @@ def decide(
     weights: Callable[[], TermWeights],
     searched: bool,
     details: dict[str, Any],
+    floors: Floors | None = None,
 ) -> Decision:
     """The draft checked against the conversation and its sources; ``turns``: the customer's
     conversation so far, the question last. What the checks found goes into ``details``."""
@@ -86,7 +97,15 @@ def decide(
     if checked.interventions:
         details["grounding"] = checked.interventions
     top = sources[0].score if sources else None
-    why = gate(settings, top=top, mean_logprob=draft.mean_logprob, searched=searched)
+    # The settings calibrated for the model that answered (usecases.floors), else the configured.
+    floors = floors or Floors.configured(settings)
+    why = gate(
+        settings,
+        top=top,
+        mean_logprob=draft.mean_logprob,
+        searched=searched,
+        below=floors.escalate_below_score,
+    )
     if draft.unfilled and not checked.interventions:
         checked.ok = False
     verdict = check_against_sources(
@@ -94,25 +113,31 @@ def decide(
         [s.resolution for s in sources],
         top,
         weights=weights,
-        disagree_below=settings.disagree_below,
-        close_match_score=settings.close_match_score,
+        disagree_below=floors.disagree_below,
+        close_match_score=floors.close_match_score,
     )
     if why is None and verdict.kind == "no_case":
         why = verdict.why
     if why:
         return Decision(Outcome.handover, handover_text(sources), why)
+    below = floors.escalate_below_score
     if verdict.kind == "close_match":  # the model found nothing, retrieval a close match
-        return fallback(sources, masker=masker, settings=settings, why=verdict.why or verdict.kind)
+        return fallback(
+            sources, masker=masker, settings=settings, why=verdict.why or verdict.kind, below=below
+        )
     if not checked.ok or not checked.text.strip():
         return fallback(
             sources,
             masker=masker,
             settings=settings,
             why="the drafted answer stated identifiers it could not back up",
+            below=below,
         )
     if verdict.kind == "disagrees":
         details["agreement"] = verdict.coverage
-        return fallback(sources, masker=masker, settings=settings, why=verdict.why or verdict.kind)
+        return fallback(
+            sources, masker=masker, settings=settings, why=verdict.why or verdict.kind, below=below
+        )
     return Decision(Outcome.model, checked.text, None)
 
 
@@ -124,20 +149,23 @@ def handover_text(sources: list[Source]) -> str:
 
 def fallback_text(best: Source, *, why: str, masker: Masker) -> str:
     """The best ticket as an answer: another customer's order numbers and amounts never shown
-    (this customer's own instead, when they gave them)."""
-    prefix = DOWN if why == MODEL_UNAVAILABLE else "Here is how we solved the most similar case before."
-    return (
-        f"{prefix} The most similar solved ticket ({best.external_id}) says:\n"
-        f"{present_past(best.resolution, masker)}"
-    )
+    (this customer's own instead, when they gave them). It reads as the answer it is: where it
+    came from is said under it, with the sources (bot.blocks), not inside it; only when the model
+    is down does the text say so first."""
+    resolution = present_past(best.resolution, masker)
+    if why == MODEL_UNAVAILABLE:
+        return f"{DOWN} The most similar solved ticket ({best.external_id}) says:\n{resolution}"
+    return resolution
 
 
 def fallback(
-    sources: list[Source], *, masker: Masker, settings: Settings, why: str = MODEL_UNAVAILABLE
-) -> Decision:
-    """The best ticket when it is close enough, else a hand-over."""
+    sources: list[Source], *, masker: Masker, settings: Settings, why: str = MODEL_UNAVAILABLE,
+    below: float | None = None,
+) -> Decision:  # fmt: skip
+    """The best ticket when it is close enough (``below``: the calibrated score, else the
+    configured one), else a hand-over."""
     best = sources[0] if sources else None
-    if best is not None and best.score >= settings.escalate_below_score:
+    if best is not None and best.score >= (settings.escalate_below_score if below is None else below):
         return Decision(Outcome.fallback, fallback_text(best, why=why, masker=masker), why)
     prefix = f"{DOWN} " if why == MODEL_UNAVAILABLE else ""
     return Decision(Outcome.handover, prefix + handover_text(sources), why)

@@ -28,6 +28,7 @@ from core.identifiers import Masker, generalise
 from core.prompt import CANNOT_HELP, complete_sentences
 from core.settings import Settings
 from usecases.decide import gate
+from usecases.floors import Floors
 from usecases.grounding import TermWeights, check_against_sources, guard
 from usecases.messages import Source
 
@@ -46,8 +47,11 @@ class Releaser:
         weights: Callable[[], TermWeights],
         searched: bool,
         show: Callable[[str], None],
+        floors: Floors | None = None,
     ) -> None:
         self._sources_of = sources
+        # The checks' settings for the active version (the one that answers): usecases.floors.
+        self.floors = floors or Floors.configured(settings)
         self._sources: list[Source] | None = None
         self.turns = turns
         self.masker = masker
@@ -82,7 +86,13 @@ class Releaser:
             self._sources = self._sources_of()
         sources = self._sources
         top = sources[0].score if sources else None
-        if gate(self.settings, top=top, mean_logprob=None, searched=self.searched):
+        if gate(
+            self.settings,
+            top=top,
+            mean_logprob=None,
+            searched=self.searched,
+            below=self.floors.escalate_below_score,
+        ):
             self.stopped = True
             return None
         text, unfilled = self.masker.unmask(candidate.strip())
@@ -105,7 +115,7 @@ class Releaser:
             [s.resolution for s in sources],
             top,
             weights=self.weights,
-            disagree_below=self.settings.disagree_below,
-            close_match_score=self.settings.close_match_score,
+            disagree_below=self.floors.disagree_below,
+            close_match_score=self.floors.close_match_score,
         )
         return said if verdict.kind == "send" else None

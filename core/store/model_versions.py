@@ -37,6 +37,10 @@ def get_model_version(session: Session, *, name: str) -> ModelVersion:
     return version
 
 
+def find_model_version(session: Session, *, name: str) -> ModelVersion | None:
+    return session.scalars(select(ModelVersion).where(ModelVersion.name == name)).first()
+
+
 def list_model_versions(session: Session) -> list[ModelVersion]:
     return list(session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())))
 
