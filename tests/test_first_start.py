@@ -38,7 +38,9 @@ def job_of(ctx, job_id):
         return store.get_job(s, job_id=job_id)
 
 
-TINY_TUNE = FinetuneConfig(steps=3, batch_size=2, eval_max_questions=12, serve_eval=False)
+TINY_TUNE = FinetuneConfig(
+    steps=3, batch_size=2, eval_max_questions=12, calibration_questions=12, serve_eval=False
+)
 
 
 @pytest.mark.slow
@@ -59,9 +61,13 @@ def test_the_fine_tune_is_queued_once_and_a_failing_candidate_leaves_the_base_se
     # top ticket (in the same report): not promoted.
     assert done.metrics["promoted"] is False
     assert "refusing to promote v1" in done.metrics["promotion"]
-    assert "keyphrase_accuracy" in done.metrics["promotion"].split("against the top ticket:")[1]
-    # Judged as the bot would send its answers: the checks against the sources applied.
-    assert done.metrics["as_sent"]["keyphrase_accuracy"] >= done.metrics["keyphrase_accuracy"]
+    assert "right_request" in done.metrics["promotion"].split("against the top ticket:")[1]
+    # Judged as the bot would send its answers: the checks against the sources applied, at the
+    # settings calibrated for it on the validation conversations (not the questions reported on).
+    assert done.metrics["as_sent"]["right_request"] >= done.metrics["right_request"]
+    calibration = done.metrics["calibration"]
+    assert calibration["split"].startswith("the validation conversations")
+    assert 0 <= calibration["disagree_below"] <= 1 and calibration["escalate_below_score"] <= 0.5
     with ctx.sessions() as s:
         assert store.active_model_version(s).name == "base"
         assert {v.name for v in store.list_model_versions(s)} == {"base", "v1"}

@@ -1,0 +1,304 @@
+"""A team's own tickets, through README's own-data path, against the bot's own best source.
+
+    python -m bench.own_data [--set second|sample] [--tickets 2000] [--held-out 300] [--keep DIR]
+
+Every step is the `supportbot` command a team would type, in a fresh SUPPORTBOT_HOME, timed:
+`tickets import`, `index build`, `train base --data`, `train run --data` (its report: before vs
+after on the held-out questions), `model promote` (which may refuse), then `supportbot ask
+--file` on the held-out questions and on two-turn follow-up threads. The answers are scored in
+the same run against the top-ticket baseline: each held-out question answered with its best
+retrieved ticket, as the bot would show it.
+
+Sets: ``second`` (default) is Larkspur & Co (bench/second_shop/), a shop the bundled sample's
+generator does not produce: other intents, wordings, agents' styles, a policy change; its
+newest tickets are held out. ``sample`` is the bundled Brindle Home sample (its tickets, its
+conversations, its 420 held-out questions).
+
+"Right request": the answer contains every keyphrase of the question's intent (the intent's
+procedure named, as in the fine-tune's report). Printed: right request and token F1 of the bot's
+answers and of the top ticket, outcomes, follow-ups beside single turns, the fine-tune's before
+and after, the calibrated floors, and each step's seconds. Written to bench/results/own_data-SET.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+
+
+def supportbot(args: list[str], *, env: dict[str, str], log: Path, stdout: Path | None = None) -> float:
+    """Run one `supportbot` command; its seconds. Output goes to ``log`` (``stdout`` to a file)."""
+    started = time.perf_counter()
+    cmd = [sys.executable, "-m", "supportbot", *args]
+    with log.open("a") as err:
+        err.write(f"\n$ supportbot {' '.join(args)}\n")
+        err.flush()
+        out = stdout.open("w") if stdout else err
+        try:
+            code = subprocess.run(cmd, env=env, stdout=out, stderr=err, cwd=env["SUPPORTBOT_HOME"]).returncode
+        finally:
+            if stdout:
+                out.close()
+    seconds = time.perf_counter() - started
+    print(f"  supportbot {' '.join(args)[:100]}  ({seconds:.0f} s, exit {code})", flush=True)
+    if code not in (0, 3) and args[:2] != ["model", "promote"]:  # 3: some rows failed to import
+        raise Failed(f"`supportbot {' '.join(args)}` failed: see {log}")
+    return seconds
+
+
+class Failed(Exception):
+    """A command exited with an error."""
+
+
+def prepare_set(name: str, folder: Path, *, tickets: int, held_out: int) -> dict[str, Any]:
+    """The set's files and how the commands read them."""
+    if name == "sample":
+        for f in (
+            "tickets.jsonl",
+            "conversations.jsonl",
+            "eval_questions.jsonl",
+            "intents.json",
+            "followups.jsonl",
+        ):
+            shutil.copy(SAMPLE / f, folder / f)
+        return {
+            "import": ["tickets", "import", str(folder / "tickets.jsonl")],
+            "base_data": [],  # the sample's earlier era, train base's default
+            "run_data": [],  # its newer era with the earlier replayed, train run's default
+            "questions": folder / "eval_questions.jsonl",
+            "followups": folder / "followups.jsonl",
+            "ticket_intents": {
+                (r := json.loads(line))["id"]: r["intent"]
+                for line in (folder / "tickets.jsonl").read_text().splitlines()
+                if line.strip()
+            },
+        }
+    from bench.second_shop.generate import write
+
+    counts = write(folder, tickets=tickets, held_out=held_out)
+    print(f"  second shop: {counts}")
+    fields = ["--id-field", "Ticket ID", "--question-field", "Subject", "--question-field", "Description"]
+    fields += ["--answer-field", "Public reply", "--category-field", "Tags"]
+    chats = str(folder / "chats.jsonl")
+    return {
+        "import": ["tickets", "import", str(folder / "tickets.csv"), *fields],
+        "base_data": ["--data", chats],
+        "run_data": ["--data", chats],
+        "questions": folder / "held_out.jsonl",
+        "followups": folder / "followups.jsonl",
+        "ticket_intents": json.loads((folder / "ticket_intents.json").read_text()),
+    }
+
+
+def score(answers: list[str], items: list[Any]) -> dict[str, Any]:
+    from training.scores import score_answers
+
+    return score_answers(answers, items)["all"]
+
+
+def top_ticket_answers(home: Path, questions: list[str]) -> list[str]:
+    """Each question answered with its best retrieved ticket, as the bot shows it."""
+    os.environ["SUPPORTBOT_HOME"] = str(home)
+    from core.context import AppContext
+    from training.evaluation import top_ticket_answers as tops
+
+    ctx = AppContext.open()
+    got = tops(ctx.settings, ctx.sessions, questions)
+    assert got is not None
+    return got
+
+
+def read_answers(path: Path) -> dict[str, dict[str, Any]]:
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return {r["id"]: r for r in rows}
+
+
+def top_source_right(
+    answers: list[dict[str, Any]], intents: list[str | None], ticket_intents: dict[str, str]
+) -> float:
+    """Share of answers whose first source ticket is about the question's request."""
+    hits = [
+        bool(a["sources"]) and ticket_intents.get(a["sources"][0]["id"]) == want
+        for a, want in zip(answers, intents, strict=True)
+    ]
+    return round(sum(hits) / max(1, len(hits)), 3)
+
+
+def outcomes(rows: list[dict[str, Any]]) -> dict[str, float]:
+    from collections import Counter
+
+    counts = Counter(r["outcome"] for r in rows)
+    return {k: round(v / max(1, len(rows)), 3) for k, v in sorted(counts.items())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--set", choices=["second", "sample"], default="second")
+    parser.add_argument("--tickets", type=int, default=2000)
+    parser.add_argument("--held-out", type=int, default=300)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads of each command")
+    parser.add_argument(
+        "--keep", type=Path, help="Work in this folder and keep it (default: a temporary one)."
+    )
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument("--skip-training", action="store_true", help="Reuse the models in --keep.")
+    parser.add_argument(
+        "--skip-base",
+        action="store_true",
+        help="Reuse the tickets, index and base model in --keep; fine-tune again.",
+    )
+    args = parser.parse_args()
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="own-data-"))
+    work.mkdir(parents=True, exist_ok=True)
+    home, data, log = work / "home", work / "data", work / "commands.log"
+    home.mkdir(exist_ok=True)
+    data.mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "SUPPORTBOT_HOME": str(home),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "OMP_NUM_THREADS": str(args.threads),
+        "PYTHONPATH": str(ROOT),
+    }
+    print(f"{args.set}: working in {work}")
+    files = prepare_set(args.set, data, tickets=args.tickets, held_out=args.held_out)
+    seconds: dict[str, float] = {}
+    version = None
+    if not args.skip_training:
+        if not args.skip_base:
+            seconds["db upgrade"] = supportbot(["db", "upgrade"], env=env, log=log)
+            seconds["tickets import"] = supportbot(files["import"], env=env, log=log)
+            seconds["index build"] = supportbot(["index", "build"], env=env, log=log)
+            seconds["train base"] = supportbot(["train", "base", *files["base_data"]], env=env, log=log)
+        run_args = ["train", "run", *files["run_data"], "--eval-questions", str(files["questions"])]
+        seconds["train run"] = supportbot(run_args, env=env, log=log)
+        listing = work / "versions.json"
+        supportbot(["model", "list", "--json"], env=env, log=log, stdout=listing)
+        version = json.loads(listing.read_text())[0]["name"]  # newest first: this run's candidate
+        seconds["model promote"] = supportbot(["model", "promote", version], env=env, log=log)
+    answers_file = work / "answers.jsonl"
+    seconds["ask (held-out)"] = supportbot(
+        ["ask", "--file", str(files["questions"]), "--json"], env=env, log=log, stdout=answers_file
+    )
+
+    from training.eval_set import load_eval_items
+
+    items = load_eval_items(files["questions"], intents_path=files["questions"].parent / "intents.json")
+    by_id = read_answers(answers_file)
+    rows = [json.loads(line) for line in files["questions"].read_text().splitlines() if line.strip()]
+    bot = [by_id[str(r.get("id", i + 1))]["answer"] for i, r in enumerate(rows)]
+    tops = top_ticket_answers(home, [i.question for i in items])
+    result: dict[str, Any] = {
+        "set": args.set,
+        "questions": len(items),
+        "bot": score(bot, items),
+        "top_ticket": score(tops, items),
+        "outcomes": outcomes(list(by_id.values())),
+        "seconds": {k: round(v, 1) for k, v in seconds.items()},
+    }
+    result["seconds"]["training (base + run)"] = round(
+        seconds.get("train base", 0) + seconds.get("train run", 0), 1
+    )
+    if files.get("followups") and Path(files["followups"]).exists():
+        follow_file = work / "followups.answers.jsonl"
+        try:
+            seconds["ask (follow-ups)"] = supportbot(
+                ["ask", "--file", str(files["followups"]), "--json"], env=env, log=log, stdout=follow_file
+            )
+        except Failed as exc:
+            print(f"  follow-ups not measured: {exc}")
+            follow_file = None
+        intents = {
+            i["intent"]: i for i in json.loads((files["questions"].parent / "intents.json").read_text())
+        }
+        from training.eval_set import EvalItem
+
+        threads = [
+            json.loads(line) for line in Path(files["followups"]).read_text().splitlines() if line.strip()
+        ]
+        f_items = [
+            EvalItem(
+                question=t["turns"][-1],
+                reference="",
+                intent=t["intent"],
+                keyphrases=intents[t["intent"]]["keyphrases"],
+            )
+            for t in threads
+        ]
+        if follow_file is not None:
+            got = read_answers(follow_file)
+            f_score = score([got[t["id"]]["answer"] for t in threads], f_items)
+            ticket_intents = files["ticket_intents"]
+            result["followups"] = {
+                "n": len(threads),
+                "right_request": f_score["keyphrase_accuracy"],
+                # The follow-up's closest ticket is about the first turn's request.
+                "top_source_right": top_source_right(
+                    [got[t["id"]] for t in threads], [t["intent"] for t in threads], ticket_intents
+                ),
+            }
+            result["single_turn_top_source_right"] = top_source_right(
+                [by_id[str(r.get("id", i + 1))] for i, r in enumerate(rows)],
+                [i.intent for i in items],
+                ticket_intents,
+            )
+    manifest = home / "models" / "adapters" / (version or "v1") / "supportbot.json"
+    if manifest.exists():
+        m = json.loads(manifest.read_text())["metrics"]
+        result["finetune"] = {
+            "before": m.get("before"),
+            "after": {k: m.get(k) for k in ("answer_f1", "keyphrase_accuracy", "invented_identifier_rate")},
+            "as_sent": m.get("as_sent"),
+            "baseline": m.get("baseline"),
+            "version": version,
+            "calibration": m.get("calibration"),
+            "steps": m.get("steps"),
+            "train_seconds": m.get("train_seconds"),
+        }
+    report(result, Path(args.out) / f"own_data-{args.set}")
+
+
+def report(result: dict[str, Any], out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    b, t = result["bot"], result["top_ticket"]
+    lines = [
+        f"# own data: {result['set']} ({result['questions']} held-out questions)",
+        "",
+        "| | right request | token F1 | ROUGE-L | invented ids |",
+        "|---|---:|---:|---:|---:|",
+        f"| top ticket (baseline) | {t['keyphrase_accuracy']:.3f} | {t['f1']:.3f} | {t['rouge_l']:.3f} | {t['invented_identifier_rate']:.3f} |",
+        f"| **the bot, as sent** | **{b['keyphrase_accuracy']:.3f}** | **{b['f1']:.3f}** | {b['rouge_l']:.3f} | {b['invented_identifier_rate']:.3f} |",
+        "",
+        f"outcomes: {result['outcomes']}",
+    ]
+    if "followups" in result:
+        lines.append(
+            f"follow-ups (second turn of {result['followups']['n']} threads): right request {result['followups']['right_request']:.3f}"
+        )
+    if "finetune" in result:
+        lines.append(f"fine-tune: {json.dumps(result['finetune'])}")
+    lines.append(f"seconds: {json.dumps(result['seconds'])}")
+    text = "\n".join(lines)
+    print(text)
+    out.with_suffix(".md").write_text(text + "\n")
+    out.with_suffix(".json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
