@@ -37,8 +37,6 @@ def step_seconds(
     model: Any, examples: Sequence[Any], *, batch_size: int, max_length: int, pad_id: int, packing: bool
 ) -> float:
     """Seconds of one optimizer step's forward and backward pass on a batch of these examples."""
-    import torch
-
     from training.loop import LabelledHead
     from training.sft import batches
 
@@ -59,8 +57,6 @@ def step_seconds(
         best = min(best, time.perf_counter() - started)
     model.zero_grad(set_to_none=True)
     model.train(was_training)
-    del loss
-    torch.set_grad_enabled(True)
     return best * 1.1  # the optimizer step and the data on top of the passes
 
 
