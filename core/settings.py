@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     )
     retrieval_k: int = Field(3, gt=0)
     min_score: float = Field(0.0, description="Hits scoring below this are dropped.")
+    request_weight: float = Field(
+        1.0,
+        ge=0,
+        description="How much a ticket's whole request (its tickets grouped by reply) counts beside"
+        " its own similarity when ranking (retrieval.requests; 0: similarity alone).",
+    )
     related_questions: int = Field(
         3, ge=0, le=3, description="Solved questions offered under an answer (usecases.related; 0: none)."
     )

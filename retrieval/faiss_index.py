@@ -197,6 +197,17 @@ class TicketIndex:
             found = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
         return np.sort(found[found >= 0])
 
+    def vectors(self, ids: Sequence[int]) -> np.ndarray:
+        """The stored vectors of these ticket ids (rows in the same order). IVF keeps no id →
+        position map until asked for one: it is made here, once."""
+        import numpy as np
+
+        if self.kind == "ivf":
+            self.index.make_direct_map()
+        if not len(ids):
+            return np.empty((0, self.dim), dtype=np.float32)
+        return np.stack([self.index.reconstruct(int(i)) for i in ids]).astype(np.float32)
+
     # --- changes -------------------------------------------------------------------------------
 
     def add(self, ids: Sequence[int] | np.ndarray, vectors: np.ndarray) -> None:

@@ -42,6 +42,7 @@ from retrieval.embedder import (
 from retrieval.faiss_index import TicketIndex
 from retrieval.index_files import load_index
 from retrieval.manifest import Manifest, manifest_stamp
+from retrieval.requests import DEFAULT_WEIGHT, MAX_TICKETS, RequestGroups, group_index
 from retrieval.rows import table_fingerprint
 
 if TYPE_CHECKING:
@@ -90,10 +91,13 @@ class _State:
     index: TicketIndex
     manifest: Manifest
     stamp: tuple[int, int, int] | None
+    requests: RequestGroups | None = None
 
 
 # How many more neighbours a search limited to some categories asks the index for.
 CATEGORY_OVERFETCH = 20
+# The candidates ranked by request (retrieval.requests) before the best k are kept.
+REQUEST_CANDIDATES = 20
 
 
 class Retriever:
@@ -108,6 +112,7 @@ class Retriever:
         check_tickets: bool = True,
         refresh_interval_s: float = 2.0,
         faiss_threads: int | None = 1,
+        request_weight: float = DEFAULT_WEIGHT,
     ) -> None:
         self.folder = Path(folder)
         self.sessions = sessions
@@ -120,6 +125,9 @@ class Retriever:
         # runtime), so setting it once here would leave the caller's thread training or generating
         # on one core.
         self.faiss_threads = faiss_threads
+        # How much a ticket's whole request counts beside its own similarity (retrieval.requests;
+        # 0: similarity alone).
+        self.request_weight = request_weight
         self._reload_lock = threading.Lock()
         self._next_check = 0.0
         self._state = self._load()
@@ -136,6 +144,7 @@ class Retriever:
         embedder = BatchingEmbedder(load_embedder(settings.embedder, device=embedder_device(settings.device)))
         kwargs.setdefault("k", settings.retrieval_k)
         kwargs.setdefault("min_score", settings.min_score)
+        kwargs.setdefault("request_weight", settings.request_weight)
         return cls(folder=settings.index_dir, sessions=sessions, embedder=embedder, **kwargs)
 
     @classmethod
@@ -155,7 +164,13 @@ class Retriever:
                 count, digest = table_fingerprint(session)
             manifest.check_tickets(count=count, digest=digest)
         index, manifest = load_index(self.folder, manifest)
-        return _State(index, manifest, stamp)
+        requests = None
+        if self.request_weight > 0 and index.count:
+            ids = [int(i) for i in index.ids()[-MAX_TICKETS:]]
+            with self.sessions() as session:
+                rows = fetch_rows(session, ids)
+            requests = group_index(index, {i: r.resolution for i, r in rows.items()})
+        return _State(index, manifest, stamp, requests)
 
     @property
     def manifest(self) -> Manifest:
@@ -233,6 +248,8 @@ class Retriever:
         k = int(k or self.k)
         allowed = {c.lower() for c in categories}
         fetch = min(max(k, k * CATEGORY_OVERFETCH), state.index.count) if allowed else k
+        if state.requests is not None:
+            fetch = min(max(fetch, REQUEST_CANDIDATES), state.index.count)
         floor = self.min_score if min_score is None else min_score
         results: list[list[SearchHit]] = [[] for _ in texts]
         todo = [i for i, t in enumerate(texts) if t and t.strip()]
@@ -244,9 +261,12 @@ class Retriever:
         wanted = {int(t) for row in ids for t in row if t >= 0}
         with self.sessions() as session:
             rows = fetch_rows(session, wanted)
-        for slot, row_scores, row_ids in zip(todo, scores, ids, strict=True):
+        for n, (slot, row_scores, row_ids) in enumerate(zip(todo, scores, ids, strict=True)):
             hits = results[slot]
-            for score, ticket_id in zip(row_scores, row_ids, strict=True):
+            candidates = [(int(t), float(s)) for s, t in zip(row_scores, row_ids, strict=True) if t >= 0]
+            if state.requests is not None:
+                candidates = state.requests.rank(vectors[n], candidates, weight=self.request_weight)
+            for ticket_id, score in candidates:
                 row = rows.get(int(ticket_id))
                 if row is None or (floor is not None and score < floor):
                     continue  # no result, or a ticket deleted since the index was saved

@@ -23,7 +23,8 @@ QUESTIONS = [json.loads(line)["query"] for line in QUERIES.read_text().splitline
 
 
 def test_search_equals_brute_force_over_the_ticket_vectors(sessions, embedder, index_dir):
-    retriever = Retriever.from_index(index_dir, sessions=sessions, embedder=embedder)
+    # Similarity alone (request_weight 0); ranked by request: test_requests.py.
+    retriever = Retriever.from_index(index_dir, sessions=sessions, embedder=embedder, request_weight=0)
     with sessions() as s:
         tickets = s.scalars(select(Ticket).order_by(Ticket.id)).all()
     vectors = embedder.encode([embed_text(t.question, t.body) for t in tickets])
@@ -45,7 +46,7 @@ def test_search_equals_brute_force_over_the_ticket_vectors(sessions, embedder, i
 
 
 def test_min_score_and_k(sessions, embedder, index_dir):
-    retriever = Retriever.from_index(index_dir, sessions=sessions, embedder=embedder, k=3)
+    retriever = Retriever.from_index(index_dir, sessions=sessions, embedder=embedder, k=3, request_weight=0)
     hits = retriever.search(QUESTIONS[0])
     assert len(hits) == 3 and hits[0].score >= hits[1].score >= hits[2].score
     floor = (hits[0].score + hits[1].score) / 2
