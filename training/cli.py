@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,11 +114,43 @@ def base_cmd(
         f"default model saved to {out}: {m['parameters']:,} parameters, {m['steps']} steps in {m['seconds']} s, "
         f"validation perplexity {m['val_perplexity']:.2f}, token accuracy {m['val_token_accuracy']:.3f}"
     )
+    if retriever is not None:
+        m = {
+            **m,
+            "calibration": _calibrate_base(
+                out, data=config.data if data else [], ctx=ctx, retriever=retriever
+            ),
+        }
     version = register_version(
         ctx.sessions, base_model=str(out.resolve()), metrics=m, activate=True if force else None
     )
     active = " (active)" if version.status.value == "active" else ""
     click.echo(f"registered as model version {version.name!r}{active}")
+
+
+def _calibrate_base(out: Path, *, data: Sequence[str], ctx: Any, retriever: Any) -> dict[str, Any] | None:
+    """The checks after the model chosen for this base on the team's validation conversations
+    (training.base_checks); None, said, when they cannot be."""
+    from training.base_checks import calibrate_base
+
+    try:
+        cal = calibrate_base(
+            out, data=data, settings=ctx.settings, sessions=ctx.sessions, retriever=retriever
+        )
+    except Exception as exc:  # the model is trained: it answers under the configured checks then
+        click.echo(f"checks not calibrated for this model ({exc}): the configured ones apply", err=True)
+        return None
+    if cal is None:
+        click.echo("checks not calibrated: no validation conversations; the configured ones apply", err=True)
+        return None
+    top = cal["top_ticket"].get("right_request", 0.0)
+    click.echo(
+        f"checks calibrated on {cal['questions']} of the team's questions: agreement floor"
+        f" {cal['disagree_below']:.2f}, close match {cal['close_match_score']:.2f}, confidence gate"
+        f" {cal['escalate_below_score']:.2f} (right request as sent {cal['right_request']:.3f},"
+        f" top ticket {top:.3f})"
+    )
+    return cal
 
 
 @train.command("run")
