@@ -31,7 +31,9 @@ def test_the_base_gets_checks_calibrated_on_the_teams_validation_questions(
     retriever = Retriever.open(settings=settings, sessions=sessions)
 
     logs = sample_slice(300)
-    cal = calibrate_base(tiny_base, data=[str(logs)], settings=settings, sessions=sessions, retriever=retriever)
+    cal = calibrate_base(
+        tiny_base, data=[str(logs)], settings=settings, sessions=sessions, retriever=retriever
+    )
     assert cal is not None and cal["questions"] > 0
     assert "validation" in cal["split"]  # the conversations no model learns
     assert 0 < cal["escalate_below_score"] <= settings.escalate_below_score
