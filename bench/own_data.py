@@ -72,7 +72,11 @@ def prepare_set(name: str, folder: Path, *, tickets: int, held_out: int) -> dict
             "followups.jsonl",
         ):
             shutil.copy(SAMPLE / f, folder / f)
+        sample_rows = [
+            json.loads(line) for line in (folder / "tickets.jsonl").read_text().splitlines() if line.strip()
+        ]
         return {
+            "replies": [(r["intent"], r["resolution"]) for r in sample_rows],
             "import": ["tickets", "import", str(folder / "tickets.jsonl")],
             "base_data": [],  # the sample's earlier era, train base's default
             "run_data": [],  # its newer era with the earlier replayed, train run's default
@@ -91,7 +95,17 @@ def prepare_set(name: str, folder: Path, *, tickets: int, held_out: int) -> dict
     fields = ["--id-field", "Ticket ID", "--question-field", "Subject", "--question-field", "Description"]
     fields += ["--answer-field", "Public reply", "--category-field", "Tags"]
     chats = str(folder / "chats.jsonl")
+    import csv
+
+    labels = json.loads((folder / "ticket_intents.json").read_text())
+    with (folder / "tickets.csv").open(newline="") as handle:
+        replies = [
+            (labels[r["Ticket ID"]], r["Public reply"])
+            for r in csv.DictReader(handle)
+            if r["Public reply"].strip()
+        ]
     return {
+        "replies": replies,
         "import": ["tickets", "import", str(folder / "tickets.csv"), *fields],
         "base_data": ["--data", chats],
         "run_data": ["--data", chats],
@@ -122,6 +136,31 @@ def top_ticket_answers(home: Path, questions: list[str], *, request_weight: floa
     got = tops(settings, ctx.sessions, questions)
     assert got is not None
     return got
+
+
+def ceiling(replies: list[tuple[str, str]], items: list[Any], *, per_intent: int = 40) -> dict[str, Any]:
+    """What no choice of a past reply can beat: each question answered with the right request
+    every time, in the team's most typical reply for it (the reply closest, by token F1, to the
+    other replies of that request); beside it a random reply of the right request."""
+    import random
+    from collections import defaultdict
+
+    from core.scoring import token_f1
+
+    rng = random.Random(0)
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    for intent, text in replies:
+        by_intent[intent].append(text)
+    typical: dict[str, str] = {}
+    anyone: dict[str, str] = {}
+    for intent, texts in by_intent.items():
+        pool = rng.sample(texts, min(per_intent, len(texts)))
+        typical[intent] = max(pool, key=lambda a: sum(token_f1(a, b) for b in pool))
+        anyone[intent] = rng.choice(texts)
+    return {
+        "typical_reply": score([typical.get(i.intent, "") for i in items], items),
+        "a_reply_of_the_request": score([anyone.get(i.intent, "") for i in items], items),
+    }
 
 
 def read_answers(path: Path) -> dict[str, dict[str, Any]]:
@@ -216,6 +255,7 @@ def main() -> None:
         "bot": score(bot, items),
         "top_ticket": score(tops, items),
         "nearest_ticket": score(nearest, items),
+        "ceiling": ceiling(files["replies"], items),
         "outcomes": outcomes(list(by_id.values())),
         "seconds": {k: round(v, 1) for k, v in seconds.items()},
     }
@@ -283,7 +323,7 @@ def main() -> None:
 
 def report(result: dict[str, Any], out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    b, t, n = result["bot"], result["top_ticket"], result["nearest_ticket"]
+    b, t, n, c = result["bot"], result["top_ticket"], result["nearest_ticket"], result["ceiling"]
     lines = [
         f"# own data: {result['set']} ({result['questions']} held-out questions)",
         "",
@@ -292,6 +332,8 @@ def report(result: dict[str, Any], out: Path) -> None:
         f"| nearest ticket (similarity alone) | {n['keyphrase_accuracy']:.3f} | {n['f1']:.3f} | {n['rouge_l']:.3f} | {n['invented_identifier_rate']:.3f} |",
         f"| the bot's top ticket (baseline) | {t['keyphrase_accuracy']:.3f} | {t['f1']:.3f} | {t['rouge_l']:.3f} | {t['invented_identifier_rate']:.3f} |",
         f"| **the bot, as sent** | **{b['keyphrase_accuracy']:.3f}** | **{b['f1']:.3f}** | {b['rouge_l']:.3f} | {b['invented_identifier_rate']:.3f} |",
+        f"| (a past reply of the right request) | {c['a_reply_of_the_request']['keyphrase_accuracy']:.3f} | {c['a_reply_of_the_request']['f1']:.3f} | | |",
+        f"| (the request's most typical past reply: the ceiling of showing a ticket) | {c['typical_reply']['keyphrase_accuracy']:.3f} | {c['typical_reply']['f1']:.3f} | | |",
         "",
         f"outcomes: {result['outcomes']}",
     ]
