@@ -65,16 +65,16 @@ def calibrate(
 ) -> list[dict[str, Any]]:
     """Right procedure and F1 if every model answer agreeing less than a floor with its tickets
     were replaced by the top one, as the bot's fallback shows it. Signals: the lexical one the bot
-    uses (token F1 with the resolutions, usecases.grounding.agreement) against the two tickets in the
+    uses (token F1 with the resolutions, core.grounding.agreement) against the two tickets in the
     prompt or the top one alone, the cosine of the sentence embeddings of answer and top
     resolution, and the share of what the retrieved tickets agree on that the answer says
-    (usecases.grounding.coverage: the one the bot uses)."""
+    (core.grounding.coverage: the one the bot uses)."""
     import numpy as np
 
+    from core.grounding import agreement, coverage
     from core.identifiers import Masker
     from core.settings import Settings
     from usecases.decide import fallback_text
-    from usecases.grounding import agreement, coverage
 
     model_rows = [i for i, r in enumerate(replies) if r.outcome == "model" and r.sources]
     lexical = {
@@ -176,7 +176,7 @@ def main() -> None:
     calibrations: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         engine, sessions, retriever = sample_retriever(Path(tmp), embedder)
-        from usecases.grounding import TermWeights
+        from core.grounding import TermWeights
 
         weights = TermWeights.from_store(sessions)
 

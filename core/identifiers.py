@@ -10,7 +10,6 @@ guard uses for identifiers in a drafted answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # A 5–20 digit number, optionally written "#1234567"; not part of a longer token, an amount,
@@ -103,11 +102,6 @@ def present_past(text: str, masker: Masker) -> str:
         return own if own is not None else UNFILLED[m.group(1)]
 
     return PLACEHOLDER_RE.sub(fill, generalise(text))
-
-
-def mask_conversation(texts: Iterable[str]) -> tuple[list[str], Masker]:
-    masker = Masker()
-    return [masker.mask(t) for t in texts], masker
 
 
 @dataclass(frozen=True)

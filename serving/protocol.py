@@ -147,14 +147,6 @@ class _Response(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class CompletionTokensDetails(_Response):
-    reasoning_tokens: int = 0
-
-
-class PromptTokensDetails(_Response):
-    cached_tokens: int = 0
-
-
 class Usage(_Response):
     completion_tokens: int
     prompt_tokens: int

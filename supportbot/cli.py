@@ -15,19 +15,22 @@ import click
 
 # name -> (module:attribute, one-line help). The help is here so --help imports nothing.
 GROUPS: dict[str, tuple[str, str]] = {
-    "db": ("core.cli:db", "Database: migrate, inspect the schema version."),
-    "tickets": ("retrieval.cli:tickets", "Import past tickets; make tickets from resolved conversations."),
-    "index": ("retrieval.cli:index", "Build, search and evaluate the FAISS ticket index."),
-    "serve": ("serving.cli:serve", "Serve the model over an OpenAI-compatible HTTP API."),
-    "train": ("training.cli:train", "Build the default model, fine-tune with LoRA, evaluate."),
-    "model": ("training.cli:model", "Model versions: list, promote, roll back."),
-    "jobs": ("training.cli:jobs", "Retraining jobs: enqueue, list, show, cancel."),
-    "worker": ("training.cli:worker", "Run queued retraining jobs."),
+    "db": ("supportbot.db_cli:db", "Database: migrate, inspect the schema version."),
+    "tickets": (
+        "supportbot.tickets_cli:tickets",
+        "Import past tickets; make tickets from resolved conversations.",
+    ),
+    "index": ("supportbot.tickets_cli:index", "Build, search and evaluate the FAISS ticket index."),
+    "serve": ("supportbot.serve_cli:serve", "Serve the model over an OpenAI-compatible HTTP API."),
+    "train": ("supportbot.train_cli:train", "Build the default model, fine-tune with LoRA, evaluate."),
+    "model": ("supportbot.train_cli:model", "Model versions: list, promote, roll back."),
+    "jobs": ("supportbot.train_cli:jobs", "Retraining jobs: enqueue, list, show, cancel."),
+    "worker": ("supportbot.train_cli:worker", "Run queued retraining jobs."),
     "bot": ("bot.cli:bot", "Run the Slack bot (Socket Mode or HTTP)."),
     "chat": ("bot.cli:chat", "Talk to the bot in the terminal (no Slack needed)."),
     "ask": ("supportbot.ask:ask", "Answer a question, or a JSONL file of them, as the bot would."),
     "sentiment": (
-        "training.sentiment_cli:sentiment",
+        "supportbot.sentiment_cli:sentiment",
         "How a customer's message reads: label and frustration.",
     ),
     "history": ("review.cli:history", "Conversation history: list, show, export."),

@@ -39,8 +39,8 @@ def local_review_accounts(settings: Settings) -> tuple[Settings, str | None]:
 
 
 def migrate(settings: Settings) -> None:
-    from core.cli import status_report
     from core.db import make_engine, upgrade
+    from supportbot.db_cli import status_report
 
     settings.home.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.db_url)

@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
+from supportbot.sentiment_cli import train_sentiment_cmd
 from training.config import FinetuneConfig
 from training.config_flags import dataclass_options, set_flags
 from training.data import EARLIER_ERA
-from training.sentiment_cli import train_sentiment_cmd
 
 
 def _ctx(check_schema: bool = True):
@@ -78,7 +78,7 @@ def base_cmd(
 ) -> None:
     """Train the default chat model from scratch on the bundled support logs (a few minutes on a CPU)."""
     from training.default_model import DefaultModelConfig, train_default_model
-    from usecases.versions import register_version
+    from training.registry import register_version
 
     ctx = _ctx()
     out = ctx.settings.default_base_model_dir
@@ -413,7 +413,7 @@ def worker(once: bool, poll: float, niceness: int) -> None:
     if niceness:
         os.nice(niceness)
 
-    from training.worker import run_worker
+    from supportbot.worker import run_worker
 
     logging.getLogger("training").setLevel(logging.INFO)
     ctx = _ctx()

@@ -45,7 +45,7 @@ TINY_TUNE = FinetuneConfig(
 
 @pytest.mark.slow
 def test_the_fine_tune_is_queued_once_and_a_failing_candidate_leaves_the_base_serving(ctx):
-    from training.worker import run_worker
+    from supportbot.worker import run_worker
     from usecases.setup import ensure_base, queue_default_finetune
 
     assert ensure_base(ctx) == "base"
@@ -75,7 +75,7 @@ def test_the_fine_tune_is_queued_once_and_a_failing_candidate_leaves_the_base_se
 
 
 def test_a_candidate_that_passes_is_made_live_by_its_job(ctx):
-    from training.worker import promote_if_passing
+    from supportbot.worker import promote_if_passing
 
     scores = {"answer_f1": 0.6, "keyphrase_accuracy": 0.9, "eval_set": "sample"}
     before = {"answer_f1": 0.4, "keyphrase_accuracy": 0.85}

@@ -44,16 +44,69 @@ def _imports(path: Path, module: str) -> set[str]:
     return out
 
 
-def test_no_import_cycles_between_modules():
+def _graph(root: Path, tops: list[str]) -> dict[str, set[str]]:
+    """Each module of ``tops`` under ``root`` → the modules of the application it imports
+    (lazily inside a function too)."""
     modules: dict[str, Path] = {}
-    for top in APPLICATION:
-        for path in (ROOT / top).rglob("*.py"):
-            name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+    for top in tops:
+        for path in (root / top).rglob("*.py"):
+            name = ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
             modules[name] = path
-    graph = {
+    return {
         name: {m for m in _imports(path, name) if m in modules and m != name}
         for name, path in modules.items()
     }
+
+
+# The layers, top to bottom. A module imports from its own layer or a lower one, never a higher:
+# the entry points (Slack, the review app, the command line and the worker) call the use cases,
+# which use the domain (search, the models and their training, the serving engine), on the core.
+LAYERS = [
+    ("entry points", {"bot", "review", "supportbot"}),
+    ("use cases", {"usecases"}),
+    ("domain", {"retrieval", "training", "serving"}),
+    ("core", {"core"}),
+]
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    """Every import that runs upwards, as "importer -> imported (layer -> higher layer)"."""
+    rank = {top: n for n, (_, tops) in enumerate(LAYERS) for top in tops}
+    out = []
+    for name, imported in sorted(graph.items()):
+        own = rank[name.split(".")[0]]
+        for m in sorted(imported):
+            theirs = rank[m.split(".")[0]]
+            if theirs < own:
+                out.append(f"{name} -> {m} ({LAYERS[own][0]} -> {LAYERS[theirs][0]})")
+    return out
+
+
+def test_imports_run_down_the_layers():
+    assert layer_violations(_graph(ROOT, APPLICATION)) == []
+
+
+@pytest.mark.parametrize(
+    ("importer", "line"),
+    [
+        ("training/evaluation.py", "from usecases.answer import Responder"),
+        ("retrieval/search.py", "def f():\n    from bot.slack_app import build_app\n"),
+        ("core/settings.py", "import training.loop"),
+    ],
+)
+def test_the_layer_check_refuses_an_upward_import(tmp_path, importer, line):
+    for top in APPLICATION:
+        (tmp_path / top).mkdir()
+        (tmp_path / top / "__init__.py").write_text("")
+    for module in ("usecases/answer.py", "bot/slack_app.py", "training/loop.py"):
+        (tmp_path / module).write_text("")
+    (tmp_path / importer).write_text(line + "\n")
+    found = layer_violations(_graph(tmp_path, APPLICATION))
+    assert len(found) == 1 and found[0].startswith(importer.removesuffix(".py").replace("/", "."))
+
+
+def test_no_import_cycles_between_modules():
+    graph = _graph(ROOT, APPLICATION)
     # Depth-first search for a back edge; the cycle found is named in the failure.
     state: dict[str, int] = {}
     stack: list[str] = []

@@ -1,5 +1,5 @@
-"""README's map of the code stays true: every module it names exists, and every package of the
-application has a row."""
+"""README's map of the code stays true both ways: every module it names exists, every module of
+the application is named in its package's row, and every package has a row."""
 
 import re
 from pathlib import Path
@@ -23,7 +23,21 @@ def test_every_file_the_map_names_exists():
     assert not missing, f"README names modules that do not exist: {missing}"
 
 
+APPLICATION = ("core", "usecases", "bot", "retrieval", "training", "serving", "review", "supportbot")
+
+
+def test_every_module_of_the_application_is_on_the_map():
+    rows = _map_rows()
+    unnamed = [
+        str(path.relative_to(ROOT))
+        for package in APPLICATION
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if path.name not in ("__init__.py", "__main__.py") and f"`{path.name}`" not in rows.get(package, "")
+    ]
+    assert not unnamed, f"add to README's map: {unnamed}"
+
+
 def test_every_application_package_has_a_row():
     rows = _map_rows()
-    for package in ("core", "usecases", "bot", "retrieval", "training", "serving", "review", "supportbot"):
+    for package in APPLICATION:
         assert package in rows, f"README's map has no row for {package}/"

@@ -23,12 +23,12 @@ def calibrate_base(
 ) -> dict[str, Any] | None:
     """The base model's calibrated checks (as stored in a version's metrics), or None when there
     are no validation conversations to choose them on."""
+    from core.grounding import TermWeights
     from training.base_model import load_base_model
     from training.config import FinetuneConfig
     from training.eval_set import eval_sets
     from training.evaluation import calibrate_checks
     from training.finetune_data import gather_data
-    from usecases.grounding import TermWeights
 
     # The split `train run` will use with the same data: its validation conversations.
     config = FinetuneConfig(data=list(data)) if data else FinetuneConfig()

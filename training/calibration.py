@@ -1,6 +1,6 @@
 """The checks after the model, calibrated on a team's own questions.
 
-The bot's checks against its sources (``usecases.grounding.check_against_sources``) have two
+The bot's checks against its sources (``core.grounding.check_against_sources``) have two
 settings: the agreement floor (a draft saying less than this share of what its tickets agree on
 becomes the best ticket) and the close-match score (a "no past case fits" beside a ticket this
 close shows that ticket). Their best values depend on the team's data: how alike its resolutions
@@ -111,7 +111,7 @@ def as_sent_with(
 ) -> tuple[list[str], int]:  # fmt: skip
     """The drafts after the checks at these settings (``best``: each question's top ticket as the
     bot shows it); and how many were replaced."""
-    from usecases.grounding import check_against_sources
+    from core.grounding import check_against_sources
 
     out, replaced = [], 0
     for draft, res, top, shown in zip(drafts, resolutions, top_scores, best, strict=True):

@@ -74,7 +74,7 @@ def as_sent(
     drafts: Sequence[str], questions: Sequence[str], *, tickets: Sequence[Sequence[Any]], tops: Sequence[Any],
     weights: Any, disagree_below: float, close_match_score: float,
 ) -> list[str]:  # fmt: skip
-    """The drafts after the bot's checks against its sources (usecases.grounding.check_against_sources,
+    """The drafts after the bot's checks against its sources (core.grounding.check_against_sources,
     at these settings), given each question's retrieved tickets and top hit. The identifier guard
     is left out: invented identifiers are counted in the drafts instead."""
     from training.calibration import as_sent_with
@@ -258,7 +258,7 @@ def answer_columns(
         # What the bot sends: a draft about another request than its tickets agree on, or a
         # "no past case fits" with a close match, becomes the best ticket (usecases/decide.py),
         # at the settings calibrated for this model on other questions than these.
-        from usecases.grounding import TermWeights
+        from core.grounding import TermWeights
 
         cols.weights = TermWeights.from_store(retrieved.retriever.sessions)
         floors = {"disagree_below": settings.disagree_below, "close_match_score": settings.close_match_score}

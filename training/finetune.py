@@ -25,8 +25,8 @@ from training.evaluation import AS_SENT, BASELINE, evaluate_run
 from training.finetune_data import Examples, build_examples, gather_data, training_retriever
 from training.loop import Cancelled, LoopResult
 from training.pretrained import provenance_of
+from training.registry import next_version_name, register_version
 from training.report import headline
-from usecases.versions import next_version_name, register_version
 
 if TYPE_CHECKING:
     from core.db import Sessions

@@ -194,7 +194,3 @@ def batches(
         for start in range(0, len(order) - batch_size + 1 if len(order) >= batch_size else 1, batch_size):
             chunk = [units[i] for i in order[start : start + batch_size]]
             yield collate(chunk, pad_id=pad_id)
-
-
-def epoch_batches(units: int, batch_size: int) -> int:
-    return max(1, units // batch_size)

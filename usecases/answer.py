@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core import store
 from core.db import transaction
 from core.errors import ModelUnavailable, NotFound
+from core.grounding import TermWeights
 from core.identifiers import Masker
 from core.models import HandoverReason, Message, Outcome, Role
 from core.mood import MoodScorer
@@ -35,7 +36,6 @@ from core.settings import Settings
 from usecases.decide import Decision, decide, draft_of, fallback, handover_text
 from usecases.floors import FloorBook
 from usecases.followup import search_in_thread
-from usecases.grounding import TermWeights
 from usecases.messages import Incoming, Reply, Source, reason_of
 from usecases.model_client import Completion, ModelClient
 from usecases.related import SPARE, Retrieved, related_questions

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core.grounding import TermWeights, check_against_sources, guard
 from core.identifiers import Masker, generalise, present_past
 from core.models import Outcome
 from core.settings import Settings
 from usecases.floors import Floors
-from usecases.grounding import TermWeights, check_against_sources, guard
 from usecases.messages import Source
 from usecases.model_client import Completion
 

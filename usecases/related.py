@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from core import store
 from core.db import Sessions
 from core.errors import Conflict, NotFound
+from core.grounding import TermWeights
 from core.identifiers import generalise
 from core.models import Role
 from core.scoring import words
-from usecases.grounding import TermWeights
 from usecases.messages import Source
 from usecases.suggestions import names_no_one
 

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from core.grounding import TermWeights, check_against_sources, guard
 from core.identifiers import Masker, generalise
 from core.prompt import CANNOT_HELP, complete_sentences
 from core.settings import Settings
 from usecases.decide import gate
 from usecases.floors import Floors
-from usecases.grounding import TermWeights, check_against_sources, guard
 from usecases.messages import Source
 
 

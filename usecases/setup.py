@@ -106,7 +106,8 @@ def _make_base_live(ctx: AppContext, path: str, metrics: dict[str, Any]) -> str:
     """The version of the base model at ``path`` made active: registered the first time, made
     active again when it exists (as after a rollback past it)."""
     from core import store
-    from usecases.versions import promote, register_version
+    from training.registry import register_version
+    from usecases.versions import promote
 
     with ctx.sessions() as s:
         known = [v.name for v in store.list_model_versions(s) if v.base_model == path and not v.adapter_path]

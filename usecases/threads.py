@@ -36,15 +36,6 @@ def thread_state(
         )
 
 
-def is_bot_thread(sessions: sessionmaker[Session], *, team: str | None, channel: str, thread_ts: str) -> bool:
-    """Is this a thread the bot takes part in (so follow-ups without a mention are for it)?"""
-    with sessions() as s:
-        conversation = store.find_conversation(s, team=team, channel=channel, thread_ts=thread_ts)
-        if conversation is None:
-            return False
-        return any(m.role == Role.assistant for m in conversation.messages)
-
-
 def attach_slack_ts(sessions: sessionmaker[Session], *, reply_id: int, channel: str, ts: str) -> None:
     """The Slack message that shows a stored reply (posted after the reply was stored)."""
     with transaction(sessions) as s:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from usecases.grounding import guard
+from core.grounding import guard
 
 TICKET = "Refunds go back to the original card within 5 business days. See https://help.example/refunds"
 
@@ -47,7 +47,7 @@ def test_coverage_tells_an_answer_from_one_about_another_request():
     import json
     from pathlib import Path
 
-    from usecases.grounding import TermWeights, coverage
+    from core.grounding import TermWeights, coverage
 
     sample = Path(__file__).resolve().parents[2] / "data" / "sample"
     intents = {i["intent"]: i["resolution"] for i in json.loads((sample / "intents.json").read_text())}

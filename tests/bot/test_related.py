@@ -8,11 +8,11 @@ import logging
 
 import pytest
 
+from core.grounding import TermWeights
 from core.models import Conversation, Message, Role
 from core.scoring import words
 from tests.bot.test_assistant import assistant_thread_started
 from tests.slack_world import ADMIN, SAMPLE, wait_until
-from usecases.grounding import TermWeights
 from usecases.messages import Source
 from usecases.related import SPARE, Retrieved, related_questions, tidy
 from usecases.suggestions import names_no_one

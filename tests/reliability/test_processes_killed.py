@@ -108,7 +108,7 @@ def test_a_worker_killed_mid_job_leaves_the_job_failed_and_the_model_serving(
     from core.context import AppContext
     from core.db import make_engine, session_factory, upgrade
     from core.settings import load_settings
-    from training.worker import run_worker
+    from supportbot.worker import run_worker
 
     engine = make_engine(sqlite_url)
     upgrade(engine)

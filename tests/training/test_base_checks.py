@@ -17,8 +17,8 @@ def test_the_base_gets_checks_calibrated_on_the_teams_validation_questions(
 ):
     from retrieval.search import Retriever
     from training.base_checks import calibrate_base
+    from training.registry import register_version
     from usecases.floors import FloorBook
-    from usecases.versions import register_version
 
     home = tmp_path / "home"
     home.mkdir()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from core import store
 from core.db import transaction
+from core.grounding import TermWeights
 from core.models import ModelVersion
 from core.settings import Settings
 from training.calibration import calibrate, calibration_split
@@ -18,7 +19,6 @@ from training.eval_set import eval_sets
 from training.promotion import promotion_verdict
 from training.scores import names_request
 from usecases.floors import FloorBook
-from usecases.grounding import TermWeights
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 

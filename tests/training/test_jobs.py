@@ -12,8 +12,8 @@ from core.db import transaction
 from core.errors import Conflict
 from core.models import JobStatus
 from core.settings import Settings
+from supportbot.worker import run_one, run_worker
 from training.loop import Cancelled
-from training.worker import run_one, run_worker
 
 
 @pytest.fixture
