@@ -199,14 +199,15 @@ class TicketIndex:
 
     def vectors(self, ids: Sequence[int]) -> np.ndarray:
         """The stored vectors of these ticket ids (rows in the same order). IVF keeps no id →
-        position map until asked for one: it is made here, once."""
+        entry map until asked for one (a hash table: ticket ids are not sequential)."""
         import numpy as np
 
         if self.kind == "ivf":
-            self.index.make_direct_map()
+            faiss = _faiss()
+            self.index.set_direct_map_type(faiss.DirectMap.Hashtable)
         if not len(ids):
             return np.empty((0, self.dim), dtype=np.float32)
-        return np.stack([self.index.reconstruct(int(i)) for i in ids]).astype(np.float32)
+        return np.asarray(self.index.reconstruct_batch(_as_ids(ids)), dtype=np.float32)
 
     # --- changes -------------------------------------------------------------------------------
 

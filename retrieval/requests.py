@@ -56,7 +56,7 @@ class RequestGroups:
 
         from core.identifiers import generalise
 
-        ids = sorted(i for i in replies if i in vectors and replies[i].strip())[-MAX_TICKETS:]
+        ids = sorted(i for i in replies if i in vectors and replies[i].strip())
         if len(ids) < 3:
             return None
         try:
@@ -102,10 +102,11 @@ class RequestGroups:
 
 
 def group_index(index: object, replies: Mapping[int, str]) -> RequestGroups | None:
-    """The groups of the tickets in a loaded ``retrieval.faiss_index.TicketIndex`` (their question
-    vectors read back from it); None where the index cannot give its vectors back."""
+    """The groups of these tickets of a loaded ``retrieval.faiss_index.TicketIndex`` (their
+    question vectors read back from it; the caller picks which, at most ``MAX_TICKETS``); None
+    where the index cannot give its vectors back."""
     started = time.perf_counter()
-    ids = sorted(replies)[-MAX_TICKETS:]
+    ids = sorted(replies)
     try:
         vectors = index.vectors(ids)  # type: ignore[attr-defined]
     except Exception as exc:  # an index kind without stored vectors: plain similarity then

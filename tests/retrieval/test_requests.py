@@ -91,3 +91,13 @@ def test_the_retriever_ranks_the_index_candidates_by_request(sessions, embedder,
         assert [(h.ticket_id, round(h.score, 4)) for h in got] == [(i, round(s, 4)) for i, s in want]
         moved += [h.ticket_id for h in got] != [i for i, _ in candidates[:3]]
     assert moved  # the ranking is not similarity's under another name
+
+
+def test_every_index_kind_gives_its_vectors_back_for_grouping():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((600, 16)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    ids = np.arange(1, 601) * 7  # ticket ids are not positions
+    for kind in ("flat", "hnsw", "ivf"):
+        index = TicketIndex.build(ids, x, kind=kind)
+        np.testing.assert_allclose(index.vectors([7, 14, 4200]), x[[0, 1, 599]], atol=1e-5)
