@@ -79,10 +79,10 @@ def run_one(
 
     import httpx
 
-    from bot.fake_slack import BOT_USER_ID, TEAM_ID, running_fake_slack, sign
-    from core import store
-    from core.db import make_engine, session_factory
-    from core.models import Message, Role
+    from supportbot.core import store
+    from supportbot.core.db import make_engine, session_factory
+    from supportbot.core.models import Message, Role
+    from tests.fake_slack import BOT_USER_ID, TEAM_ID, running_fake_slack, sign
 
     db = world / f"{label}.db"
     shutil.copy(world / "template.db", db)
@@ -295,7 +295,7 @@ def shown_in_slack(fake: Any) -> tuple[dict[str, float], dict[str, float]]:
     the whole answer did (its buttons with it). Streaming: chat.startStream, then chat.stopStream;
     the placeholder path: its chat.update (the placeholder itself is not the answer); an answer
     posted whole: that chat.postMessage, both at once."""
-    from bot.blocks import delayed_text, working_text
+    from supportbot.bot.blocks import delayed_text, working_text
 
     with fake.lock:
         calls = list(fake.calls)
@@ -326,9 +326,9 @@ def shown_in_slack(fake: Any) -> tuple[dict[str, float], dict[str, float]]:
 
 
 def build_world(folder: Path, embedder: Any) -> None:
-    from core.db import make_engine, session_factory, upgrade
-    from retrieval.importer import import_tickets
-    from retrieval.index_builder import build_index
+    from supportbot.core.db import make_engine, session_factory, upgrade
+    from supportbot.retrieval.importer import import_tickets
+    from supportbot.retrieval.index_builder import build_index
 
     engine = make_engine(f"sqlite:///{folder / 'template.db'}")
     upgrade(engine)
@@ -339,7 +339,7 @@ def build_world(folder: Path, embedder: Any) -> None:
 
 
 def default_model() -> str:
-    from core.settings import load_settings
+    from supportbot.core.settings import load_settings
 
     path = load_settings().default_base_model_dir
     if not (path / "config.json").exists():
@@ -371,7 +371,7 @@ def main() -> None:
     import torch
 
     from bench.serving import start_server
-    from retrieval.embedder import load_embedder
+    from supportbot.retrieval.embedder import load_embedder
 
     torch.set_num_threads(args.threads)
     embedder = load_embedder()

@@ -69,11 +69,11 @@ def main() -> None:
     args = parser.parse_args()
 
     from bench.sample import sample_retriever
-    from core.prompt import build_messages
-    from core.settings import load_settings
-    from retrieval.embedder import load_embedder
-    from serving.embedded import EmbeddedServer
-    from usecases.model_client import ModelClient
+    from supportbot.core.prompt import build_messages
+    from supportbot.core.settings import load_settings
+    from supportbot.retrieval.embedder import load_embedder
+    from supportbot.serving.embedded import EmbeddedServer
+    from supportbot.usecases.model_client import ModelClient
 
     settings = load_settings()
     model_path = args.model or str(settings.default_base_model_dir)

@@ -71,10 +71,10 @@ def calibrate(
     (core.grounding.coverage: the one the bot uses)."""
     import numpy as np
 
-    from core.grounding import agreement, coverage
-    from core.identifiers import Masker
-    from core.settings import Settings
-    from usecases.decide import fallback_text
+    from supportbot.core.grounding import agreement, coverage
+    from supportbot.core.identifiers import Masker
+    from supportbot.core.settings import Settings
+    from supportbot.usecases.decide import fallback_text
 
     model_rows = [i for i, r in enumerate(replies) if r.outcome == "model" and r.sources]
     lexical = {
@@ -153,17 +153,17 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     from bench.sample import sample_retriever
-    from bot.ask import Question, ask_many
-    from core.identifiers import Masker, present_past
-    from core.scoring import token_f1
-    from core.settings import load_settings
-    from retrieval.embedder import load_embedder
-    from serving.embedded import EmbeddedServer
-    from training.eval_set import load_eval_items
-    from training.pretrained import resolve
-    from training.scores import score_answers
-    from usecases.answer import Responder
-    from usecases.model_client import ModelClient
+    from supportbot.bot.ask import Question, ask_many
+    from supportbot.core.identifiers import Masker, present_past
+    from supportbot.core.scoring import token_f1
+    from supportbot.core.settings import load_settings
+    from supportbot.retrieval.embedder import load_embedder
+    from supportbot.serving.embedded import EmbeddedServer
+    from supportbot.training.eval_set import load_eval_items
+    from supportbot.training.pretrained import resolve
+    from supportbot.training.scores import score_answers
+    from supportbot.usecases.answer import Responder
+    from supportbot.usecases.model_client import ModelClient
 
     sample = ROOT / "data" / "sample"
     items = load_eval_items(
@@ -176,7 +176,7 @@ def main() -> None:
     calibrations: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         engine, sessions, retriever = sample_retriever(Path(tmp), embedder)
-        from core.grounding import TermWeights
+        from supportbot.core.grounding import TermWeights
 
         weights = TermWeights.from_store(sessions)
 

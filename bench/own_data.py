@@ -116,7 +116,7 @@ def prepare_set(name: str, folder: Path, *, tickets: int, held_out: int) -> dict
 
 
 def score(answers: list[str], items: list[Any]) -> dict[str, Any]:
-    from training.scores import score_answers
+    from supportbot.training.scores import score_answers
 
     return score_answers(answers, items)["all"]
 
@@ -126,8 +126,8 @@ def top_ticket_answers(home: Path, questions: list[str], *, request_weight: floa
     bot ranks (by similarity and request, retrieval.requests), or with ``request_weight`` 0 by
     similarity alone (the nearest past question's ticket)."""
     os.environ["SUPPORTBOT_HOME"] = str(home)
-    from core.context import AppContext
-    from training.evaluation import top_ticket_answers as tops
+    from supportbot.core.context import AppContext
+    from supportbot.training.evaluation import top_ticket_answers as tops
 
     ctx = AppContext.open()
     settings = ctx.settings
@@ -145,7 +145,7 @@ def ceiling(replies: list[tuple[str, str]], items: list[Any], *, per_intent: int
     import random
     from collections import defaultdict
 
-    from core.scoring import token_f1
+    from supportbot.core.scoring import token_f1
 
     rng = random.Random(0)
     by_intent: dict[str, list[str]] = defaultdict(list)
@@ -241,7 +241,7 @@ def main() -> None:
         ["ask", "--file", str(files["questions"]), "--json"], env=env, log=log, stdout=answers_file
     )
 
-    from training.eval_set import load_eval_items
+    from supportbot.training.eval_set import load_eval_items
 
     items = load_eval_items(files["questions"], intents_path=files["questions"].parent / "intents.json")
     by_id = read_answers(answers_file)
@@ -274,7 +274,7 @@ def main() -> None:
         intents = {
             i["intent"]: i for i in json.loads((files["questions"].parent / "intents.json").read_text())
         }
-        from training.eval_set import EvalItem
+        from supportbot.training.eval_set import EvalItem
 
         threads = [
             json.loads(line) for line in Path(files["followups"]).read_text().splitlines() if line.strip()

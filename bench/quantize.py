@@ -39,11 +39,11 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     from bench.sample import sample_retriever
-    from retrieval.embedder import load_embedder
-    from training.context import tickets_for
-    from training.eval_set import load_eval_items
-    from training.generation import generate_answers
-    from training.scores import score_answers
+    from supportbot.retrieval.embedder import load_embedder
+    from supportbot.training.context import tickets_for
+    from supportbot.training.eval_set import load_eval_items
+    from supportbot.training.generation import generate_answers
+    from supportbot.training.scores import score_answers
 
     sample = ROOT / "data" / "sample"
     items = load_eval_items(

@@ -411,7 +411,7 @@ def _worker_init(cache: Cache) -> None:
     global _WORKER
     import torch
 
-    from retrieval.embedder import load_embedder
+    from supportbot.retrieval.embedder import load_embedder
 
     torch.set_num_threads(1)
     _WORKER = (cache, load_embedder(cache.embedder))
@@ -490,9 +490,9 @@ def make_db(path: Path, n: int):
     """A migrated SQLite database holding synthetic tickets 0..n-1 with ids 1..n (kept for reruns)."""
     from sqlalchemy import func, insert, select
 
-    from core.db import make_engine, session_factory, upgrade
-    from core.models import Ticket, utcnow
-    from core.store import content_hash
+    from supportbot.core.db import make_engine, session_factory, upgrade
+    from supportbot.core.models import Ticket, utcnow
+    from supportbot.core.store import content_hash
 
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
@@ -539,7 +539,7 @@ def make_db(path: Path, n: int):
 def timed_build(ids, vectors, kind: str, params=None):
     import faiss
 
-    from retrieval.faiss_index import TicketIndex
+    from supportbot.retrieval.faiss_index import TicketIndex
 
     faiss.omp_set_num_threads(os.cpu_count() or 1)  # building is batch work: use every core
     before = rss_bytes()
@@ -565,10 +565,10 @@ def bench_size(n: int, *, args, cache: Cache, embedder, queries: list[str], quer
     import faiss
     import numpy as np
 
-    from retrieval.faiss_index import choose_kind
-    from retrieval.index_files import save_index
-    from retrieval.rows import table_fingerprint
-    from retrieval.search import Retriever
+    from supportbot.retrieval.faiss_index import choose_kind
+    from supportbot.retrieval.index_files import save_index
+    from supportbot.retrieval.rows import table_fingerprint
+    from supportbot.retrieval.search import Retriever
 
     k = args.k
     real = min(n, args.real, cache.available())
@@ -705,7 +705,7 @@ def bench_throughput(embedder, n: int, *, with_st: bool) -> dict:
     if with_st:
         from sentence_transformers import SentenceTransformer
 
-        from retrieval.embedder import packaged_model_path
+        from supportbot.retrieval.embedder import packaged_model_path
 
         model = SentenceTransformer(str(packaged_model_path()), device="cpu", local_files_only=True)
         model.encode(texts[:64])
@@ -747,7 +747,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     import faiss
 
-    from retrieval.embedder import load_embedder
+    from supportbot.retrieval.embedder import load_embedder
 
     embedder = load_embedder()
     cache = Cache(args.results, embedder.name, args.chunk)

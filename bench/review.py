@@ -197,7 +197,7 @@ def seed(engine, n: int) -> dict[str, int]:
     from sqlalchemy import text
     from tqdm import tqdm
 
-    from core.models import Base
+    from supportbot.core.models import Base
 
     rows = generate(n, now=datetime.now(UTC))
     counts = {}
@@ -249,7 +249,7 @@ def naive_rows(session, matching, *, limit: int = 50) -> list[tuple]:
     """The baseline: a page of conversations, then each one's messages lazily (N+1 queries)."""
     from sqlalchemy import select
 
-    from core.models import Conversation
+    from supportbot.core.models import Conversation
 
     where = matching.conditions(session.get_bind().dialect.name)
     page = session.scalars(
@@ -270,8 +270,8 @@ def naive_rows(session, matching, *, limit: int = 50) -> list[tuple]:
 
 def bench_case(client, ctx, params: dict[str, str], repeat: int) -> dict[str, Any]:
     """The page (and, where it is fetched separately, the count), then the store query vs N+1."""
-    from core import store
-    from review.filters import ListFilters
+    from supportbot.core import store
+    from supportbot.review.filters import ListFilters
 
     response = client.get("/", params=params)
     assert response.status_code == 200, response.text[:500]
@@ -324,7 +324,7 @@ def main() -> None:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from core.settings import load_settings
+    from supportbot.core.settings import load_settings
 
     schema = None
     db_file = None
@@ -366,7 +366,7 @@ def _seeded_engine(url: str, db_file: Path | None, *, conversations: int, fresh:
     """The migrated database with ``conversations`` seeded; a kept SQLite file is reused when whole."""
     from sqlalchemy import text
 
-    from core.db import make_engine, upgrade
+    from supportbot.core.db import make_engine, upgrade
 
     fresh = fresh or db_file is None or not db_file.exists()
     if fresh and db_file is not None:
@@ -393,11 +393,11 @@ def _run(engine, url: str, args: argparse.Namespace) -> dict[str, Any]:
     from fastapi.testclient import TestClient
     from sqlalchemy import text
 
-    from core.context import AppContext
-    from core.db import session_factory
-    from core.settings import load_settings
-    from review.app import create_app
-    from review.passwords import hash_password
+    from supportbot.core.context import AppContext
+    from supportbot.core.db import session_factory
+    from supportbot.core.settings import load_settings
+    from supportbot.review.app import create_app
+    from supportbot.review.passwords import hash_password
 
     settings = load_settings(
         database_url=url,
@@ -432,7 +432,7 @@ def _run(engine, url: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _list_cases(client, ctx, args: argparse.Namespace, report: dict[str, Any]) -> None:
-    from review.filters import ListFilters
+    from supportbot.review.filters import ListFilters
 
     print(
         f"{'list page (GET /)':<32} {'rows':>5} {'total':>7} {'p50':>7} {'p95':>7}  "
@@ -476,7 +476,7 @@ def explain(ctx, matching) -> None:
     """The plan of the page query and of the count, as the database runs them."""
     from sqlalchemy import func, select, text
 
-    from core.models import Conversation
+    from supportbot.core.models import Conversation
 
     with ctx.sessions() as s:
         dialect = s.get_bind().dialect.name

@@ -10,10 +10,10 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 def sample_retriever(folder: Path, embedder: Any, *, k: int = 3) -> tuple[Any, Any, Any]:
     """(engine, session factory, retriever) over the sample tickets, built in ``folder``."""
-    from core.db import make_engine, session_factory, upgrade
-    from retrieval.importer import import_tickets
-    from retrieval.index_builder import build_index
-    from retrieval.search import Retriever
+    from supportbot.core.db import make_engine, session_factory, upgrade
+    from supportbot.retrieval.importer import import_tickets
+    from supportbot.retrieval.index_builder import build_index
+    from supportbot.retrieval.search import Retriever
 
     engine = make_engine(f"sqlite:///{folder}/sample.db")
     upgrade(engine)

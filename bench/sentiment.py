@@ -48,8 +48,8 @@ def second_shop(scorer, *, offer_at: float) -> None:
     """Messages of another shop, written apart from the sample's generator (bench/second_shop/
     mood.toml): abusive ones should be flagged, ordinary requests not, upset ones mostly."""
     from bench.second_shop.generate import mood_rows
-    from training.sentiment_eval import vader
-    from training.sentiment_model import LABELS
+    from supportbot.training.sentiment_eval import vader
+    from supportbot.training.sentiment_model import LABELS
 
     rows = mood_rows()
     texts = [r["text"] for r in rows]
@@ -81,10 +81,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    from core.settings import Settings
-    from retrieval.embedder import load_embedder
-    from training.sentiment import SentimentConfig, load_scorer, train_sentiment
-    from training.sentiment_data import sample_turns
+    from supportbot.core.settings import Settings
+    from supportbot.retrieval.embedder import load_embedder
+    from supportbot.training.sentiment import SentimentConfig, load_scorer, train_sentiment
+    from supportbot.training.sentiment_data import sample_turns
 
     home = Path(tempfile.mkdtemp(prefix="bench-sentiment-"))
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'x.db'}")

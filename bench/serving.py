@@ -61,9 +61,9 @@ def percentile(values: list[float], q: float) -> float:
 
 def random_small_model(out: Path) -> None:
     """Tokenizer trained on rendered support prompts + the `small` architecture, random weights."""
-    from core.prompt import build_messages, render_flat
-    from training.modeling import build_model
-    from training.tokenizer import train_tokenizer
+    from supportbot.core.prompt import build_messages, render_flat
+    from supportbot.training.modeling import build_model
+    from supportbot.training.tokenizer import train_tokenizer
 
     texts = [
         render_flat(build_messages(question=q, history=[("user", q), ("assistant", q[::-1])]))
@@ -78,7 +78,7 @@ def random_small_model(out: Path) -> None:
 def resolve_model(arg: str | None, *, scratch: Path) -> tuple[str, str]:
     if arg:
         return arg, f"{arg} (given)"
-    from core.settings import load_settings
+    from supportbot.core.settings import load_settings
 
     default = load_settings().default_base_model_dir
     if (default / "config.json").exists():
@@ -94,7 +94,7 @@ def _serve(model_path: str, device: str, threads: int | None, ready: Any, stop: 
     """The server in a process of its own, as in production (the client is not in its process)."""
     import torch
 
-    from serving.embedded import EmbeddedServer
+    from supportbot.serving.embedded import EmbeddedServer
 
     if threads:
         torch.set_num_threads(threads)
@@ -261,8 +261,8 @@ def main() -> int:
 
     import torch
 
-    from core.prompt import build_messages
-    from serving.loader import choose_device, choose_dtype, eos_ids, load_base
+    from supportbot.core.prompt import build_messages
+    from supportbot.serving.loader import choose_device, choose_dtype, eos_ids, load_base
 
     if args.threads:
         torch.set_num_threads(args.threads)

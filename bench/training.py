@@ -31,17 +31,17 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def model_and_tokenizer(path: str | None):
-    from core.settings import load_settings
+    from supportbot.core.settings import load_settings
 
     folder = Path(path) if path else load_settings().default_base_model_dir
     if (folder / "config.json").exists():
-        from training.base_model import load_base_model
+        from supportbot.training.base_model import load_base_model
 
         return load_base_model(str(folder), device="cpu")
-    from core.prompt import render_flat
-    from training.default_model import DefaultModelConfig, load_conversations
-    from training.modeling import build_model
-    from training.tokenizer import train_tokenizer
+    from supportbot.core.prompt import render_flat
+    from supportbot.training.default_model import DefaultModelConfig, load_conversations
+    from supportbot.training.modeling import build_model
+    from supportbot.training.tokenizer import train_tokenizer
 
     conversations = load_conversations(DefaultModelConfig().data, eras=["base"])
     texts = (
@@ -58,12 +58,12 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict:
     import torch
     from peft import LoraConfig, get_peft_model
 
-    from core.prompt import DEFAULT_SYSTEM, build_messages
-    from training.config import FinetuneConfig
-    from training.default_model import DefaultModelConfig, load_conversations
-    from training.finetune import _present_modules
-    from training.loop import make_accelerator, train
-    from training.sft import encode
+    from supportbot.core.prompt import DEFAULT_SYSTEM, build_messages
+    from supportbot.training.config import FinetuneConfig
+    from supportbot.training.default_model import DefaultModelConfig, load_conversations
+    from supportbot.training.finetune import _present_modules
+    from supportbot.training.loop import make_accelerator, train
+    from supportbot.training.sft import encode
 
     torch.manual_seed(0)
     config = FinetuneConfig()
@@ -123,7 +123,7 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    from training.config import FinetuneConfig
+    from supportbot.training.config import FinetuneConfig
 
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -28,9 +28,9 @@ from itertools import count
 
 from sqlalchemy import update
 
-from core import store
-from core.db import transaction
-from core.models import Conversation, HandoverReason, Message, Role
+from supportbot.core import store
+from supportbot.core.db import transaction
+from supportbot.core.models import Conversation, HandoverReason, Message, Role
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 _ts = count(1000)

@@ -71,7 +71,7 @@ def db_url(request) -> str:
 
 @pytest.fixture
 def migrated_engine(db_url: str) -> Iterator[Engine]:
-    from core.db import make_engine, upgrade
+    from supportbot.core.db import make_engine, upgrade
 
     engine = make_engine(db_url)
     upgrade(engine)
@@ -81,7 +81,7 @@ def migrated_engine(db_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def sessions(migrated_engine):
-    from core.db import session_factory
+    from supportbot.core.db import session_factory
 
     return session_factory(migrated_engine)
 
@@ -111,7 +111,7 @@ def tiny_base(tmp_path_factory, sample_slice) -> str:
     """A ~200k-parameter Llama with our tokenizer and chat template, trained for a few seconds
     on a slice of the sample logs: real weights, real generation, just small. The one tiny chat
     model of a test run: every test that needs a model to serve, train or convert uses it."""
-    from training.default_model import DefaultModelConfig, train_default_model
+    from supportbot.training.default_model import DefaultModelConfig, train_default_model
 
     out = tmp_path_factory.mktemp("tiny-base")
     config = DefaultModelConfig(
@@ -132,9 +132,9 @@ def tiny_base(tmp_path_factory, sample_slice) -> str:
 def trained_sentiment(tmp_path_factory):
     """The sample's sentiment classifier (the quick candidates), trained once per run in a home
     folder of its own: (its settings, the training run)."""
-    from core.settings import Settings
-    from training.sentiment import SentimentConfig, train_sentiment
-    from training.sentiment_data import sample_turns
+    from supportbot.core.settings import Settings
+    from supportbot.training.sentiment import SentimentConfig, train_sentiment
+    from supportbot.training.sentiment_data import sample_turns
 
     home = tmp_path_factory.mktemp("sentiment-home")
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'x.db'}")
@@ -147,7 +147,7 @@ def trained_sentiment(tmp_path_factory):
 @pytest.fixture(scope="session")
 def mood_scorer(trained_sentiment):
     """That classifier, loaded as the bot loads it."""
-    from training.sentiment import load_scorer
+    from supportbot.training.sentiment import load_scorer
 
     scorer = load_scorer(trained_sentiment[0])
     assert scorer is not None

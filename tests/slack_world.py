@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from bot.fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack, running_fake_slack, sign
+from tests.fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack, running_fake_slack, sign
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 SECRET = "test-signing-secret-0123456789"
@@ -29,7 +29,7 @@ SUPPORT_GROUP = "S0SUPPORT"
 
 @pytest.fixture(scope="session")
 def embedder():
-    from retrieval.embedder import load_embedder
+    from supportbot.retrieval.embedder import load_embedder
 
     return load_embedder()
 
@@ -37,9 +37,9 @@ def embedder():
 @pytest.fixture(scope="session")
 def sample_world(tmp_path_factory, embedder) -> Path:
     """A SQLite database holding the sample tickets and their FAISS index, built once."""
-    from core.db import make_engine, session_factory, upgrade
-    from retrieval.importer import import_tickets
-    from retrieval.index_builder import build_index
+    from supportbot.core.db import make_engine, session_factory, upgrade
+    from supportbot.retrieval.importer import import_tickets
+    from supportbot.retrieval.index_builder import build_index
 
     folder = tmp_path_factory.mktemp("bot-world")
     engine = make_engine(f"sqlite:///{folder / 'template.db'}")
@@ -54,7 +54,7 @@ def sample_world(tmp_path_factory, embedder) -> Path:
 
 @pytest.fixture(scope="session")
 def model_server(tiny_base) -> Iterator[Any]:
-    from serving.embedded import EmbeddedServer
+    from supportbot.serving.embedded import EmbeddedServer
 
     with EmbeddedServer(tiny_base, device="cpu") as server:
         yield server
@@ -218,14 +218,14 @@ class Bot:
     # --- what happened -------------------------------------------------------------------------
 
     def question(self, channel: str, ts: str):
-        from core import store
+        from supportbot.core import store
 
         with self.sessions() as s:
             return store.message_by_slack_ts(s, channel=channel, ts=ts)
 
     def wait_reply(self, channel: str, ts: str, timeout: float = 60.0):
         """The stored reply to the question (channel, ts), once Slack shows it."""
-        from core import store
+        from supportbot.core import store
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -252,7 +252,7 @@ class Bot:
 
 
 def make_settings(tmp_path: Path, db_url: str, fake_url: str, model_url: str, **overrides: Any):
-    from core.settings import load_settings
+    from supportbot.core.settings import load_settings
 
     values = dict(
         home=tmp_path / "home",
@@ -274,13 +274,13 @@ def make_settings(tmp_path: Path, db_url: str, fake_url: str, model_url: str, **
 
 def start_bot(settings: Any, *, index_dir: Path, fake: FakeSlack, embedder: Any, mood: Any = None):
     """A bot replica over its own database connection pool: (Bot, server)."""
-    from bot.runtime import health_check
-    from bot.slack_app import create_app, http_app
-    from core.db import make_engine, session_factory
-    from core.webserver import BackgroundServer
-    from retrieval.search import Retriever
-    from usecases.answer import Responder
-    from usecases.model_client import ModelClient
+    from supportbot.bot.runtime import health_check
+    from supportbot.bot.slack_app import create_app, http_app
+    from supportbot.core.db import make_engine, session_factory
+    from supportbot.core.webserver import BackgroundServer
+    from supportbot.retrieval.search import Retriever
+    from supportbot.usecases.answer import Responder
+    from supportbot.usecases.model_client import ModelClient
 
     engine = make_engine(settings.db_url)
     sessions = session_factory(engine)
@@ -328,7 +328,7 @@ def bot_factory(tmp_path, sample_world, model_server, fake_slack, embedder):
     started: list[tuple[Any, Any, Any]] = []
 
     def factory(db_url: str | None = None, *, mood: Any = None, **overrides: Any) -> Bot:
-        from core.db import make_engine, session_factory, upgrade
+        from supportbot.core.db import make_engine, session_factory, upgrade
 
         if db_url is None:
             db_path = tmp_path / "bot.db"
@@ -338,12 +338,12 @@ def bot_factory(tmp_path, sample_world, model_server, fake_slack, embedder):
         else:  # a fresh database: the same tickets, imported in the same order (same ids)
             engine = make_engine(db_url)
             upgrade(engine)
-            from core import store
+            from supportbot.core import store
 
             with session_factory(engine)() as s:
                 have = store.count_tickets(s)
             if not have:
-                from retrieval.importer import import_tickets
+                from supportbot.retrieval.importer import import_tickets
 
                 import_tickets(session_factory(engine), SAMPLE / "tickets.jsonl")
             engine.dispose()

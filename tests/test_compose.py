@@ -67,7 +67,7 @@ def test_services_gpus_volumes_and_the_one_variable_for_vllm():
 
 
 def test_env_example_names_every_setting():
-    from core.settings import Settings
+    from supportbot.core.settings import Settings
 
     names = set()
     for line in (ROOT / ".env.example").read_text().splitlines():

@@ -12,18 +12,18 @@ from click.testing import CliRunner
 
 
 def test_sample_data_to_an_answer_the_review_page_shows(tmp_path, monkeypatch):
-    from bot.runtime import build_responder
-    from core.context import AppContext
-    from core.db import make_engine, upgrade
-    from core.settings import load_settings
-    from review.app import create_app
-    from serving.embedded import EmbeddedServer
+    from supportbot.bot.runtime import build_responder
+    from supportbot.core.context import AppContext
+    from supportbot.core.db import make_engine, upgrade
+    from supportbot.core.settings import load_settings
+    from supportbot.review.app import create_app
     from supportbot.run import local_review_accounts
-    from training.base_model import resolve_base_model
-    from training.config import FinetuneConfig
-    from training.default_model import DefaultModelConfig
-    from usecases.setup import ensure_index, ensure_model
-    from usecases.tickets import import_sample_if_empty
+    from supportbot.serving.embedded import EmbeddedServer
+    from supportbot.training.base_model import resolve_base_model
+    from supportbot.training.config import FinetuneConfig
+    from supportbot.training.default_model import DefaultModelConfig
+    from supportbot.usecases.setup import ensure_index, ensure_model
+    from supportbot.usecases.tickets import import_sample_if_empty
 
     home = tmp_path / "home"
     monkeypatch.setenv("SUPPORTBOT_HOME", str(home))
@@ -53,7 +53,7 @@ def test_sample_data_to_an_answer_the_review_page_shows(tmp_path, monkeypatch):
     with EmbeddedServer(base_path, device="cpu", sessions=ctx.sessions) as server:
         ctx.settings = settings.model_copy(update={"model_base_url": server.base_url})
         responder = build_responder(ctx, retriever=retriever)
-        from bot.local_chat import run_local_chat
+        from supportbot.bot.local_chat import run_local_chat
 
         out = io.StringIO()
         answered = run_local_chat(

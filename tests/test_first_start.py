@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from core import store
-from core.context import AppContext
-from core.db import make_engine, session_factory, transaction, upgrade
-from core.models import JobStatus
-from core.settings import Settings
-from training.config import FinetuneConfig
+from supportbot.core import store
+from supportbot.core.context import AppContext
+from supportbot.core.db import make_engine, session_factory, transaction, upgrade
+from supportbot.core.models import JobStatus
+from supportbot.core.settings import Settings
+from supportbot.training.config import FinetuneConfig
 
 
 @pytest.fixture
@@ -45,8 +45,8 @@ TINY_TUNE = FinetuneConfig(
 
 @pytest.mark.slow
 def test_the_fine_tune_is_queued_once_and_a_failing_candidate_leaves_the_base_serving(ctx):
+    from supportbot.usecases.setup import ensure_base, queue_default_finetune
     from supportbot.worker import run_worker
-    from usecases.setup import ensure_base, queue_default_finetune
 
     assert ensure_base(ctx) == "base"
     job_id = queue_default_finetune(ctx, TINY_TUNE)
@@ -111,7 +111,7 @@ def test_a_candidate_that_passes_is_made_live_by_its_job(ctx):
 
 def test_stopping_the_background_worker_fails_its_running_job_at_once(ctx):
     from supportbot.processes import BackgroundWorker
-    from usecases.setup import ensure_base
+    from supportbot.usecases.setup import ensure_base
 
     ensure_base(ctx)
     long_run = TINY_TUNE.merged(steps=100_000, promote=True)

@@ -15,15 +15,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
-APPLICATION = ["supportbot", "core", "usecases", "bot", "retrieval", "training", "serving", "review"]
+SRC = ROOT / "src"
 
 
 def test_every_package_of_the_application_is_listed():
     listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
     found = {
-        ".".join(init.parent.relative_to(ROOT).parts)
-        for top in APPLICATION
-        for init in (ROOT / top).rglob("__init__.py")
+        ".".join(init.parent.relative_to(SRC).parts) for init in (SRC / "supportbot").rglob("__init__.py")
     }
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
 
@@ -44,69 +42,79 @@ def _imports(path: Path, module: str) -> set[str]:
     return out
 
 
-def _graph(root: Path, tops: list[str]) -> dict[str, set[str]]:
-    """Each module of ``tops`` under ``root`` → the modules of the application it imports
-    (lazily inside a function too)."""
+def _graph(root: Path) -> dict[str, set[str]]:
+    """Each module of the ``supportbot`` package under ``root`` → the modules of the package it
+    imports (lazily inside a function too)."""
     modules: dict[str, Path] = {}
-    for top in tops:
-        for path in (root / top).rglob("*.py"):
-            name = ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
-            modules[name] = path
+    for path in (root / "supportbot").rglob("*.py"):
+        name = ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+        modules[name] = path
     return {
         name: {m for m in _imports(path, name) if m in modules and m != name}
         for name, path in modules.items()
     }
 
 
-# The layers, top to bottom. A module imports from its own layer or a lower one, never a higher:
-# the entry points (Slack, the review app, the command line and the worker) call the use cases,
-# which use the domain (search, the models and their training, the serving engine), on the core.
+# The layers, top to bottom, by subpackage of ``supportbot`` ("" is the modules at the package's
+# top: the command line and the worker). A module imports from its own layer or a lower one, never
+# a higher: the entry points (Slack, the review app, the command line, the worker, the migrations)
+# call the use cases, which use the domain (search, the models and their training, the serving
+# engine), on the core.
 LAYERS = [
-    ("entry points", {"bot", "review", "supportbot"}),
+    ("entry points", {"", "bot", "review", "migrations"}),
     ("use cases", {"usecases"}),
     ("domain", {"retrieval", "training", "serving"}),
     ("core", {"core"}),
 ]
+RANK = {sub: n for n, (_, subs) in enumerate(LAYERS) for sub in subs}
+
+
+def _layer(module: str) -> int:
+    parts = module.split(".")
+    return RANK[parts[1] if len(parts) > 1 and parts[1] in RANK else ""]
 
 
 def layer_violations(graph: dict[str, set[str]]) -> list[str]:
     """Every import that runs upwards, as "importer -> imported (layer -> higher layer)"."""
-    rank = {top: n for n, (_, tops) in enumerate(LAYERS) for top in tops}
     out = []
     for name, imported in sorted(graph.items()):
-        own = rank[name.split(".")[0]]
+        own = _layer(name)
         for m in sorted(imported):
-            theirs = rank[m.split(".")[0]]
+            theirs = _layer(m)
             if theirs < own:
                 out.append(f"{name} -> {m} ({LAYERS[own][0]} -> {LAYERS[theirs][0]})")
     return out
 
 
 def test_imports_run_down_the_layers():
-    assert layer_violations(_graph(ROOT, APPLICATION)) == []
+    assert layer_violations(_graph(SRC)) == []
 
 
 @pytest.mark.parametrize(
     ("importer", "line"),
     [
-        ("training/evaluation.py", "from usecases.answer import Responder"),
-        ("retrieval/search.py", "def f():\n    from bot.slack_app import build_app\n"),
-        ("core/settings.py", "import training.loop"),
+        ("training/evaluation.py", "from supportbot.usecases.answer import Responder"),
+        ("retrieval/search.py", "def f():\n    from supportbot.bot.slack_app import build_app\n"),
+        ("retrieval/search.py", "from supportbot import cli"),
+        ("core/settings.py", "import supportbot.training.loop"),
+        ("usecases/answer.py", "from ..review.app import create_app"),
     ],
 )
 def test_the_layer_check_refuses_an_upward_import(tmp_path, importer, line):
-    for top in APPLICATION:
-        (tmp_path / top).mkdir()
-        (tmp_path / top / "__init__.py").write_text("")
-    for module in ("usecases/answer.py", "bot/slack_app.py", "training/loop.py"):
-        (tmp_path / module).write_text("")
-    (tmp_path / importer).write_text(line + "\n")
-    found = layer_violations(_graph(tmp_path, APPLICATION))
-    assert len(found) == 1 and found[0].startswith(importer.removesuffix(".py").replace("/", "."))
+    package = tmp_path / "supportbot"
+    for sub in ("", "core", "usecases", "bot", "retrieval", "training", "serving", "review"):
+        (package / sub).mkdir(exist_ok=True)
+        (package / sub / "__init__.py").write_text("")
+    for module in ("usecases/answer.py", "bot/slack_app.py", "training/loop.py", "review/app.py", "cli.py"):
+        (package / module).write_text("")
+    (package / importer).write_text(line + "\n")
+    found = layer_violations(_graph(tmp_path))
+    importer_name = "supportbot." + importer.removesuffix(".py").replace("/", ".")
+    assert found and all(f.startswith(importer_name + " -> ") for f in found), found
 
 
 def test_no_import_cycles_between_modules():
-    graph = _graph(ROOT, APPLICATION)
+    graph = _graph(SRC)
     # Depth-first search for a back edge; the cycle found is named in the failure.
     state: dict[str, int] = {}
     stack: list[str] = []
@@ -182,8 +190,11 @@ def test_a_built_wheel_runs_from_outside_the_checkout(tmp_path):
             text=True,
         )
 
+    # One namespace at the top of site-packages: nothing generic (core, bot, ...) to clash with.
+    tops = {p.name for p in site.iterdir() if not p.name.endswith(".dist-info") and p.name != "bin"}
+    assert tops == {"supportbot"}, tops
     where = subprocess.run(
-        [sys.executable, "-c", "import core, supportbot; print(core.__file__); print(supportbot.__file__)"],
+        [sys.executable, "-c", "import supportbot.core.db as m, supportbot; print(m.__file__); print(supportbot.__file__)"],
         cwd=elsewhere, env=env, capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip
     assert all(Path(p).is_relative_to(site) for p in where), where

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from bot.fake_slack import TEAM_ID
-from core import store
+from supportbot.core import store
+from tests.fake_slack import TEAM_ID
 from tests.slack_world import wait_until
 
 
@@ -26,7 +26,7 @@ def assistant_thread_started(bot, *, channel: str = "D0PANE", thread_ts: str = "
 
 def test_a_new_assistant_thread_greets_and_suggests_the_most_common_questions(bot):
     # The shortest question of the most-asked category names one customer's order: never shown.
-    from core.db import transaction
+    from supportbot.core.db import transaction
 
     with transaction(bot.sessions) as s:
         (top, _), *_ = store.ticket_categories(s, limit=1)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from bot.fake_slack import TEAM_ID
-from core.models import AnswerMode
+from supportbot.core.models import AnswerMode
+from supportbot.usecases.channels import channel_settings
+from tests.fake_slack import TEAM_ID
 from tests.slack_world import ADMIN, SUPPORT_GROUP
-from usecases.channels import channel_settings
 
 
 def test_channel_settings_are_for_admins_and_each_one_is_checked(bot):
@@ -104,7 +104,7 @@ def test_app_home_shows_what_the_bot_helps_with_and_admins_see_today(bot):
 
 
 def test_the_fake_views_publish_checks_its_arguments():
-    from bot.fake_slack import FakeSlack
+    from tests.fake_slack import FakeSlack
 
     fake = FakeSlack()
     home = {"type": "home", "blocks": [{"type": "divider"}]}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.delivery import Inbox
-from bot.spool import Spool
-from usecases.messages import Incoming
+from supportbot.bot.delivery import Inbox
+from supportbot.bot.spool import Spool
+from supportbot.usecases.messages import Incoming
 
 
 def incoming(i: int) -> Incoming:

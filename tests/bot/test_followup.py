@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.models import Message
-from usecases.messages import Incoming
+from supportbot.core.models import Message
+from supportbot.usecases.messages import Incoming
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 INTENT = {
@@ -44,7 +44,7 @@ def test_a_follow_up_retrieves_the_first_turns_ticket(bot):
 
 
 def test_ask_file_threads_ask_the_follow_up_after_the_first_turn(bot):
-    from bot.ask import ask_many, read_questions
+    from supportbot.bot.ask import ask_many, read_questions
 
     lines = [
         json.dumps(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.grounding import guard
+from supportbot.core.grounding import guard
 
 TICKET = "Refunds go back to the original card within 5 business days. See https://help.example/refunds"
 
@@ -47,7 +47,7 @@ def test_coverage_tells_an_answer_from_one_about_another_request():
     import json
     from pathlib import Path
 
-    from core.grounding import TermWeights, coverage
+    from supportbot.core.grounding import TermWeights, coverage
 
     sample = Path(__file__).resolve().parents[2] / "data" / "sample"
     intents = {i["intent"]: i["resolution"] for i in json.loads((sample / "intents.json").read_text())}
@@ -74,14 +74,14 @@ def test_coverage_tells_an_answer_from_one_about_another_request():
 def test_a_close_match_is_shown_when_the_model_finds_no_past_case(bot_factory):
     """ "I can't find this" from the model hands over, unless the closest ticket is a close match:
     then that ticket is shown (the history does hold the answer)."""
-    from core.prompt import CANNOT_HELP
-    from usecases.messages import Incoming
+    from supportbot.core.prompt import CANNOT_HELP
+    from supportbot.usecases.messages import Incoming
 
     class Unhelpful:
         """A model that always says no past case fits."""
 
         def complete(self, messages):
-            from usecases.model_client import Completion
+            from supportbot.usecases.model_client import Completion
 
             return Completion(
                 text=CANNOT_HELP, model="m", version="v", mode="chat", latency_ms=1,
@@ -100,7 +100,7 @@ def test_a_close_match_is_shown_when_the_model_finds_no_past_case(bot_factory):
     assert reply.sources[0].score >= 0.55
     assert reply.outcome == "fallback" and "closest ticket scores" in reply.reason
     assert reply.text.strip() and "solved ticket" not in reply.text  # the resolution as the answer
-    from bot.blocks import sources_line
+    from supportbot.bot.blocks import sources_line
 
     assert (sources_line(reply) or "").startswith("Answered with the most similar solved ticket")
 
@@ -113,8 +113,8 @@ def test_a_close_match_is_shown_when_the_model_finds_no_past_case(bot_factory):
 def test_a_draft_about_another_request_than_its_sources_is_not_sent(bot_factory):
     """Every draft of the tiny model counts as disagreeing at a floor of 0.99: the best ticket is
     shown instead, without the past customer's specifics, and the reason is stored."""
-    from core.models import Message
-    from usecases.messages import Incoming
+    from supportbot.core.models import Message
+    from supportbot.usecases.messages import Incoming
 
     bot = bot_factory(disagree_below=0.99)
     recorded = bot.responder.record(

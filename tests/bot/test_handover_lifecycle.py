@@ -4,7 +4,7 @@ handed back."""
 
 from __future__ import annotations
 
-from core.models import Conversation, ConversationStatus, HandoverState, Role
+from supportbot.core.models import Conversation, ConversationStatus, HandoverState, Role
 from tests.slack_world import ADMIN, wait_until
 
 AGENT = "U0AGENT"

@@ -10,7 +10,15 @@ from datetime import timedelta
 
 import pytest
 
-from core.models import Conversation, HandoverReason, HandoverState, Message, Role, Sentiment, utcnow
+from supportbot.core.models import (
+    Conversation,
+    HandoverReason,
+    HandoverState,
+    Message,
+    Role,
+    Sentiment,
+    utcnow,
+)
 from tests.bot.test_handover_lifecycle import handover_request
 from tests.slack_world import SUPPORT_GROUP
 
@@ -31,7 +39,7 @@ def moody(bot_factory, mood_scorer):
 
 
 def _question(bot, channel: str, ts: str) -> Message:
-    from core import store
+    from supportbot.core import store
 
     with bot.sessions() as s:
         found = store.message_by_slack_ts(s, channel=channel, ts=ts)
@@ -134,8 +142,8 @@ def bot_model_calls(bot) -> int:
 def test_a_surge_of_negative_messages_posts_exactly_one_alert(moody):
     bot = moody(alert_channel=ALERTS, alert_min_messages=5)
     # Yesterday's baseline: twenty calm, scored customer turns.
-    from core import store
-    from core.db import transaction
+    from supportbot.core import store
+    from supportbot.core.db import transaction
 
     earlier = utcnow() - timedelta(hours=3)
     with transaction(bot.sessions) as s:

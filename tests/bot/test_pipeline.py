@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import threading
 
-from core import store
-from core.models import Message
-from usecases.messages import Incoming
+from supportbot.core import store
+from supportbot.core.models import Message
+from supportbot.usecases.messages import Incoming
 
 
 class WhereSearched:
@@ -87,10 +87,10 @@ class Recording:
 def test_the_bot_sends_the_prompt_training_renders(bot_factory):
     """The one renderer: what the bot sends for a question with its retrieved tickets is, to the
     character, what a training example of that question with those tickets shows the model."""
-    from core.identifiers import Masker
-    from core.prompt import ContextTicket
-    from training.context import Grounded, grounded_chat
-    from training.data import Conversation
+    from supportbot.core.identifiers import Masker
+    from supportbot.core.prompt import ContextTicket
+    from supportbot.training.context import Grounded, grounded_chat
+    from supportbot.training.data import Conversation
 
     bot = bot_factory(prompt_tickets=3, prompt_ticket_budget=240)
     spy = Recording(bot.responder.model)

@@ -8,14 +8,14 @@ import logging
 
 import pytest
 
-from core.grounding import TermWeights
-from core.models import Conversation, Message, Role
-from core.scoring import words
+from supportbot.core.grounding import TermWeights
+from supportbot.core.models import Conversation, Message, Role
+from supportbot.core.scoring import words
+from supportbot.usecases.messages import Source
+from supportbot.usecases.related import SPARE, Retrieved, related_questions, tidy
+from supportbot.usecases.suggestions import names_no_one
 from tests.bot.test_assistant import assistant_thread_started
 from tests.slack_world import ADMIN, SAMPLE, wait_until
-from usecases.messages import Source
-from usecases.related import SPARE, Retrieved, related_questions, tidy
-from usecases.suggestions import names_no_one
 
 
 def _source(n: int, question: str, resolution: str, score: float) -> Source:
@@ -69,8 +69,8 @@ def test_greetings_and_sign_offs_are_taken_off_the_question():
 
 @pytest.fixture(scope="module")
 def retrieval(sample_world, embedder):
-    from core.db import make_engine, session_factory
-    from retrieval.search import Retriever
+    from supportbot.core.db import make_engine, session_factory
+    from supportbot.retrieval.search import Retriever
 
     engine = make_engine(f"sqlite:///{sample_world / 'template.db'}")
     sessions = session_factory(engine)
@@ -126,14 +126,14 @@ def test_an_answer_offers_related_questions_that_are_not_its_sources(bot):
     assert all(len(b["text"]["text"]) <= 75 and len(b["value"]) <= 2000 for b in buttons)
     assert all(names_no_one(q) for q in offered)
     with bot.sessions() as s:
-        from core.models import Ticket
+        from supportbot.core.models import Ticket
 
         sources = {s.get(Ticket, h.ticket_id).question for h in reply.hits}
     assert not sources & set(offered)
 
 
 def test_a_picked_related_question_is_answered_in_the_thread_once(bot, caplog):
-    caplog.set_level(logging.INFO, logger="bot.listeners.actions")
+    caplog.set_level(logging.INFO, logger="supportbot.bot.listeners.actions")
     event, _ = bot.mention("Can I change the delivery address of my order?", user="U0CUST")
     channel = event["channel"]
     reply = bot.wait_reply(channel, event["ts"])

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from bot.fake_slack import BOT_USER_ID
-from core import store
-from core.models import Conversation, ConversationStatus, Feedback, Message, Role, TrainingJob
+from supportbot.core import store
+from supportbot.core.models import Conversation, ConversationStatus, Feedback, Message, Role, TrainingJob
+from tests.fake_slack import BOT_USER_ID
 from tests.slack_world import ADMIN, SAMPLE, SUPPORT_GROUP
 
 
@@ -289,7 +289,7 @@ def test_questions_with_order_numbers_get_no_invented_numbers(bot):
     numbers = re.compile(r"\d{3,}")
     invented, outcomes, guarded = [], [], 0
     with bot.sessions() as s:
-        from core.models import Ticket
+        from supportbot.core.models import Ticket
 
         tickets = {t.external_id: f"{t.question}\n{t.resolution}" for t in s.query(Ticket)}
     for event, item in sent:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from bot.fake_slack import TEAM_ID
+from tests.fake_slack import TEAM_ID
 from tests.scripted_model import scripted_model
 
 ANSWER = (

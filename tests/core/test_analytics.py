@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from supportbot.usecases.analytics import analytics_report, report_json
 from tests.analytics_data import NOW, build_analytics
-from usecases.analytics import analytics_report, report_json
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core import store
-from core.db import transaction
-from core.errors import InvalidInput
-from core.models import AnswerMode
-from usecases.channels import all_channel_settings, channel_settings, set_channel_setting
-from usecases.home import home_numbers
+from supportbot.core import store
+from supportbot.core.db import transaction
+from supportbot.core.errors import InvalidInput
+from supportbot.core.models import AnswerMode
+from supportbot.usecases.channels import all_channel_settings, channel_settings, set_channel_setting
+from supportbot.usecases.home import home_numbers
 
 
 def add_tickets(sessions):

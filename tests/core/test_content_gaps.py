@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from supportbot.usecases.content_gaps import cluster_labels, draft_for_message, find_content_gaps
 from tests.analytics_data import (
     ANTARCTICA,
     ANTARCTICA_BEST,
@@ -16,11 +17,10 @@ from tests.analytics_data import (
     UNRELATED,
     build_gaps,
 )
-from usecases.content_gaps import cluster_labels, draft_for_message, find_content_gaps
 
 
 def embedder():
-    from retrieval.embedder import load_embedder
+    from supportbot.retrieval.embedder import load_embedder
 
     return load_embedder()
 
@@ -76,14 +76,14 @@ def test_a_draft_from_one_question(sessions):
     draft = draft_for_message(sessions, message_id=asked[CRYPTO[2]])
     assert (draft.question, draft.resolution) == (CRYPTO[2], CRYPTO_BEST)
     assert draft_for_message(sessions, message_id=asked[UNRELATED]).resolution == ""
-    from core.errors import NotFound
+    from supportbot.core.errors import NotFound
 
     with pytest.raises(NotFound):
         draft_for_message(sessions, message_id=10**9)
 
 
 def test_the_gap_link_prefills_the_form(sessions):
-    from review.analytics_view import new_ticket_link
+    from supportbot.review.analytics_view import new_ticket_link
 
     build_gaps(sessions, NOW)
     found = find_content_gaps(sessions, load_embedder=embedder, days=30, now=NOW)

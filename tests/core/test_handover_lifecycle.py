@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from core import store
-from core.db import transaction
-from core.errors import Conflict, InvalidInput, NotFound
-from core.models import AuditEntry, Conversation, ConversationStatus, HandoverState
-from usecases import handover
-from usecases.channels import set_channel_setting
+from supportbot.core import store
+from supportbot.core.db import transaction
+from supportbot.core.errors import Conflict, InvalidInput, NotFound
+from supportbot.core.models import AuditEntry, Conversation, ConversationStatus, HandoverState
+from supportbot.usecases import handover
+from supportbot.usecases.channels import set_channel_setting
 
 CUSTOMER, AGENT, OTHER = "UCUSTOMER", "UAGENT01", "UAGENT02"
 
@@ -141,7 +141,7 @@ def test_claim_quiet_hand_back_and_resolve_with_a_rating(sessions):
 
 
 def test_the_state_survives_a_new_engine(db_url, migrated_engine, sessions):
-    from core.db import make_engine, session_factory
+    from supportbot.core.db import make_engine, session_factory
 
     conv, reply = exchange(sessions, question="Where is my refund?", answer="It takes 5 days.")
     handover.hand_over(sessions, reply_id=reply, actor=CUSTOMER)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from core.identifiers import Masker, find_identifiers
+from supportbot.core.identifiers import Masker, find_identifiers
 
 
 def test_mask_and_unmask_round_trip_across_turns():

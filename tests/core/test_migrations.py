@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from sqlalchemy import inspect
 
-from alembic import command
-from core.db import (
+from supportbot.core.db import (
     alembic_config,
     current_revision,
     downgrade,
@@ -13,8 +13,8 @@ from core.db import (
     make_engine,
     upgrade,
 )
-from core.errors import SchemaOutOfDate
-from core.models import Base
+from supportbot.core.errors import SchemaOutOfDate
+from supportbot.core.models import Base
 
 TABLES = {t.name for t in Base.metadata.sorted_tables}
 

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from core import store
-from core.db import transaction
-from core.models import HandoverReason, Sentiment, utcnow
-from core.mood import Mood
-from core.settings import load_settings
-from usecases.alerts import check_surge, surging
-from usecases.triage import Action, Triage, asks_for_human
+from supportbot.core import store
+from supportbot.core.db import transaction
+from supportbot.core.models import HandoverReason, Sentiment, utcnow
+from supportbot.core.mood import Mood
+from supportbot.core.settings import load_settings
+from supportbot.usecases.alerts import check_surge, surging
+from supportbot.usecases.triage import Action, Triage, asks_for_human
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.pii import iban_ok, luhn_ok, redact
+from supportbot.core.pii import iban_ok, luhn_ok, redact
 
 
 @pytest.mark.parametrize(
@@ -92,7 +92,7 @@ def test_an_order_word_never_shields_a_card_or_a_phone_written_as_one(text):
 
 
 def test_phone_regions_decide_national_numbers():
-    from core.pii import Redactor
+    from supportbot.core.pii import Redactor
 
     assert Redactor(["US"]).redact("call (415) 555 0134").counts["phone"] == 1
     assert Redactor(["FR"]).redact("appelez le 01 23 45 67 89").counts["phone"] == 1

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import jinja2
 
-from core.prompt import CHAT_TEMPLATE, ContextTicket, build_messages, render_flat, trim_history
+from supportbot.core.prompt import CHAT_TEMPLATE, ContextTicket, build_messages, render_flat, trim_history
 
 
 def test_chat_template_renders_exactly_the_flat_prompt():

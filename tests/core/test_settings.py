@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import ConfigError
-from core.settings import load_settings
+from supportbot.core.errors import ConfigError
+from supportbot.core.settings import load_settings
 
 
 @pytest.fixture(autouse=True)

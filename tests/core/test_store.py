@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core import store
-from core.db import transaction
-from core.errors import Conflict, NotFound
-from core.models import ConversationStatus, JobStatus, Message, ModelStatus, Rating, Role
-from core.store import ConversationFilter
+from supportbot.core import store
+from supportbot.core.db import transaction
+from supportbot.core.errors import Conflict, NotFound
+from supportbot.core.models import ConversationStatus, JobStatus, Message, ModelStatus, Rating, Role
+from supportbot.core.store import ConversationFilter
 
 
 def ask(sessions, *, text="Where is my order?", event_id="Ev1", ts="100.1", thread_ts=None, channel="C1"):

@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from bot.blocks import HANDOVER_BLOCK, delayed_text
-from core.models import Message, Role
+from supportbot.bot.blocks import HANDOVER_BLOCK, delayed_text
+from supportbot.core.models import Message, Role
 
 # The audit's scenario is a 30 s outage; set lower for a quick local run.
 OUTAGE_S = float(os.environ.get("SUPPORTBOT_TEST_OUTAGE_S", "30"))

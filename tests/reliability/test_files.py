@@ -50,7 +50,7 @@ def test_index_status_reports_a_missing_or_corrupt_faiss_file(sample_world, tmp_
 
 
 def test_one_bad_byte_costs_its_line_and_names_it(tmp_path):
-    from training.data import load_file
+    from supportbot.training.data import load_file
 
     good = {"messages": [{"role": "user", "content": "Where is my parcel?"},
                          {"role": "assistant", "content": "Let me check the tracking for you."}]}  # fmt: skip

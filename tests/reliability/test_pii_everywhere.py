@@ -12,7 +12,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from core.webserver import BackgroundServer
+from supportbot.core.webserver import BackgroundServer
 
 CARD = "4111 1111 1111 1111"
 CVV = "cvv 737"
@@ -71,16 +71,16 @@ def test_pii_typed_into_slack_and_the_review_app_is_nowhere(
 ):
     from fastapi.testclient import TestClient
 
-    from core import store
-    from core.context import AppContext
-    from core.db import transaction
-    from core.settings import load_settings
-    from retrieval.conversations import tickets_from_conversations
-    from retrieval.index_builder import build_index
-    from review.app import create_app
-    from review.export import jsonl_lines
+    from supportbot.core import store
+    from supportbot.core.context import AppContext
+    from supportbot.core.db import transaction
+    from supportbot.core.settings import load_settings
+    from supportbot.retrieval.conversations import tickets_from_conversations
+    from supportbot.retrieval.index_builder import build_index
+    from supportbot.review.app import create_app
+    from supportbot.review.export import jsonl_lines
+    from supportbot.training.data import clean, from_store_rows
     from tests.review.conftest import PASSWORD, admin_entries, csrf_of, login
-    from training.data import clean, from_store_rows
 
     caplog.set_level(logging.DEBUG)
     proxy = RecordingProxy(model_server.url)

@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core import store
-from core.db import transaction
-from core.models import JobStatus
+from supportbot.core import store
+from supportbot.core.db import transaction
+from supportbot.core.models import JobStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,9 +105,9 @@ def test_the_model_server_killed_mid_answer_still_gets_the_customer_an_answer(
 def test_a_worker_killed_mid_job_leaves_the_job_failed_and_the_model_serving(
     tiny_base, sample_slice, tmp_path, sqlite_url
 ):
-    from core.context import AppContext
-    from core.db import make_engine, session_factory, upgrade
-    from core.settings import load_settings
+    from supportbot.core.context import AppContext
+    from supportbot.core.db import make_engine, session_factory, upgrade
+    from supportbot.core.settings import load_settings
     from supportbot.worker import run_worker
 
     engine = make_engine(sqlite_url)

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from core.webserver import BackgroundServer
+from supportbot.core.webserver import BackgroundServer
 from tests.review.conftest import PASSWORD, FakeClock, csrf_of
 
 REAL_ITERATIONS = 200_000  # a password check that takes as long as a real one (tens of ms)
@@ -20,11 +20,11 @@ REAL_ITERATIONS = 200_000  # a password check that takes as long as a real one (
 @pytest.fixture
 def review(tmp_path, sqlite_url):
     """The review app with one admin (a slow, real hash) on a real server; yields a factory."""
-    from core.context import AppContext
-    from core.db import make_engine, session_factory, upgrade
-    from core.settings import load_settings
-    from review.app import create_app
-    from review.passwords import hash_password
+    from supportbot.core.context import AppContext
+    from supportbot.core.db import make_engine, session_factory, upgrade
+    from supportbot.core.settings import load_settings
+    from supportbot.review.app import create_app
+    from supportbot.review.passwords import hash_password
 
     engine = make_engine(sqlite_url)
     upgrade(engine)
@@ -131,8 +131,8 @@ def test_ids_that_cannot_be_rows_are_404(review, row_id):
 
 
 def test_a_new_password_revokes_the_device_cookies_of_the_old_one():
-    from review.auth import Auth
-    from review.passwords import AdminAccounts, hash_password
+    from supportbot.review.auth import Auth
+    from supportbot.review.passwords import AdminAccounts, hash_password
 
     def auth_for(password: str) -> Auth:
         admins = AdminAccounts.from_entries([f"alice:{hash_password(password, iterations=1000)}"])

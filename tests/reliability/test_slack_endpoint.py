@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from bot.fake_slack import BOT_USER_ID, TEAM_ID, sign
-from core.models import Conversation, Feedback, Message, TrainingJob
+from supportbot.core.models import Conversation, Feedback, Message, TrainingJob
+from tests.fake_slack import BOT_USER_ID, TEAM_ID, sign
 from tests.slack_world import ADMIN, SECRET, wait_until
 
 
@@ -140,13 +140,13 @@ def ignored_clicks(caplog) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "bot.listeners.actions" and "ignored" in r.getMessage()
+        if r.name == "supportbot.bot.listeners.actions" and "ignored" in r.getMessage()
     ]
 
 
 def test_a_button_only_acts_on_the_reply_it_belongs_to(bot, caplog):
     """Audit: a signed payload could rate another conversation's reply or escalate it."""
-    caplog.set_level(logging.WARNING, logger="bot.listeners.actions")
+    caplog.set_level(logging.WARNING, logger="supportbot.bot.listeners.actions")
     mine, _ = bot.mention("How do I reset my password?", channel="C0MINE")
     theirs, _ = bot.mention("Where is my parcel?", channel="C0THEIRS")
     my_reply = bot.wait_reply("C0MINE", mine["ts"])
@@ -188,7 +188,7 @@ def test_a_replayed_retrain_command_queues_one_job(bot):
 
 def test_health_is_not_200_without_a_ticket_index(bot_factory, sample_world, tmp_path):
     """Audit: with the FAISS file missing, every question was handed over while /health said 200."""
-    from bot.runtime import load_retriever
+    from supportbot.bot.runtime import load_retriever
 
     broken = tmp_path / "broken-index"
     broken.mkdir()
@@ -201,8 +201,8 @@ def test_health_is_not_200_without_a_ticket_index(bot_factory, sample_world, tmp
     retriever, problem = load_retriever(settings, bot.sessions)  # no index under this home at all
     assert retriever is None and "no ticket index" in problem
 
-    from bot.runtime import health_check
-    from usecases.answer import Responder
+    from supportbot.bot.runtime import health_check
+    from supportbot.usecases.answer import Responder
 
     responder = Responder(
         settings=settings, sessions=bot.sessions, retriever=None, model=None, index_problem=problem
@@ -211,7 +211,7 @@ def test_health_is_not_200_without_a_ticket_index(bot_factory, sample_world, tmp
     assert not ok and report["index"].startswith("not loaded") and report["database"] == "ok"
     assert bot.health().status_code == 200  # the bot with its index is healthy
 
-    from retrieval.search import Retriever
+    from supportbot.retrieval.search import Retriever
 
     with pytest.raises(Exception, match="unreadable"):
         Retriever.from_index(broken, sessions=bot.sessions, embedder=bot.responder.retriever.embedder)

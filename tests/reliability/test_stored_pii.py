@@ -9,7 +9,7 @@ import json
 
 import sqlalchemy as sa
 
-from core.db import make_engine, session_factory, transaction, upgrade
+from supportbot.core.db import make_engine, session_factory, transaction, upgrade
 
 RAW = (
     "card 4111 1111 1111 1111 cvv 123, iban de89 3704 0044 0532 0130 00, "
@@ -28,7 +28,7 @@ def all_text(connection) -> str:
 
 
 def test_store_functions_never_write_raw_pii(sessions):
-    from core import store
+    from supportbot.core import store
 
     with transaction(sessions) as s:
         q = store.record_user_turn(s, text=RAW, channel="C1", thread_ts="1.1", ts="1.1").message
@@ -45,7 +45,7 @@ def test_store_functions_never_write_raw_pii(sessions):
 
 
 def test_migration_0003_redacts_rows_stored_before_it(db_url, tmp_path):
-    from core.store.privacy import redact_stored
+    from supportbot.core.store.privacy import redact_stored
 
     engine = make_engine(db_url)
     try:
@@ -98,11 +98,11 @@ def test_migration_0003_redacts_rows_stored_before_it(db_url, tmp_path):
         with engine.connect() as conn:
             assert redact_stored(conn, apply=False)["rows_changed"] == {}
         with session_factory(engine)() as s:
-            from core.models import Message
+            from supportbot.core.models import Message
 
             assert s.get(Message, 1).text.startswith("card [CARD] cvv [CVV], iban [IBAN]")
         # Going back drops the new column only: the rows that hang off messages stay.
-        from core.db import downgrade
+        from supportbot.core.db import downgrade
 
         downgrade(engine, "0002")
         with engine.connect() as conn:
@@ -119,7 +119,7 @@ def test_originals_are_kept_only_encrypted_and_only_when_a_team_opts_in(bot_fact
 
     from cryptography.fernet import Fernet
 
-    from core.models import Message
+    from supportbot.core.models import Message
 
     key = Fernet.generate_key().decode()
     bot = bot_factory(originals_key=key)

@@ -52,14 +52,14 @@ class RecordingEmbedder:
 
 @pytest.fixture(scope="session")
 def embedder():
-    from retrieval.embedder import load_embedder
+    from supportbot.retrieval.embedder import load_embedder
 
     return load_embedder()
 
 
 @pytest.fixture
 def imported(sessions):
-    from retrieval.importer import import_tickets
+    from supportbot.retrieval.importer import import_tickets
 
     report = import_tickets(sessions, TICKETS)
     assert report.failed == 0 and report.created == len(ticket_rows())
@@ -68,7 +68,7 @@ def imported(sessions):
 
 @pytest.fixture
 def index_dir(tmp_path, sessions, imported, embedder) -> Path:
-    from retrieval.index_builder import build_index
+    from supportbot.retrieval.index_builder import build_index
 
     folder = tmp_path / "index"
     build_index(sessions=sessions, folder=folder, embedder=embedder, kind_setting="flat")

@@ -10,8 +10,8 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from core.errors import IndexMismatch
 from supportbot.cli import cli
+from supportbot.core.errors import IndexMismatch
 from tests.retrieval.conftest import QUERIES, TICKETS
 
 RELEVANT = {

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core import store
-from core.db import transaction
-from core.models import ConversationStatus, Role, Ticket
-from retrieval.conversations import tickets_from_conversations
+from supportbot.core import store
+from supportbot.core.db import transaction
+from supportbot.core.models import ConversationStatus, Role, Ticket
+from supportbot.retrieval.conversations import tickets_from_conversations
 
 
 def conversation(sessions, name: str, turns: list[tuple[str, str]], *, status=ConversationStatus.resolved):

@@ -7,8 +7,8 @@ import threading
 import numpy as np
 import pytest
 
-from core.errors import ModelUnavailable
-from retrieval.embedder import DEFAULT_EMBEDDER, canonical_name, load_embedder, packaged_model_path
+from supportbot.core.errors import ModelUnavailable
+from supportbot.retrieval.embedder import DEFAULT_EMBEDDER, canonical_name, load_embedder, packaged_model_path
 
 TEXTS = [
     "My order has not arrived yet",
@@ -80,7 +80,7 @@ def test_batching_embedder_serves_concurrent_callers_in_one_pass(embedder):
 
     import numpy as np
 
-    from retrieval.embedder import BatchingEmbedder
+    from supportbot.retrieval.embedder import BatchingEmbedder
 
     class Counting:
         name, dim = embedder.name, embedder.dim

@@ -7,9 +7,9 @@ import re
 
 from sqlalchemy import select
 
-from core.models import Ticket
-from retrieval.importer import import_tickets
-from retrieval.index_builder import IndexWriter, build_index
+from supportbot.core.models import Ticket
+from supportbot.retrieval.importer import import_tickets
+from supportbot.retrieval.index_builder import IndexWriter, build_index
 from tests.retrieval.conftest import TICKETS, RecordingEmbedder, ticket_rows
 
 SEEDED_PII = [

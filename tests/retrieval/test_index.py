@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.errors import IndexMismatch
-from retrieval.faiss_index import TicketIndex, choose_kind, ivf_params
-from retrieval.index_files import load_index, save_index
-from retrieval.manifest import Manifest
+from supportbot.core.errors import IndexMismatch
+from supportbot.retrieval.faiss_index import TicketIndex, choose_kind, ivf_params
+from supportbot.retrieval.index_files import load_index, save_index
+from supportbot.retrieval.manifest import Manifest
 from tests.retrieval.conftest import brute_force, clustered
 
 DIM = 32

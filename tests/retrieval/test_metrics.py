@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from retrieval.bm25 import BM25, tokenize
-from retrieval.evaluate import ranking_metrics
+from supportbot.retrieval.bm25 import BM25, tokenize
+from supportbot.retrieval.evaluate import ranking_metrics
 
 
 def test_bm25_scores_by_hand():

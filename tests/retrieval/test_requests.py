@@ -8,11 +8,11 @@ import json
 import numpy as np
 from sqlalchemy import select
 
-from core.models import Ticket
-from retrieval.faiss_index import TicketIndex
-from retrieval.requests import RequestGroups, group_index
-from retrieval.rows import embed_text
-from retrieval.search import Retriever
+from supportbot.core.models import Ticket
+from supportbot.retrieval.faiss_index import TicketIndex
+from supportbot.retrieval.requests import RequestGroups, group_index
+from supportbot.retrieval.rows import embed_text
+from supportbot.retrieval.search import Retriever
 from tests.retrieval.conftest import QUERIES
 
 RESET = [

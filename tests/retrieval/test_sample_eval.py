@@ -17,12 +17,12 @@ pytestmark = pytest.mark.skipif(
 def test_index_eval_on_the_sample_beats_bm25(sqlite_url, embedder, tmp_path):
     from sqlalchemy import select
 
-    from core.db import make_engine, session_factory, upgrade
-    from core.models import Ticket
-    from retrieval.evaluate import evaluate, load_queries
-    from retrieval.importer import import_tickets
-    from retrieval.index_builder import build_index
-    from retrieval.search import Retriever
+    from supportbot.core.db import make_engine, session_factory, upgrade
+    from supportbot.core.models import Ticket
+    from supportbot.retrieval.evaluate import evaluate, load_queries
+    from supportbot.retrieval.importer import import_tickets
+    from supportbot.retrieval.index_builder import build_index
+    from supportbot.retrieval.search import Retriever
 
     engine = make_engine(sqlite_url)
     upgrade(engine)

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from core.errors import IndexMismatch
-from core.models import Ticket
-from core.settings import load_settings
-from core.store import upsert_ticket
-from retrieval.importer import import_tickets
-from retrieval.index_builder import IndexWriter, build_index
-from retrieval.rows import embed_text
-from retrieval.search import Retriever
+from supportbot.core.errors import IndexMismatch
+from supportbot.core.models import Ticket
+from supportbot.core.settings import load_settings
+from supportbot.core.store import upsert_ticket
+from supportbot.retrieval.importer import import_tickets
+from supportbot.retrieval.index_builder import IndexWriter, build_index
+from supportbot.retrieval.rows import embed_text
+from supportbot.retrieval.search import Retriever
 from tests.retrieval.conftest import QUERIES, ticket_rows
 
 QUESTIONS = [json.loads(line)["query"] for line in QUERIES.read_text().splitlines()]

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from core.errors import InvalidInput
-from retrieval.sources import FieldMap, Record, RowError, read_records
+from supportbot.core.errors import InvalidInput
+from supportbot.retrieval.sources import FieldMap, Record, RowError, read_records
 
 
 def records(path, **kwargs):

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from core import store
-from core.db import transaction
-from core.models import Conversation, ConversationStatus, Feedback, Message
+from supportbot.core import store
+from supportbot.core.db import transaction
+from supportbot.core.models import Conversation, ConversationStatus, Feedback, Message
 
 PASSWORD = "correct horse battery"
 OTHER_PASSWORD = "another long secret"
@@ -165,7 +165,7 @@ def seed(sessions) -> Seeded:
 
 
 def admin_entries() -> list[str]:
-    from review.passwords import hash_password
+    from supportbot.review.passwords import hash_password
 
     return [
         f"alice:{hash_password(PASSWORD, iterations=TEST_ITERATIONS)}",
@@ -175,7 +175,7 @@ def admin_entries() -> list[str]:
 
 @pytest.fixture
 def settings(tmp_path, db_url):
-    from core.settings import load_settings
+    from supportbot.core.settings import load_settings
 
     return load_settings(
         home=tmp_path / "home", database_url=db_url, review_admins=admin_entries(), session_secret=SECRET
@@ -184,7 +184,7 @@ def settings(tmp_path, db_url):
 
 @pytest.fixture
 def ctx(settings, migrated_engine, sessions):
-    from core.context import AppContext
+    from supportbot.core.context import AppContext
 
     return AppContext(settings=settings, engine=migrated_engine, sessions=sessions)
 
@@ -201,7 +201,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app(ctx, clock):
-    from review.app import create_app
+    from supportbot.review.app import create_app
 
     return create_app(ctx, clock=clock)
 

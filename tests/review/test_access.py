@@ -10,8 +10,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from core import store
-from core.models import AuditEntry, Conversation, Feedback, TrainingJob
+from supportbot.core import store
+from supportbot.core.models import AuditEntry, Conversation, Feedback, TrainingJob
 from tests.review.conftest import OTHER_PASSWORD, PASSWORD, csrf_of, login, page_csrf
 
 

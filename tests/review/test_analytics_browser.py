@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core import store
+from supportbot.core import store
 from tests.analytics_data import CRYPTO, CRYPTO_BEST, build_analytics, build_gaps
 from tests.review.conftest import PASSWORD
 from tests.review.test_browser import db_url, page, pytestmark, server, shot

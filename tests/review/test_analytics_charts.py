@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from review.charts import Line, count_bars, rate_lines
+from supportbot.review.charts import Line, count_bars, rate_lines
 
 
 def parse(markup) -> ET.Element:

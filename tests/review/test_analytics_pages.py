@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from core import store
-from core.models import AuditEntry, Ticket
+from supportbot.core import store
+from supportbot.core.models import AuditEntry, Ticket
 from tests.analytics_data import CRYPTO, CRYPTO_BEST, build_analytics, build_gaps
 from tests.review.conftest import page_csrf
 
@@ -132,10 +132,10 @@ def test_the_form_creates_an_audited_ticket(admin, sessions):
 
 
 def test_a_new_ticket_lands_in_the_index(admin, ctx, sessions):
-    from core.db import transaction
-    from retrieval.embedder import load_embedder
-    from retrieval.index_builder import build_index
-    from retrieval.search import Retriever
+    from supportbot.core.db import transaction
+    from supportbot.retrieval.embedder import load_embedder
+    from supportbot.retrieval.index_builder import build_index
+    from supportbot.retrieval.search import Retriever
 
     with transaction(sessions) as s:
         store.upsert_ticket(

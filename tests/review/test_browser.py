@@ -42,7 +42,7 @@ def db_url(sqlite_url):
 
 @pytest.fixture
 def server(app):
-    from review.server import ReviewServer
+    from supportbot.review.server import ReviewServer
 
     with ReviewServer(app) as srv:
         yield srv

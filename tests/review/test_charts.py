@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from review.charts import Series, divisions, nice_ceiling, rate_bars, stacked_bars
+from supportbot.review.charts import Series, divisions, nice_ceiling, rate_bars, stacked_bars
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -15,12 +15,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from core import store
-from core.db import transaction
-from core.errors import ConfigError, InvalidInput, NotFound
-from core.models import AuditEntry
-from review.passwords import verify_password
 from supportbot.cli import cli
+from supportbot.core import store
+from supportbot.core.db import transaction
+from supportbot.core.errors import ConfigError, InvalidInput, NotFound
+from supportbot.core.models import AuditEntry
+from supportbot.review.passwords import verify_password
 from tests.review.conftest import PASSWORD, admin_entries
 
 
@@ -227,7 +227,7 @@ def test_hash_password_prints_a_hash_that_verifies():
 
 
 def test_review_without_admins_refuses_to_start(sqlite_url, tmp_path):
-    from core.db import make_engine, upgrade
+    from supportbot.core.db import make_engine, upgrade
 
     upgrade(make_engine(sqlite_url))
     env = {
@@ -247,7 +247,7 @@ def free_port() -> int:
 
 
 def test_supportbot_review_serves_the_app(sqlite_url, tmp_path):
-    from core.db import make_engine, upgrade
+    from supportbot.core.db import make_engine, upgrade
 
     engine = make_engine(sqlite_url)
     upgrade(engine)

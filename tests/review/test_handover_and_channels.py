@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from usecases import handover
-from usecases.channels import set_channel_setting
+from supportbot.usecases import handover
+from supportbot.usecases.channels import set_channel_setting
 
 
 def test_the_conversation_page_shows_the_hand_over_state(admin, seeded, sessions):

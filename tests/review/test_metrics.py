@@ -49,7 +49,7 @@ def test_metrics_count_requests_by_route_template_and_failed_logins(app, client,
     # Each app counts for itself: a second app over the same database starts at zero.
     from fastapi.testclient import TestClient
 
-    from review.app import create_app
+    from supportbot.review.app import create_app
 
     with TestClient(create_app(app.state.ctx)) as other:
         assert requests(scrape(other), method="GET", route=page, status="200") == 0

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core import store
-from core.db import transaction
-from core.models import TrainingJob
+from supportbot.core import store
+from supportbot.core.db import transaction
+from supportbot.core.models import TrainingJob
 from tests.review.conftest import page_csrf
 
 ROW_ID = re.compile(r'<tr data-id="(\d+)"')
@@ -221,7 +221,7 @@ def test_retrain_now_queues_one_job(admin, sessions):
 
 
 def test_export_from_the_page(admin, seeded, sessions, tmp_path):
-    from training.data import load_chat_jsonl
+    from supportbot.training.data import load_chat_jsonl
 
     corrected = "We are sorry: order <ORDER_ID> is delayed and leaves the warehouse today."
     with transaction(sessions) as s:
@@ -278,9 +278,9 @@ def test_export_from_the_page(admin, seeded, sessions, tmp_path):
 def test_conversation_page_shows_how_each_customer_turn_reads(admin, seeded, sessions):
     from sqlalchemy import select
 
-    from core import store
-    from core.db import transaction
-    from core.models import Message, Role, Sentiment
+    from supportbot.core import store
+    from supportbot.core.db import transaction
+    from supportbot.core.models import Message, Role, Sentiment
 
     with transaction(sessions) as s:
         question = s.scalar(

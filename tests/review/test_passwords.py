@@ -4,8 +4,8 @@ import base64
 
 import pytest
 
-from core.errors import ConfigError
-from review.passwords import AdminAccounts, hash_password, parse_hash, verify_password
+from supportbot.core.errors import ConfigError
+from supportbot.review.passwords import AdminAccounts, hash_password, parse_hash, verify_password
 
 # RFC 7914, section 11: PBKDF2-HMAC-SHA256 test vectors (first 32 bytes of the 64 given).
 RFC_PASSWD = bytes.fromhex("55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc")

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.errors import InvalidInput
-from review.auth import Auth
-from review.durations import end_of_day, parse_since
-from review.passwords import AdminAccounts, hash_password
-from review.signing import Signer
-from review.throttle import Throttle
+from supportbot.core.errors import InvalidInput
+from supportbot.review.auth import Auth
+from supportbot.review.durations import end_of_day, parse_since
+from supportbot.review.passwords import AdminAccounts, hash_password
+from supportbot.review.signing import Signer
+from supportbot.review.throttle import Throttle
 from tests.review.conftest import FakeClock
 
 

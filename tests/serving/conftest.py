@@ -151,7 +151,7 @@ def reference(model_dir: Path, adapter_dirs: dict[str, Path]) -> Reference:
 
 @pytest.fixture(scope="session")
 def engine(model_dir: Path, adapter_dirs: dict[str, Path]) -> Iterator[Any]:
-    from serving.engine import load_engine
+    from supportbot.serving.engine import load_engine
 
     engine = load_engine(
         str(model_dir),
@@ -165,7 +165,7 @@ def engine(model_dir: Path, adapter_dirs: dict[str, Path]) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def server(engine: Any) -> Iterator[Any]:
-    from serving.embedded import EmbeddedServer
+    from supportbot.serving.embedded import EmbeddedServer
 
     with EmbeddedServer(engine=engine, admin_token=ADMIN_TOKEN) as srv:
         yield srv

@@ -20,7 +20,7 @@ QUESTION = [{"role": "user", "content": "Can I get a refund?"}]
 
 @pytest.fixture
 def registry(sqlite_url):
-    from core.db import make_engine, session_factory, upgrade
+    from supportbot.core.db import make_engine, session_factory, upgrade
 
     engine = make_engine(sqlite_url)
     upgrade(engine)
@@ -29,8 +29,8 @@ def registry(sqlite_url):
 
 
 def add_version(sessions, name: str, *, base: str, adapter: Path | None, activate: bool = True) -> None:
-    from core import store
-    from core.db import transaction
+    from supportbot.core import store
+    from supportbot.core.db import transaction
 
     with transaction(sessions) as s:
         store.create_model_version(
@@ -46,9 +46,9 @@ def ask(client) -> tuple[str, str]:
 
 
 def test_supportbot_follows_promote_and_rollback(registry, model_dir, adapter_dirs, reference):
-    from core import store
-    from core.db import transaction
-    from serving.embedded import EmbeddedServer
+    from supportbot.core import store
+    from supportbot.core.db import transaction
+    from supportbot.serving.embedded import EmbeddedServer
 
     base = str(model_dir.resolve())
     expected = {
@@ -84,7 +84,7 @@ def test_supportbot_follows_promote_and_rollback(registry, model_dir, adapter_di
 
 
 def test_empty_registry_serves_the_base(registry, model_dir):
-    from serving.embedded import EmbeddedServer
+    from supportbot.serving.embedded import EmbeddedServer
 
     with (
         EmbeddedServer(str(model_dir), device="cpu", sessions=registry, registry_interval=0.1) as srv,

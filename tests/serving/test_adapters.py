@@ -58,7 +58,7 @@ def test_each_request_gets_its_adapter(client, reference, base_name):
 
 
 def test_admin_is_disabled_without_a_token(engine):
-    from serving.embedded import EmbeddedServer
+    from supportbot.serving.embedded import EmbeddedServer
 
     with EmbeddedServer(engine=engine) as srv:
         r = httpx.post(f"{srv.url}/admin/adapters", json={"name": "x", "path": "/nowhere"}, headers=ADMIN)
@@ -186,7 +186,7 @@ def test_admin_errors(http, base_name, tmp_path, model_dir):
 def test_an_adapter_for_another_base_is_refused(http, tmp_path, reference):
     from peft import LoraConfig, get_peft_model
 
-    from training.modeling import build_model
+    from supportbot.training.modeling import build_model
 
     other = build_model(reference.tokenizer, size="small", context=64)  # wider layers than the tiny base
     get_peft_model(

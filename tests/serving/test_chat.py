@@ -193,7 +193,7 @@ def test_max_completion_tokens(client, base_name):
 
 
 def test_model_without_chat_template_is_refused_for_chat_only(no_template_dir):
-    from serving.embedded import EmbeddedServer
+    from supportbot.serving.embedded import EmbeddedServer
 
     with (
         EmbeddedServer(str(no_template_dir), device="cpu") as srv,

@@ -148,7 +148,7 @@ def test_unknown_model_is_404(client):
 
 
 def test_unknown_fields_are_ignored_and_logged(http, caplog):
-    with caplog.at_level(logging.INFO, logger="serving.common"):
+    with caplog.at_level(logging.INFO, logger="supportbot.serving.common"):
         r = http.post(
             "/v1/chat/completions", json={**GOOD_CHAT, "frobnicate": {"x": 1}, "presence_penalty": 0.5}
         )
@@ -171,7 +171,7 @@ def test_the_server_still_answers(client):
 
 
 def test_api_key(engine):
-    from serving.embedded import EmbeddedServer
+    from supportbot.serving.embedded import EmbeddedServer
 
     with EmbeddedServer(engine=engine, api_key="s3cret") as srv:
         for key in ("wrong", None):
@@ -197,7 +197,7 @@ def test_every_route_but_health_and_metrics_needs_its_key(engine):
     """The keys are checked by the routers, not by each route: a new route cannot forget them."""
     from fastapi.testclient import TestClient
 
-    from serving.app import create_app
+    from supportbot.serving.app import create_app
 
     app = create_app(engine, api_key="s3cret", admin_token="admin-s3cret")
     routes = app.openapi()["paths"]  # every route of the app, with its methods

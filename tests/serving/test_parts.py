@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from serving.detokenize import IncrementalText
-from serving.metrics import ServerMetrics
-from serving.sampling import SamplingParams, choose, make_generator
+from supportbot.serving.detokenize import IncrementalText
+from supportbot.serving.metrics import ServerMetrics
+from supportbot.serving.sampling import SamplingParams, choose, make_generator
 
 TEXTS = [
     "Refunds take 5 days. Danke schön — ça marche! 💥🚀 Ünïcödé… 日本語のテキスト",

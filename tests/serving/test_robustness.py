@@ -17,15 +17,15 @@ import httpx
 import openai
 import pytest
 
-from serving.job import ChoiceOutput, Job, JobFailed
-from serving.sampling import SamplingParams
+from supportbot.serving.job import ChoiceOutput, Job, JobFailed
+from supportbot.serving.sampling import SamplingParams
 from tests.serving.wait import DEADLINE, wait_for
 
 
 @pytest.fixture
 def own_engine(model_dir) -> Iterator[Any]:
     """An engine of its own: these tests put hooks on its model."""
-    from serving.engine import load_engine
+    from supportbot.serving.engine import load_engine
 
     engine = load_engine(str(model_dir), device="cpu").start()
     yield engine
@@ -142,7 +142,7 @@ def test_a_failing_decode_step_fails_the_newest_request_only(own_engine, referen
 
 
 def test_an_error_mid_stream_is_an_error_event(own_engine, reference):
-    from serving.embedded import EmbeddedServer
+    from supportbot.serving.embedded import EmbeddedServer
 
     with (
         EmbeddedServer(engine=own_engine) as srv,
@@ -203,7 +203,7 @@ def aborted(monkeypatch) -> threading.Event:
 
 
 def test_a_client_that_closes_its_stream_stops_its_generation(own_engine, aborted):
-    from serving.embedded import EmbeddedServer
+    from supportbot.serving.embedded import EmbeddedServer
 
     with EmbeddedServer(engine=own_engine) as srv:
         body = {
@@ -232,7 +232,7 @@ def test_a_client_that_closes_its_stream_stops_its_generation(own_engine, aborte
 
 
 def test_a_client_that_gives_up_on_a_plain_request_stops_it_too(own_engine, aborted):
-    from serving.embedded import EmbeddedServer
+    from supportbot.serving.embedded import EmbeddedServer
 
     with EmbeddedServer(engine=own_engine) as srv:
         body = {"model": "supportbot", "prompt": "hello", "max_tokens": 240, "ignore_eos": True, "n": 8}

@@ -6,7 +6,7 @@ import gc
 import weakref
 from typing import Any
 
-from serving import startup_heap
+from supportbot.serving import startup_heap
 
 
 def test_a_serving_engine_keeps_the_start_up_heap_out_of_collections(engine: Any) -> None:

@@ -7,18 +7,18 @@ import shutil
 
 import pytest
 
-from core.db import make_engine, session_factory, upgrade
-from core.settings import Settings
+from supportbot.core.db import make_engine, session_factory, upgrade
+from supportbot.core.settings import Settings
 
 
 @pytest.mark.slow
 def test_the_base_gets_checks_calibrated_on_the_teams_validation_questions(
     tmp_path, tiny_base, sample_world, sample_slice
 ):
-    from retrieval.search import Retriever
-    from training.base_checks import calibrate_base
-    from training.registry import register_version
-    from usecases.floors import FloorBook
+    from supportbot.retrieval.search import Retriever
+    from supportbot.training.base_checks import calibrate_base
+    from supportbot.training.registry import register_version
+    from supportbot.usecases.floors import FloorBook
 
     home = tmp_path / "home"
     home.mkdir()

@@ -7,18 +7,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core import store
-from core.db import transaction
-from core.grounding import TermWeights
-from core.models import ModelVersion
-from core.settings import Settings
-from training.calibration import calibrate, calibration_split
-from training.config import FinetuneConfig
-from training.data import load_chat_jsonl, prepare
-from training.eval_set import eval_sets
-from training.promotion import promotion_verdict
-from training.scores import names_request
-from usecases.floors import FloorBook
+from supportbot.core import store
+from supportbot.core.db import transaction
+from supportbot.core.grounding import TermWeights
+from supportbot.core.models import ModelVersion
+from supportbot.core.settings import Settings
+from supportbot.training.calibration import calibrate, calibration_split
+from supportbot.training.config import FinetuneConfig
+from supportbot.training.data import load_chat_jsonl, prepare
+from supportbot.training.eval_set import eval_sets
+from supportbot.training.promotion import promotion_verdict
+from supportbot.training.scores import names_request
+from supportbot.usecases.floors import FloorBook
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
@@ -128,7 +128,7 @@ def test_the_bot_uses_the_settings_calibrated_for_the_answering_version(sessions
 
 
 def test_the_gate_follows_how_high_a_teams_scores_run_but_never_rises_above_the_configured():
-    from training.calibration import gate_score
+    from supportbot.training.calibration import gate_score
 
     rambling = [0.42 + i * 0.005 for i in range(100)]  # a team whose questions score 0.42-0.92
     gate = gate_score(rambling, configured=0.5)

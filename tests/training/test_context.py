@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.prompt import CANNOT_HELP
-from training.context import TicketSettings, ground, grounded_chat
-from training.data import Conversation
+from supportbot.core.prompt import CANNOT_HELP
+from supportbot.training.context import TicketSettings, ground, grounded_chat
+from supportbot.training.data import Conversation
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
@@ -17,8 +17,8 @@ def sample_tickets() -> list[dict]:
 
 
 def test_an_example_never_sees_its_own_ticket_or_a_duplicate_of_it(sample_world, embedder):
-    from core.db import make_engine, session_factory
-    from retrieval.search import Retriever
+    from supportbot.core.db import make_engine, session_factory
+    from supportbot.retrieval.search import Retriever
 
     engine = make_engine(f"sqlite:///{sample_world / 'template.db'}")
     retriever = Retriever.from_index(
@@ -52,8 +52,8 @@ def test_an_example_never_sees_its_own_ticket_or_a_duplicate_of_it(sample_world,
 
 
 def test_unrelated_tickets_teach_the_model_to_say_it_cannot_help(sample_world, embedder):
-    from core.db import make_engine, session_factory
-    from retrieval.search import Retriever
+    from supportbot.core.db import make_engine, session_factory
+    from supportbot.retrieval.search import Retriever
 
     engine = make_engine(f"sqlite:///{sample_world / 'template.db'}")
     retriever = Retriever.from_index(

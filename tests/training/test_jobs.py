@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from core import store
-from core.context import AppContext
-from core.db import transaction
-from core.errors import Conflict
-from core.models import JobStatus
-from core.settings import Settings
+from supportbot.core import store
+from supportbot.core.context import AppContext
+from supportbot.core.db import transaction
+from supportbot.core.errors import Conflict
+from supportbot.core.models import JobStatus
+from supportbot.core.settings import Settings
+from supportbot.training.loop import Cancelled
 from supportbot.worker import run_one, run_worker
-from training.loop import Cancelled
 
 
 @pytest.fixture
@@ -139,7 +139,7 @@ def test_two_workers_never_take_the_same_job(ctx):
 
 
 def test_promote_refuses_a_worse_model_and_rollback_returns(ctx):
-    from usecases.versions import promote, rollback
+    from supportbot.usecases.versions import promote, rollback
 
     before = {"answer_f1": 0.30, "keyphrase_accuracy": 0.40, "invented_identifier_rate": 0.0}
     with transaction(ctx.sessions) as s:
@@ -194,8 +194,8 @@ def test_promote_refuses_a_worse_model_and_rollback_returns(ctx):
 
 
 def test_the_end_of_a_job_asked_for_in_slack_is_posted_there(ctx):
-    from bot.fake_slack import running_fake_slack
-    from usecases.retrain import request_retrain
+    from supportbot.usecases.retrain import request_retrain
+    from tests.fake_slack import running_fake_slack
 
     with running_fake_slack() as (fake, url):
         # The worker builds its Slack client as the bot does: with or without a trailing slash.

@@ -73,7 +73,7 @@ def test_a_gguf_converts_to_a_folder_that_gives_the_same_logits(tiny_base, tmp_p
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from training.pretrained import convert_gguf, provenance_of
+    from supportbot.training.pretrained import convert_gguf, provenance_of
 
     gguf_file = tmp_path / "gguf" / "tiny.gguf"
     gguf_file.parent.mkdir()
@@ -97,8 +97,8 @@ def test_a_gguf_converts_to_a_folder_that_gives_the_same_logits(tiny_base, tmp_p
 
 
 def test_a_packaged_alias_needs_its_package_and_says_how_to_install_it(tmp_path, monkeypatch):
-    from core.errors import ModelUnavailable
-    from training import pretrained
+    from supportbot.core.errors import ModelUnavailable
+    from supportbot.training import pretrained
 
     missing = pretrained.PackagedModel(
         alias="nope",

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from core.errors import InvalidInput
-from core.models import Sentiment
-from core.settings import Settings
 from supportbot.cli import cli
-from training.sentiment import load_scorer
-from training.sentiment_data import read_turns, sample_turns
-from training.sentiment_model import META_FILE, WEIGHTS_FILE
+from supportbot.core.errors import InvalidInput
+from supportbot.core.models import Sentiment
+from supportbot.core.settings import Settings
+from supportbot.training.sentiment import load_scorer
+from supportbot.training.sentiment_data import read_turns, sample_turns
+from supportbot.training.sentiment_model import META_FILE, WEIGHTS_FILE
 
 
 @pytest.fixture(scope="session")
@@ -83,7 +83,7 @@ def test_saved_without_pickle_and_reloaded_to_the_same_numbers(trained):
 def test_the_first_start_keeps_a_trained_classifier(trained):
     from types import SimpleNamespace
 
-    from usecases.setup import ensure_sentiment
+    from supportbot.usecases.setup import ensure_sentiment
 
     settings, _ = trained
     report = settings.reports_dir / "sentiment" / "eval.json"
@@ -188,9 +188,9 @@ def test_the_tuned_encoder_matches_the_embedder_and_round_trips(tmp_path):
     layers reload to the same scores (a tiny fit: 48 rows, one epoch)."""
     import torch
 
-    from retrieval.embedder import load_embedder
-    from training.sentiment_heads import _frozen_part, _tail_forward, fit_candidate
-    from training.sentiment_model import (
+    from supportbot.retrieval.embedder import load_embedder
+    from supportbot.training.sentiment_heads import _frozen_part, _tail_forward, fit_candidate
+    from supportbot.training.sentiment_model import (
         SentimentClassifier,
         TunedEncoder,
         load_classifier,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from training.sft import IGNORE, Example, collate_packed, encode, pack
+from supportbot.training.sft import IGNORE, Example, collate_packed, encode, pack
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_packed_attention_matches_the_masked_path_in_values_and_gradients(tiny_b
     import torch
     from transformers import AutoModelForCausalLM
 
-    from training.packed_attention import NAME, packed_attention
+    from supportbot.training.packed_attention import NAME, packed_attention
 
     model = AutoModelForCausalLM.from_pretrained(tiny_base)
     model.train()
@@ -118,9 +118,9 @@ def test_loss_on_labelled_positions_only_matches_the_full_head(tiny_base, packed
     import torch
     from transformers import AutoModelForCausalLM
 
-    from training.loop import LabelledHead
-    from training.packed_attention import packed_attention
-    from training.sft import collate_padded
+    from supportbot.training.loop import LabelledHead
+    from supportbot.training.packed_attention import packed_attention
+    from supportbot.training.sft import collate_padded
 
     model = AutoModelForCausalLM.from_pretrained(tiny_base)
     model.train()
@@ -158,8 +158,8 @@ def test_labelled_head_falls_back_for_a_forward_without_logits_to_keep(tiny_base
     import torch
     from transformers import AutoModelForCausalLM
 
-    from training.loop import LabelledHead
-    from training.sft import collate_padded
+    from supportbot.training.loop import LabelledHead
+    from supportbot.training.sft import collate_padded
 
     class Plain(torch.nn.Module):
         def __init__(self, inner):

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from core.pii import redact
-from core.settings import Settings
-from training.config import FinetuneConfig
-from training.data import load_chat_jsonl, prepare, write_jsonl
+from supportbot.core.pii import redact
+from supportbot.core.settings import Settings
+from supportbot.training.config import FinetuneConfig
+from supportbot.training.data import load_chat_jsonl, prepare, write_jsonl
 
 
 def _chat_file(tmp_path: Path, n: int = 40) -> Path:
@@ -53,7 +53,7 @@ def test_loss_falls_lora_changes_only_adapter_and_reloads_identically(tiny_base,
         val_fraction=0.3,
         newest=0.0,  # the whole file is new: this test is about what LoRA changes
     )
-    from training.finetune import run_finetune
+    from supportbot.training.finetune import run_finetune
 
     before_base = {
         k: v.clone() for k, v in AutoModelForCausalLM.from_pretrained(tiny_base).state_dict().items()
@@ -142,7 +142,7 @@ def test_eval_items_and_duplicates_are_dropped(tmp_path):
 
 
 def test_config_rejects_unknown_and_bad_values(tmp_path):
-    from core.errors import InvalidInput
+    from supportbot.core.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match="unknown setting"):
         FinetuneConfig.from_dict({"rnak": 4})
@@ -161,7 +161,7 @@ def test_the_same_seed_gives_the_same_adapter(tiny_base, tmp_path):
     """`seed` fixes the LoRA initialisation as well as the data order: two runs, one adapter."""
     from safetensors.torch import load_file
 
-    from training.finetune import run_finetune
+    from supportbot.training.finetune import run_finetune
 
     chats = str(_chat_file(tmp_path))
 
@@ -189,7 +189,7 @@ def test_the_sample_logs_are_never_replayed_into_a_teams_own_logs(tmp_path, caps
     """Replay defaults to the bundled sample's earlier era only when the sample is what is learned;
     with --data naming a team's own logs and no --replay, the newest of them are learned and the
     older ones of the same logs replayed: nothing foreign is mixed in."""
-    from training.finetune_data import gather_data
+    from supportbot.training.finetune_data import gather_data
 
     own = FinetuneConfig(data=[str(_chat_file(tmp_path))], conversations=False, eval_questions=None)
     new, replay = gather_data(own, sessions=None)
@@ -215,8 +215,8 @@ def test_the_sample_logs_are_never_replayed_into_a_teams_own_logs(tmp_path, caps
 
 
 def test_a_teams_logs_are_split_by_time_the_base_never_learns_what_the_fine_tune_validates(tmp_path):
-    from training.data import newest_apart, prepare, split_of
-    from training.default_model import DefaultModelConfig
+    from supportbot.training.data import newest_apart, prepare, split_of
+    from supportbot.training.default_model import DefaultModelConfig
 
     rows = [json.loads(line) for line in _chat_file(tmp_path, 20).read_text().splitlines()]
     for i, row in enumerate(rows):  # written out of order: `created` decides what is newest

@@ -1,0 +1,586 @@
+"""@mentions, direct messages and follow-ups in the bot's threads.
+
+A global middleware turns each delivery into a plain ``Incoming`` (text redacted) and writes it
+to the delivery spool before Bolt acks (``bot.delivery``); the listeners then work the spooled
+entry off on Bolt's worker pool. Deliveries that are not questions (edits, joins, other bots'
+posts, this app's own messages, malformed ids) are acked and dropped at the door.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from supportbot.bot.blocks import (
+    answer_blocks,
+    delayed_text,
+    handover_blocks,
+    label,
+    offer_human,
+    share_blocks,
+    tag,
+    text_block,
+    working_text,
+)
+from supportbot.bot.delivery import Inbox, entry_key
+from supportbot.bot.metrics import BotMetrics
+from supportbot.bot.spool import Entry, SpoolError, transient
+from supportbot.bot.streaming import StreamedReply
+from supportbot.core.models import AnswerMode, HandoverReason, Role, Sentiment
+from supportbot.core.originals import Sealer, clean
+from supportbot.usecases.alerts import check_surge, note_posted
+from supportbot.usecases.answer import Responder
+from supportbot.usecases.channels import channel_settings
+from supportbot.usecases.handover import bot_may_answer, hand_over, note_human_joined
+from supportbot.usecases.messages import Incoming, Reply
+from supportbot.usecases.threads import attach_slack_ts, thread_state
+from supportbot.usecases.triage import Action, Assessment
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from supportbot.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
+# Slack's ids: an upper-case letter saying what it is, then upper-case letters and digits.
+CHANNEL_ID = re.compile(r"^[CDG][A-Z0-9]{1,31}$")
+TEAM_ID = re.compile(r"^[TE][A-Z0-9]{1,31}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{1,31}$")
+TS = re.compile(r"^\d{1,12}\.\d{1,9}$")
+EVENT_ID = re.compile(r"^Ev[A-Za-z0-9]{2,62}$")
+MAX_TEXT_CHARS = 40_000  # Slack's own limit on a message's text
+SPOOL_KEY = "supportbot_spool_key"
+# A person's message all the same: sent to the channel too, or with a file. (An agent's reply of
+# either kind must quiet the bot like any other.)
+HUMAN_SUBTYPES = ("thread_broadcast", "file_share")
+WORKING_STATUS = "is looking through past tickets…"
+RELATED_TITLE = "Related questions"
+FAILED = "⚠️ Something went wrong on my side; a member of the support team will follow up."
+
+
+def reply_blocks(reply: Reply, *, offer: bool = False, with_text: bool = True) -> list[dict[str, Any]]:
+    """The answer's blocks; with ``offer``, a person offered at once (not on a hand-over)."""
+    blocks = answer_blocks(reply, with_text=with_text)
+    return offer_human(blocks) if offer and not reply.escalated else blocks
+
+
+# What the support team is told, by why the bot handed over.
+TAKE_OVER = {
+    HandoverReason.gate: "could you take over this thread? I could not answer it well enough.",
+    HandoverReason.frustration: "could you take over this thread? The customer is frustrated.",
+    HandoverReason.repeated_ask: "could you take over this thread? The customer asked for a person.",
+    HandoverReason.topic: "could you take over this thread? Its topic always goes to a person.",
+}
+
+
+class NotAQuestion(ValueError):
+    """A delivery that carries no question for the bot (the reason says why)."""
+
+
+def _valid(pattern: re.Pattern[str], value: Any, what: str, *, required: bool = True) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not pattern.match(value):
+        raise NotAQuestion(f"malformed {what}")
+    return value
+
+
+def from_bot(event: dict[str, Any], bot_user_id: str | None) -> bool:
+    """Posted by a bot or an app (this one included): answering those makes bots talk in loops."""
+    if event.get("bot_id") or event.get("bot_profile") or event.get("app_id"):
+        return True
+    return bool(bot_user_id) and event.get("user") == bot_user_id
+
+
+def classify(
+    event: dict[str, Any], body: dict[str, Any], *, bot_user_id: str | None, sealer: Sealer | None = None
+) -> tuple[str, Incoming]:
+    """(kind, Incoming) of a question for the bot; raises NotAQuestion otherwise.
+
+    kind: ``mention`` (an @mention anywhere), ``im`` (a direct message), ``thread`` (a reply in a
+    thread, for the bot only if the bot takes part there), ``channel`` (a top-level channel
+    message, for the bot only where the channel's answer mode is "all"): the last two are decided
+    later, from the database.
+    """
+    if not isinstance(event, dict):
+        raise NotAQuestion("no event")
+    etype = event.get("type")
+    if etype not in ("app_mention", "message"):
+        raise NotAQuestion(f"event type {etype!r}")
+    if event.get("subtype") not in (None, *HUMAN_SUBTYPES):  # edits, deletions, joins, bot posts
+        raise NotAQuestion(f"subtype {event.get('subtype')!r}")
+    if from_bot(event, bot_user_id):
+        raise NotAQuestion("posted by a bot")
+    channel = _valid(CHANNEL_ID, event.get("channel"), "channel id")
+    ts = _valid(TS, event.get("ts"), "ts")
+    thread_ts = _valid(TS, event.get("thread_ts"), "thread_ts", required=False)
+    user = _valid(USER_ID, event.get("user"), "user id")
+    team = _valid(TEAM_ID, body.get("team_id") or event.get("team"), "team id", required=False)
+    event_id = _valid(EVENT_ID, body.get("event_id"), "event id", required=False)
+    raw = event.get("text") or ""
+    if not isinstance(raw, str):
+        raise NotAQuestion("text is not a string")
+    if len(raw) > MAX_TEXT_CHARS:
+        raise NotAQuestion(f"text longer than {MAX_TEXT_CHARS} characters")
+
+    if etype == "app_mention":
+        kind = "mention"
+    elif event.get("channel_type") == "im":
+        kind = "im"
+    elif bot_user_id and f"<@{bot_user_id}>" in raw:
+        raise NotAQuestion("a mention: its app_mention event carries it")
+    elif thread_ts and thread_ts != ts:
+        kind = "thread"
+    else:
+        kind = "channel"  # answered only where the channel asks for every message
+
+    text = clean(MENTION.sub("", raw).strip(), sealer)  # redacted before the first write
+    return kind, Incoming(
+        text=text.text,
+        source="slack",
+        team=team,
+        channel=channel,
+        thread_ts=thread_ts or ts,
+        user=user,
+        ts=ts,
+        event_id=event_id,
+        original_encrypted=text.sealed_original,
+    )
+
+
+class Answering:
+    """What happens to a spooled question: store it, show we are on it, answer, show the answer."""
+
+    def __init__(
+        self,
+        *,
+        client: Any,
+        responder: Responder,
+        settings: Settings,
+        inbox: Inbox,
+        posts: Executor,
+        metrics: BotMetrics,
+    ) -> None:
+        self.metrics = metrics
+        self.client = client
+        self.responder = responder
+        self.settings = settings
+        self.inbox = inbox
+        self.posts = posts
+
+    def deliver(self, entry: Entry) -> None:
+        """Store the message, then answer it unless it is not for the bot: a thread the bot takes
+        no part in, a channel message where the channel wants mentions only, anything in a thread
+        a human has joined (recorded all the same, as an agent's turn when it is theirs)."""
+        incoming = entry.incoming
+        assert incoming.channel and incoming.thread_ts, "classify() lets only Slack messages with both in"
+        sessions = self.responder.sessions
+        thread = thread_state(
+            sessions, team=incoming.team, channel=incoming.channel, thread_ts=incoming.thread_ts
+        )
+        if entry.kind == "thread" and (thread is None or not thread.bot_took_part):
+            return  # a thread the bot takes no part in
+        config = channel_settings(sessions, team=incoming.team, channel=incoming.channel)
+        if entry.kind == "channel" and config.answer_mode != AnswerMode.all:
+            return  # a top-level message, and this channel wants mentions only: never stored
+        human = thread is not None and thread.customer is not None and incoming.user != thread.customer
+        recorded = self.responder.record(incoming, role=Role.agent if human else Role.user)
+        if not recorded.created and entry.attempts == 0:
+            log.info("message %s already handled (a second delivery)", entry.key)
+            return
+        conversation_id = recorded.message.conversation_id
+        if human and incoming.user:
+            note_human_joined(sessions, conversation_id=conversation_id, user=incoming.user)
+            return
+        if not incoming.text:
+            return
+        # Every customer turn is scored, answered or not (a person may hold the thread).
+        assessment = self.responder.triage.assess(
+            message_id=recorded.message.id, conversation_id=conversation_id, text=incoming.text
+        )
+        try:
+            if not bot_may_answer(sessions, conversation_id=conversation_id):
+                return
+            question_id = recorded.message.id
+            if assessment.hands_over:
+                self.hand_over_now(entry, question_id=question_id, assessment=assessment)
+                return
+            self.show_working(incoming, first=thread is None)
+            offer = assessment.action is Action.offer
+            if config.private:
+                self.answer_privately(
+                    entry, question_id=question_id, categories=config.categories, offer=offer
+                )
+            else:
+                self.answer(entry, question_id=question_id, categories=config.categories, offer=offer)
+        finally:
+            if assessment.mood is not None and assessment.mood.label is Sentiment.negative:
+                self.watch_mood()
+
+    def hand_over_now(self, entry: Entry, *, question_id: int, assessment: Assessment) -> None:
+        """No answer: the customer is told a person takes over, and the support team is tagged."""
+        incoming = entry.incoming
+        assert incoming.channel
+        reply = self.responder.hand_over_now(question_id, assessment)
+        self.metrics.answers.labels(reply.outcome.value).inc()
+        ts = self._post(entry, text=reply.text, blocks=answer_blocks(reply), existing=entry.placeholder_ts)
+        attach_slack_ts(self.responder.sessions, reply_id=reply.message_id, channel=incoming.channel, ts=ts)
+        self.after_reply(entry, reply)
+
+    def watch_mood(self) -> None:
+        """After a negative message: a surge of them posts one alert to the support channel."""
+        channel = self.settings.alert_channel
+        if not channel:
+            return
+        try:
+            surge = check_surge(self.responder.sessions, self.settings)
+            if surge is None:
+                return
+            posted = self.client.chat_postMessage(channel=channel, text=surge.text())
+            note_posted(
+                self.responder.sessions, alert_id=surge.alert_id, channel=channel, ts=posted.get("ts")
+            )
+        except Exception:  # an alert must never cost the customer an answer
+            log.exception("checking for or posting a sentiment alert failed")
+
+    def show_working(self, incoming: Incoming, *, first: bool) -> None:
+        """In an assistant thread (a thread in a DM): "is looking through past tickets…" while the
+        answer is written (Slack clears it with the reply), and the question as the thread's title."""
+        if not (incoming.channel or "").startswith("D") or incoming.thread_ts == incoming.ts:
+            return
+        from slack_sdk.errors import SlackApiError
+
+        try:
+            self.client.assistant_threads_setStatus(
+                channel_id=incoming.channel, thread_ts=incoming.thread_ts, status=WORKING_STATUS
+            )
+            if first:
+                title = incoming.text if len(incoming.text) <= 60 else incoming.text[:59] + "…"
+                self.client.assistant_threads_setTitle(
+                    channel_id=incoming.channel, thread_ts=incoming.thread_ts, title=title
+                )
+        except SlackApiError as exc:  # not an assistant thread after all: nothing to show
+            log.debug("assistant status not set: %s", exc.response.get("error"))
+
+    def answer_privately(
+        self, entry: Entry, *, question_id: int, categories: Sequence[str] = (), offer: bool = False
+    ) -> None:
+        """Private mode: the answer only the asker sees, with "Share with the channel"."""
+        incoming = entry.incoming
+        assert incoming.channel and incoming.user
+        reply = self.responder.answer(question_id, categories=categories)
+        self.metrics.answers.labels(reply.outcome.value).inc()
+        posted = self.client.chat_postEphemeral(
+            channel=incoming.channel,
+            user=incoming.user,
+            thread_ts=incoming.thread_ts,
+            text=reply.text,
+            blocks=share_blocks(reply_blocks(reply, offer=offer), reply.message_id),
+        )
+        # Its buttons are checked against the message they are on, this ephemeral one.
+        attach_slack_ts(
+            self.responder.sessions,
+            reply_id=reply.message_id,
+            channel=incoming.channel,
+            ts=posted["message_ts"],
+        )
+        self.after_reply(entry, reply)
+
+    def after_reply(self, entry: Entry, reply: Reply) -> None:
+        """A hand-over the gate decided puts the thread in front of the support team; in an
+        assistant thread, an answer's related questions become its suggested prompts."""
+        if not reply.escalated:
+            self.suggest_related(entry.incoming, reply)
+            return
+        incoming = entry.incoming
+        kind = reply.handover_reason or HandoverReason.gate
+        done = hand_over(
+            self.responder.sessions,
+            conversation_id=reply.conversation_id,
+            actor="supportbot",
+            reason=reply.reason,
+            kind=kind,
+            default_group=self.settings.support_group_id,
+        )
+        self.client.chat_postMessage(
+            channel=incoming.channel,
+            thread_ts=incoming.thread_ts,
+            text=f"{tag(done.group)}: could you take over this thread?",
+            blocks=handover_blocks(
+                group=done.group,
+                why=TAKE_OVER.get(kind, TAKE_OVER[HandoverReason.gate]),
+                summary=done.view.summary,
+                conversation_id=reply.conversation_id,
+            ),
+        )
+
+    def suggest_related(self, incoming: Incoming, reply: Reply) -> None:
+        """In an assistant thread (a thread in a DM), the related questions as suggested prompts
+        (none: the pane keeps showing nothing new)."""
+        channel, thread_ts = incoming.channel or "", incoming.thread_ts
+        if not reply.related or not channel.startswith("D") or thread_ts in (None, incoming.ts):
+            return
+        from slack_sdk.errors import SlackApiError
+
+        prompts = [{"title": label(q), "message": q} for q in reply.related]
+        try:
+            self.client.assistant_threads_setSuggestedPrompts(
+                channel_id=channel, thread_ts=thread_ts, title=RELATED_TITLE, prompts=prompts
+            )
+        except SlackApiError as exc:  # not an assistant thread after all: the buttons remain
+            log.debug("related questions not suggested: %s", exc.response.get("error"))
+
+    def answer(
+        self, entry: Entry, *, question_id: int, categories: Sequence[str] = (), offer: bool = False
+    ) -> None:
+        """Stream the answer as it is written, or (streaming off, or a retry of an entry that
+        posted a message already) answer into a placeholder. ``offer``: a person is offered with
+        the answer at once (a frustrated customer, or one who asked for a person)."""
+        if self.settings.slack_streaming and entry.placeholder_ts is None:
+            self.answer_streamed(entry, question_id=question_id, categories=categories, offer=offer)
+        else:
+            self.answer_in_placeholder(entry, question_id=question_id, categories=categories, offer=offer)
+
+    def answer_streamed(
+        self, entry: Entry, *, question_id: int, categories: Sequence[str] = (), offer: bool = False
+    ) -> None:
+        """The checked part of the draft is streamed into the thread while the model writes
+        (bot.streaming); the sources and buttons come when the answer is done. An answer that
+        becomes the best ticket or a hand-over shows none of the draft: it is posted whole."""
+        incoming = entry.incoming
+        assert incoming.channel and incoming.thread_ts
+        started = time.perf_counter()
+
+        def posted(ts: str) -> None:
+            self.inbox.note_placeholder(entry, ts)
+            self.metrics.first_text_seconds.observe(time.perf_counter() - started)
+
+        streamed = StreamedReply(
+            self.client,
+            channel=incoming.channel,
+            thread_ts=incoming.thread_ts,
+            team=incoming.team,
+            user=incoming.user,
+            posts=self.posts,
+            on_posted=posted,
+            append_interval_s=self.settings.slack_stream_interval_s,
+        )
+        try:
+            reply = self.responder.answer(question_id, on_text=streamed.offer, categories=categories)
+        except Exception as exc:
+            streamed.abandon()
+            if transient(exc):
+                raise  # the database is away: the inbox keeps the question and retries
+            log.exception("answering message %s failed", question_id)
+            self.metrics.answers.labels("error").inc()
+            self._post(entry, text=FAILED, blocks=[text_block(FAILED)], existing=streamed.ts)
+            return
+        self.metrics.answer_seconds.observe(time.perf_counter() - started)
+        self.metrics.answers.labels(reply.outcome.value).inc()
+        blocks = reply_blocks(reply, offer=offer)
+        ts = streamed.finish(
+            reply.text, blocks=blocks, extra_blocks=reply_blocks(reply, offer=offer, with_text=False)
+        )
+        if ts is None:
+            ts = self._post(entry, text=reply.text, blocks=blocks, existing=None)
+        attach_slack_ts(self.responder.sessions, reply_id=reply.message_id, channel=incoming.channel, ts=ts)
+        self.after_reply(entry, reply)
+
+    def _post(self, entry: Entry, *, text: str, blocks: Any, existing: str | None) -> str:
+        """Post ``text`` in the entry's thread (or replace the message ``existing``); its ts."""
+        incoming = entry.incoming
+        if existing is not None:
+            self.client.chat_update(channel=incoming.channel, ts=existing, text=text, blocks=blocks)
+            return existing
+        ts = self.client.chat_postMessage(
+            channel=incoming.channel, thread_ts=incoming.thread_ts, text=text, blocks=blocks
+        )["ts"]
+        self.inbox.note_placeholder(entry, ts)  # a retry updates this message, never posts twice
+        return str(ts)
+
+    def answer_in_placeholder(
+        self, entry: Entry, *, question_id: int, categories: Sequence[str] = (), offer: bool = False
+    ) -> None:
+        """Answer into the placeholder: posted now (beside the answering, so Slack's round trip
+        is not added to the reply time), or the one an earlier attempt of this entry posted."""
+        incoming = entry.incoming
+        client = self.client
+
+        def post_placeholder() -> str | None:
+            try:
+                posted = client.chat_postMessage(
+                    channel=incoming.channel, thread_ts=incoming.thread_ts, text=working_text()
+                )
+            except Exception:
+                log.exception("could not post the placeholder; answering without it")
+                return None
+            self.inbox.note_placeholder(entry, posted["ts"])
+            return posted["ts"]
+
+        if entry.placeholder_ts is not None:
+            known = entry.placeholder_ts
+
+            def placeholder() -> str | None:
+                return known
+        else:
+            placeholder = self.posts.submit(post_placeholder).result
+
+        started = time.perf_counter()
+        try:
+            reply = self.responder.answer(
+                question_id, slack_channel=incoming.channel, slack_ts=placeholder, categories=categories
+            )
+            blocks, text = reply_blocks(reply, offer=offer), reply.text
+            self.metrics.answer_seconds.observe(time.perf_counter() - started)
+            self.metrics.answers.labels(reply.outcome.value).inc()
+        except Exception as exc:
+            placeholder()  # known before the inbox decides what to show meanwhile
+            if transient(exc):
+                raise  # the database is away: the inbox keeps the question and retries
+            log.exception("answering message %s failed", question_id)
+            self.metrics.answers.labels("error").inc()
+            blocks, text, reply = None, FAILED, None
+        placeholder_ts = placeholder()
+        if placeholder_ts:
+            # The reply was stored with the placeholder's ts already: one write less per answer.
+            client.chat_update(channel=incoming.channel, ts=placeholder_ts, text=text, blocks=blocks)
+            if reply is not None:
+                if entry.placeholder_ts is not None and incoming.channel:
+                    # A retry: the reply may have been stored before this message was noted (a
+                    # streamed answer); its buttons must find it here.
+                    attach_slack_ts(
+                        self.responder.sessions,
+                        reply_id=reply.message_id,
+                        channel=incoming.channel,
+                        ts=placeholder_ts,
+                    )
+                self.after_reply(entry, reply)
+            return
+        ts = client.chat_postMessage(
+            channel=incoming.channel, thread_ts=incoming.thread_ts, text=text, blocks=blocks
+        )["ts"]
+        # Noted first: should storing the ts fail (the database), the retry updates this message
+        # instead of posting the answer a second time.
+        self.inbox.note_placeholder(entry, ts)
+        if reply is not None and incoming.channel:
+            attach_slack_ts(
+                self.responder.sessions, reply_id=reply.message_id, channel=incoming.channel, ts=ts
+            )
+            self.after_reply(entry, reply)
+
+    def on_delay(self, entry: Entry) -> None:
+        """Told once per delayed question: the placeholder (or a new message) says we will answer."""
+        incoming = entry.incoming
+        if entry.placeholder_ts is not None:
+            self.client.chat_update(channel=incoming.channel, ts=entry.placeholder_ts, text=delayed_text())
+        elif entry.kind not in ("thread", "channel"):  # maybe not for the bot at all: stay quiet
+            posted = self.client.chat_postMessage(
+                channel=incoming.channel, thread_ts=incoming.thread_ts, text=delayed_text()
+            )
+            self.inbox.note_placeholder(entry, posted["ts"])
+
+
+class Door:
+    """Makes a delivery's question durable before Bolt acks it."""
+
+    def __init__(self, *, inbox: Inbox, sealer: Sealer | None, metrics: BotMetrics) -> None:
+        self.inbox = inbox
+        self.sealer = sealer
+        self.metrics = metrics
+
+    def spool(self, body: Any, bot_user_id: str | None) -> tuple[int | None, str | None]:
+        """(status to answer with now, None) when Bolt has nothing more to do with the delivery
+        (200: not a question or seen before; 503: the spool failed, Slack retries), or (None, its
+        spool key) for the listener to work on."""
+        status, key = self._spool(body, bot_user_id)
+        if status is not None or key is not None:
+            result = "spooled" if key is not None else "refused" if status == 503 else "dropped"
+            self.metrics.deliveries.labels(result).inc()
+        return status, key
+
+    def _spool(self, body: Any, bot_user_id: str | None) -> tuple[int | None, str | None]:
+        if not isinstance(body, dict) or body.get("type") != "event_callback":
+            return None, None
+        event = body.get("event")
+        if not isinstance(event, dict) or event.get("type") not in ("app_mention", "message"):
+            return None, None
+        if self.inbox.seen(entry_key(event.get("channel"), event.get("ts"))):
+            return 200, None  # a retry: acked before any work on it
+        try:
+            kind, incoming = classify(event, body, bot_user_id=bot_user_id, sealer=self.sealer)
+        except NotAQuestion as why:
+            log.debug("delivery %s acked and dropped: %s", body.get("event_id"), why)
+            return 200, None
+        try:
+            key = self.inbox.accept(kind=kind, incoming=incoming)
+        except SpoolError:
+            log.exception("delivery %s NOT acked: the spool cannot be written", body.get("event_id"))
+            return 503, None
+        if key is None:
+            return 200, None  # a retry or a second event of one message
+        return None, key
+
+
+def register(
+    app: App,
+    *,
+    responder: Responder,
+    settings: Settings,
+    inbox: Inbox,
+    metrics: BotMetrics,
+    posts: Executor | None = None,
+) -> Answering:
+    posts = posts or ThreadPoolExecutor(max_workers=16, thread_name_prefix="slack-placeholder")
+    door = Door(inbox=inbox, sealer=Sealer.from_settings(settings), metrics=metrics)
+    answering = Answering(
+        client=app.client, responder=responder, settings=settings, inbox=inbox, posts=posts, metrics=metrics
+    )
+    inbox.deliver = answering.deliver
+    inbox.on_delay = answering.on_delay
+
+    from slack_bolt import BoltResponse
+
+    bot_user: dict[str, str | None] = {}
+
+    def own_user_id() -> str | None:
+        """This app's bot user (asked once): its own posts are never questions."""
+        if "id" not in bot_user:
+            bot_user["id"] = app.client.auth_test().get("user_id")
+        return bot_user["id"]
+
+    # The HTTP endpoint spools before it dispatches, on a thread (an fsync must not hold the
+    # event loop); the middleware does it for Socket Mode and anything else that dispatches.
+    app.supportbot_spool = lambda body: door.spool(body, own_user_id())  # type: ignore[attr-defined]
+
+    @app.middleware
+    def spool_questions(body: dict[str, Any], context: Any, next: Any) -> Any:
+        """Before the ack: a question is made durable, or the delivery is not acked (503)."""
+        if context.get(SPOOL_KEY) is not None:
+            return next()  # spooled by the HTTP endpoint already
+        status, key = door.spool(body, context.get("bot_user_id"))
+        if status is not None:
+            return BoltResponse(status=status, body="")
+        if key is not None:
+            context[SPOOL_KEY] = key
+        return next()
+
+    def work(context: Any) -> None:
+        key = context.get(SPOOL_KEY)
+        if key is not None:
+            inbox.run(key)
+
+    @app.event("app_mention")
+    def on_mention(context: Any) -> None:
+        work(context)
+
+    @app.event("message")
+    def on_message(context: Any) -> None:
+        work(context)
+
+    return answering

@@ -1,0 +1,202 @@
+"""The grounding guard: identifiers in a drafted answer must come from somewhere.
+
+An order or ticket number, an amount, an e-mail address or a URL in the answer that appears
+neither in the conversation nor in the retrieved tickets is never sent as fact. An invented order
+number is replaced by the customer's own when they gave exactly one; anything else unresolvable
+makes the draft unusable (the responder then falls back or hands over). Every intervention is
+returned so it can be recorded on the reply.
+
+Then the draft against what its tickets agree on (``check_against_sources``): a draft about
+another request, or a "no past case fits" beside a close match, becomes the best ticket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from supportbot.core.db import Sessions
+from supportbot.core.identifiers import PLACEHOLDER_RE, find_identifiers
+
+
+@dataclass
+class GuardResult:
+    text: str
+    ok: bool
+    interventions: list[dict[str, str]] = field(default_factory=list)
+
+
+def _keys(texts: Iterable[str]) -> dict[str, set[str]]:
+    known: dict[str, set[str]] = {}
+    for text in texts:
+        for ident in find_identifiers(text):
+            known.setdefault(ident.kind, set()).add(ident.key)
+    return known
+
+
+def guard(answer: str, *, conversation: Iterable[str], tickets: Iterable[str]) -> GuardResult:
+    conversation = list(conversation)
+    known_conv = _keys(conversation)
+    known_tickets = _keys(tickets)
+    customer_orders = sorted(known_conv.get("order", set()))
+    interventions: list[dict[str, str]] = []
+    ok = True
+
+    # Placeholders the application could not fill (the model referred to an order nobody named).
+    def fill(m):
+        nonlocal ok
+        if m.group(1) == "ORDER_ID" and len(customer_orders) == 1:
+            interventions.append(
+                {"kind": "order", "found": m.group(0), "action": "replaced", "with": customer_orders[0]}
+            )
+            return customer_orders[0]
+        interventions.append({"kind": m.group(1).lower(), "found": m.group(0), "action": "unresolved"})
+        ok = False
+        return m.group(0)
+
+    text = PLACEHOLDER_RE.sub(fill, answer)
+
+    out, last = [], 0
+    for ident in find_identifiers(text):
+        grounded = ident.key in known_conv.get(ident.kind, set()) or ident.key in known_tickets.get(
+            ident.kind, set()
+        )
+        if ident.kind == "order":
+            # An "order number" may also be quoted in a ticket as another kind (e.g. inside a URL).
+            grounded = grounded or any(ident.key in keys for keys in known_conv.values())
+        if grounded:
+            continue
+        out.append(text[last : ident.start])
+        if ident.kind == "order" and len(customer_orders) == 1:
+            out.append(customer_orders[0])
+            interventions.append(
+                {"kind": "order", "found": ident.text, "action": "replaced", "with": customer_orders[0]}
+            )
+        else:
+            out.append(ident.text)
+            interventions.append({"kind": ident.kind, "found": ident.text, "action": "unresolved"})
+            ok = False
+        last = ident.end
+    out.append(text[last:])
+    return GuardResult("".join(out), ok, interventions)
+
+
+def agreement(draft: str, resolutions: Iterable[str]) -> float:
+    """How much the draft retells the best of its tickets: the highest token F1 between the draft
+    and a ticket's resolution, identifiers generalised on both sides (0: nothing in common)."""
+    from supportbot.core.identifiers import generalise
+    from supportbot.core.scoring import token_f1
+
+    text = generalise(draft)
+    return max((token_f1(text, generalise(r)) for r in resolutions), default=0.0)
+
+
+class TermWeights:
+    """How telling a word is among the tickets: its inverse document frequency over their
+    resolutions (words every note uses, "customer", "explained", weigh almost nothing)."""
+
+    def __init__(self, resolutions: Iterable[str]) -> None:
+        from collections import Counter
+
+        from supportbot.core.identifiers import generalise
+        from supportbot.core.scoring import words
+
+        df: Counter[str] = Counter()
+        n = 0
+        for text in resolutions:
+            df.update(set(words(generalise(text))))
+            n += 1
+        self.n = n
+        self._df = df
+
+    def idf(self, term: str) -> float:
+        import math
+
+        return math.log((self.n + 1) / (self._df.get(term, 0) + 1))
+
+    @classmethod
+    def from_store(cls, sessions: Sessions, *, limit: int = 50_000) -> TermWeights:
+        """From the stored tickets (at most ``limit`` of them: document frequencies settle long
+        before that)."""
+        from supportbot.core import store
+
+        with sessions() as s:
+            return cls(store.ticket_resolutions(s, limit=limit))
+
+
+def agreed_terms(resolutions: list[str], weights: TermWeights, *, at_least: int = 2) -> dict[str, float]:
+    """What the tickets agree on: words of the best ticket's resolution that at least one other
+    retrieved ticket's resolution also uses, with their weights. Empty when the tickets are about
+    different things (then there is nothing to hold the draft to)."""
+    from supportbot.core.identifiers import generalise
+    from supportbot.core.scoring import words
+
+    if len(resolutions) < at_least:
+        return {}
+    sets = [set(words(generalise(r))) for r in resolutions]
+    return {
+        term: weights.idf(term)
+        for term in sets[0]
+        if sum(term in other for other in sets) >= at_least and not term.startswith("<")
+    }
+
+
+def coverage(draft: str, resolutions: list[str], weights: TermWeights) -> float | None:
+    """The weighted share of what the retrieved tickets agree on that the draft says (1: all of
+    it); None when they agree on nothing."""
+    from supportbot.core.identifiers import generalise
+    from supportbot.core.scoring import words
+
+    agreed = agreed_terms(resolutions, weights)
+    total = sum(agreed.values())
+    if total <= 0:
+        return None
+    said = set(words(generalise(draft)))
+    return sum(w for t, w in agreed.items() if t in said) / total
+
+
+@dataclass(frozen=True)
+class SourceCheck:
+    """What a draft's sources say about sending it (``check_against_sources``).
+
+    kind: ``send``; ``no_case`` (the model found no past case: hand over); ``close_match`` (it
+    found none, but the closest ticket is a close one: show that); ``disagrees`` (the draft is
+    about another request than its tickets agree on: show the best ticket)."""
+
+    kind: str
+    why: str | None = None
+    coverage: float | None = None
+
+    @property
+    def show_best(self) -> bool:
+        return self.kind in ("close_match", "disagrees")
+
+
+def check_against_sources(
+    draft: str,
+    resolutions: list[str],
+    top_score: float | None,
+    *,
+    weights: TermWeights | Callable[[], TermWeights],
+    disagree_below: float,
+    close_match_score: float,
+) -> SourceCheck:
+    """The bot's two checks of a draft against its retrieved tickets (best first), in one place
+    for the bot and the evaluation report. ``weights`` may be a callable, asked only when the
+    agreement is measured."""
+    from supportbot.core.prompt import CANNOT_HELP
+
+    if draft.startswith(CANNOT_HELP[:40]):
+        if top_score is not None and top_score >= close_match_score:
+            why = f"the model found no past case that fits, but the closest ticket scores {top_score:.2f}"
+            return SourceCheck("close_match", why)
+        return SourceCheck("no_case", "the model found no past case that fits")
+    if disagree_below > 0 and len(resolutions) >= 2:
+        score = coverage(draft, resolutions, weights() if callable(weights) else weights)
+        if score is not None and score < disagree_below:
+            why = (
+                f"the draft is about another request than its sources (it says {score:.2f} of what"
+                f" they agree on < {disagree_below:.2f})"
+            )
+            return SourceCheck("disagrees", why, score)
+    return SourceCheck("send")

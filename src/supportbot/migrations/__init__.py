@@ -1,0 +1,1 @@
+"""The Alembic migrations: env.py and versions/, the only place tables are created or changed."""

@@ -1,0 +1,178 @@
+"""The checks after the model, calibrated on a team's own questions.
+
+The bot's checks against its sources (``core.grounding.check_against_sources``) have two
+settings: the agreement floor (a draft saying less than this share of what its tickets agree on
+becomes the best ticket) and the close-match score (a "no past case fits" beside a ticket this
+close shows that ticket). Their best values depend on the team's data: how alike its resolutions
+are, how its agents write. So every fine-tune chooses them on questions of its own, held apart
+from the ones its report is measured on (``split``), and stores them with the model version.
+Each question is asked twice: as it was worded and thinned to half its words (``reworded``), so
+the settings also hold for wordings the history never saw.
+
+The rule, in order: the answers as the bot would send them must name the right request at least
+as often as the top retrieved ticket does on these questions (the bot is never worse than its
+own best source); among the settings that hold, the best token F1 against the agents' replies;
+then the lower floor (fewer drafts thrown away). Where none holds, the highest right-request rate.
+
+The confidence gate hands a question to a person when even its closest ticket scores low. How
+high a team's scores run depends on how its customers write (long rambling tickets score lower
+than short questions): the gate is set where at most ``GATE_SHARE`` of the team's own answerable
+questions would fall under it, never above the configured score (which the sample's
+out-of-domain questions were calibrated on, bench/calibrate_gate.py).
+
+"Right request": every keyphrase of the question's intent, where the questions carry intents
+(the sample, a set with labels); otherwise ``training.scores.names_request`` — the answer shares
+enough of the agent's reply's telling words (IDF-weighted) — which needs no labels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from supportbot.core.scoring import token_f1
+
+FLOORS = (0.0, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 1.0)
+CLOSE_MATCH = (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 1.0)  # 1.0: never (always hand over)
+GATE_SHARE = 0.02
+
+
+@dataclass
+class Calibration:
+    disagree_below: float
+    close_match_score: float
+    escalate_below_score: float  # the confidence gate
+    split: str  # which questions it was chosen on
+    questions: int
+    judged_by: str  # "keyphrases" or "reference words"
+    right_request: float  # as sent, at the chosen settings
+    f1: float
+    top_ticket: dict[str, float] = field(default_factory=dict)  # the same questions, top ticket
+    replaced: float = 0.0  # share of drafts turned into the best ticket
+    holds: bool = True  # as sent >= the top ticket on right request
+    table: list[dict[str, float]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def floors(self) -> dict[str, float]:
+        """The two checks of a draft against its sources (the gate is applied before them)."""
+        return {"disagree_below": self.disagree_below, "close_match_score": self.close_match_score}
+
+
+def gate_score(top_scores: Sequence[float | None], *, configured: float, share: float = GATE_SHARE) -> float:
+    """The closest-ticket score under which at most ``share`` of these (answerable) questions
+    fall, never above ``configured``."""
+    scores = sorted(s for s in top_scores if s is not None)
+    if not scores:
+        return configured
+    k = int(len(scores) * share)  # this many may fall under the gate
+    return round(min(configured, scores[k] - 1e-6 if k < len(scores) else configured), 4)
+
+
+def reworded(items: Sequence[Any], *, seed: int = 0) -> list[Any]:
+    """The items again, each question thinned to about half its words (training.context.thinned,
+    as a share of the training examples are): a stand-in for wordings no conversation in the
+    history used. Validation conversations are worded like the training ones (a team's customers
+    repeat themselves); the questions to come will not all be, and a model that learned wordings
+    rather than tickets fails on those first. Retrieval and the model both get the thinned
+    question, so the comparison with the top ticket stays fair."""
+    import random
+    from dataclasses import replace
+
+    from supportbot.training.context import thinned
+    from supportbot.training.data import Conversation
+
+    rng = random.Random(seed)
+    out = []
+    for item in items:
+        conversation = Conversation(
+            item.id or "item", [{"role": "user", "content": item.question}], "calibration"
+        )
+        out.append(replace(item, question=thinned(conversation, rng).messages[0]["content"]))
+    return out
+
+
+def calibration_split(ids: Sequence[str]) -> tuple[set[str], set[str]]:
+    """Validation conversations halved by a hash of their id: (calibration, report). A
+    conversation is in one half only, whatever else is in the set."""
+    cal: set[str] = set()
+    rep: set[str] = set()
+    for i in ids:
+        (cal if int(hashlib.sha256(f"cal:{i}".encode()).hexdigest()[:8], 16) % 2 == 0 else rep).add(i)
+    return cal, rep
+
+
+def as_sent_with(
+    drafts: Sequence[str], *, resolutions: Sequence[Sequence[str]], top_scores: Sequence[float | None],
+    best: Sequence[str], weights: Any, disagree_below: float, close_match_score: float,
+) -> tuple[list[str], int]:  # fmt: skip
+    """The drafts after the checks at these settings (``best``: each question's top ticket as the
+    bot shows it); and how many were replaced."""
+    from supportbot.core.grounding import check_against_sources
+
+    out, replaced = [], 0
+    for draft, res, top, shown in zip(drafts, resolutions, top_scores, best, strict=True):
+        verdict = check_against_sources(
+            draft,
+            list(res),
+            top,
+            weights=weights,
+            disagree_below=disagree_below,
+            close_match_score=close_match_score,
+        )
+        if verdict.show_best and shown:
+            out.append(shown)
+            replaced += 1
+        else:
+            out.append(draft)
+    return out, replaced
+
+
+def calibrate(
+    drafts: Sequence[str], *, references: Sequence[str], right: Callable[[int, str], bool],
+    resolutions: Sequence[Sequence[str]], top_scores: Sequence[float | None], best: Sequence[str],
+    weights: Any, split: str, judged_by: str, gate_configured: float = 0.5,
+) -> Calibration:  # fmt: skip
+    """The settings the bot should use with this model (see the module doc). ``right(i, text)``:
+    does ``text`` name question i's request."""
+    n = len(drafts)
+    top_right = sum(right(i, best[i]) for i in range(n)) / max(1, n)
+    top_f1 = sum(token_f1(best[i], references[i]) for i in range(n)) / max(1, n)
+    table = []
+    for close in CLOSE_MATCH:
+        for floor in FLOORS:
+            sent, replaced = as_sent_with(
+                drafts, resolutions=resolutions, top_scores=top_scores, best=best, weights=weights,
+                disagree_below=floor, close_match_score=close,
+            )  # fmt: skip
+            table.append(
+                {
+                    "disagree_below": floor,
+                    "close_match_score": close,
+                    "right_request": sum(right(i, t) for i, t in enumerate(sent)) / max(1, n),
+                    "f1": sum(token_f1(t, references[i]) for i, t in enumerate(sent)) / max(1, n),
+                    "replaced": replaced / max(1, n),
+                }
+            )
+    holding = [r for r in table if r["right_request"] >= top_right - 1e-9]
+    if holding:
+        chosen = max(holding, key=lambda r: (round(r["f1"], 4), r["right_request"], -r["disagree_below"]))
+    else:
+        chosen = max(table, key=lambda r: (r["right_request"], r["f1"]))
+    return Calibration(
+        disagree_below=chosen["disagree_below"],
+        close_match_score=chosen["close_match_score"],
+        escalate_below_score=gate_score(top_scores, configured=gate_configured),
+        split=split,
+        questions=n,
+        judged_by=judged_by,
+        right_request=round(chosen["right_request"], 4),
+        f1=round(chosen["f1"], 4),
+        top_ticket={"right_request": round(top_right, 4), "f1": round(top_f1, 4)},
+        replaced=round(chosen["replaced"], 4),
+        holds=bool(holding),
+        table=[{k: round(v, 4) for k, v in r.items()} for r in table],
+    )

@@ -1,0 +1,272 @@
+"""Support logs in, supervised conversations out.
+
+Sources: OpenAI chat JSONL (``{"messages": [...]}``), question/answer CSV (with column flags
+as for tickets), and the project's own reviewed conversations. Every conversation is redacted
+(PII becomes placeholders), has its identifiers masked (the model learns ``<ORDER_ID>``, the
+application fills the real one in), is de-duplicated, kept away from evaluation items, and put
+into the train or the validation split by a hash of its id (so a conversation never straddles).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from supportbot.core.identifiers import Masker
+from supportbot.core.pii import redact
+from supportbot.core.resources import sample_dir
+from supportbot.core.salutation import neutral_salutation
+
+T = TypeVar("T")
+
+# The bundled sample history (data/sample/): the default training data and held-out questions.
+SAMPLE_DIR = sample_dir()
+# The era of the sample's earlier conversations (the default model learns from them, fine-tunes
+# replay them); a conversation without an era belongs to it. Not the base model.
+EARLIER_ERA = "base"
+
+ROLES = {"system", "user", "assistant"}
+
+
+@dataclass
+class Conversation:
+    id: str
+    messages: list[dict[str, str]]
+    source: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def first_question(self) -> str:
+        return next((m["content"] for m in self.messages if m["role"] == "user"), "")
+
+    @property
+    def first_answer(self) -> str:
+        """The assistant's reply to the first question."""
+        start = next((i for i, m in enumerate(self.messages) if m["role"] == "user"), len(self.messages))
+        return next((m["content"] for m in self.messages[start + 1 :] if m["role"] == "assistant"), "")
+
+
+def spread(items: Sequence[T], n: int) -> list[T]:
+    """``n`` items taken evenly over the whole sequence (not just its start); all if n >= len."""
+    if n >= len(items):
+        return list(items)
+    step = len(items) / n if n > 0 else 0
+    return [items[int(i * step)] for i in range(max(n, 0))]
+
+
+@dataclass
+class LoadReport:
+    loaded: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add_error(self, where: str, reason: str) -> None:
+        self.errors.append(f"{where}: {reason}")
+
+
+def _check_messages(messages: Any) -> list[dict[str, str]]:
+    if not isinstance(messages, list) or not messages:
+        raise ValueError("'messages' must be a non-empty list")
+    out = []
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict):
+            raise ValueError(f"message {i} is not an object")
+        role, content = m.get("role"), m.get("content")
+        if role not in ROLES:
+            raise ValueError(f"message {i} has role {role!r} (expected system, user or assistant)")
+        if not isinstance(content, str) or not content.strip():
+            raise ValueError(f"message {i} has no text content")
+        out.append({"role": role, "content": content.strip()})
+    if not any(m["role"] == "assistant" for m in out):
+        raise ValueError("no assistant message to learn from")
+    return out
+
+
+def load_chat_jsonl(path: Path, report: LoadReport | None = None) -> tuple[list[Conversation], LoadReport]:
+    """OpenAI chat JSONL; a bad line is reported as file:line and skipped."""
+    report = report or LoadReport()
+    out: list[Conversation] = []
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            where = f"{path}:{lineno}"
+            try:  # line by line: one bad byte costs its line, not the file
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                report.add_error(where, f"not valid UTF-8 (byte {exc.start + 1} of the line)")
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                report.add_error(where, f"not JSON ({exc.msg})")
+                continue
+            if not isinstance(row, dict):
+                report.add_error(where, "not a JSON object")
+                continue
+            try:
+                messages = _check_messages(row.get("messages"))
+            except ValueError as exc:
+                report.add_error(where, str(exc))
+                continue
+            meta = {k: v for k, v in row.items() if k in ("intent", "era", "created", "category")}
+            out.append(Conversation(str(row.get("id") or f"{path.name}:{lineno}"), messages, path.name, meta))
+            report.loaded += 1
+    return out, report
+
+
+def load_qa_csv(
+    path: Path,
+    *,
+    question_field: str = "question",
+    answer_field: str = "resolution",
+    id_field: str = "id",
+    report: LoadReport | None = None,
+) -> tuple[list[Conversation], LoadReport]:
+    """Question/answer CSV (a helpdesk export); each row becomes a one-exchange conversation."""
+    report = report or LoadReport()
+    out: list[Conversation] = []
+    # Undecodable bytes survive as surrogates, so the row that holds them can be named and skipped.
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [f for f in (question_field, answer_field) if f not in (reader.fieldnames or [])]
+        if missing:
+            report.add_error(
+                f"{path}:1", f"missing column(s) {', '.join(missing)} (use --question-field/--answer-field)"
+            )
+            return out, report
+        for row in reader:
+            where = f"{path}:{reader.line_num}"
+            if any(_undecodable(v) for v in row.values()):
+                report.add_error(where, "not valid UTF-8")
+                continue
+            question = (row.get(question_field) or "").strip()
+            answer = (row.get(answer_field) or "").strip()
+            if not question or not answer:
+                report.add_error(where, f"empty {question_field if not question else answer_field}")
+                continue
+            conv_id = (row.get(id_field) or "").strip() or f"{path.name}:{reader.line_num}"
+            out.append(
+                Conversation(
+                    conv_id,
+                    [{"role": "user", "content": question}, {"role": "assistant", "content": answer}],
+                    path.name,
+                )
+            )
+            report.loaded += 1
+    return out, report
+
+
+def _undecodable(value: Any) -> bool:
+    values = value if isinstance(value, list) else [value]
+    return any(isinstance(v, str) and any("\udc80" <= ch <= "\udcff" for ch in v) for v in values)
+
+
+def load_file(
+    path: Path, *, question_field: str = "question", answer_field: str = "resolution"
+) -> tuple[list[Conversation], LoadReport]:
+    """A question/answer CSV (with these column names) or an OpenAI chat JSONL, by its suffix."""
+    if path.suffix.lower() == ".csv":
+        return load_qa_csv(path, question_field=question_field, answer_field=answer_field)
+    return load_chat_jsonl(path)
+
+
+def from_store_rows(rows: Iterable[dict[str, Any]]) -> list[Conversation]:
+    """Conversations from ``core.store.training_conversations`` (approved or rated 👍)."""
+    return [Conversation(r["id"], r["messages"], "conversations") for r in rows]
+
+
+def by_time(conversations: Sequence[Conversation]) -> list[Conversation]:
+    """Oldest first: by ``created`` when every conversation has one (ISO dates sort as text),
+    else in file order (exports are written in time order)."""
+    if conversations and all(isinstance(c.meta.get("created"), str) for c in conversations):
+        return sorted(conversations, key=lambda c: str(c.meta["created"]))
+    return list(conversations)
+
+
+def newest_apart(
+    conversations: Sequence[Conversation], share: float
+) -> tuple[list[Conversation], list[Conversation]]:
+    """(the older ones, the newest ``share`` of them). A team's own export, learned in two steps
+    as the sample's eras are: the base model learns the older part, the fine-tune the newest
+    (what changed lately: a new policy, a new product) with the older part replayed."""
+    ordered = by_time(conversations)
+    cut = len(ordered) - round(len(ordered) * share)
+    return ordered[:cut], ordered[cut:]
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s<>]", "", text.lower())).strip()
+
+
+@dataclass
+class Prepared:
+    train: list[Conversation]
+    val: list[Conversation]
+    stats: Counter[str] = field(default_factory=Counter)
+    pii: Counter[str] = field(default_factory=Counter)
+
+
+def clean(conversation: Conversation, pii: Counter[str]) -> Conversation:
+    """Redact PII, drop system turns (the prompt renderer adds ours), take the customer's name out
+    of the agent's salutation (core.salutation), mask identifiers."""
+    masker = Masker()
+    messages = []
+    for m in conversation.messages:
+        if m["role"] == "system":
+            continue
+        redacted = redact(m["content"])
+        pii.update(redacted.counts)
+        text = neutral_salutation(redacted.text) if m["role"] == "assistant" else redacted.text
+        messages.append({"role": m["role"], "content": masker.mask(text)})
+    return Conversation(conversation.id, messages, conversation.source, conversation.meta)
+
+
+def split_of(conv_id: str, val_fraction: float) -> str:
+    bucket = int(hashlib.sha256(conv_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return "val" if bucket < val_fraction else "train"
+
+
+def prepare(
+    conversations: Sequence[Conversation],
+    *,
+    eval_questions: Iterable[str] = (),
+    val_fraction: float = 0.05,
+) -> Prepared:
+    """Redact, mask, de-duplicate, drop evaluation items, split by conversation."""
+    held_out = {normalise(q) for q in eval_questions}
+    prepared = Prepared([], [])
+    seen: set[str] = set()
+    for conversation in conversations:
+        c = clean(conversation, prepared.pii)
+        if not any(m["role"] == "assistant" for m in c.messages) or c.messages[0]["role"] != "user":
+            prepared.stats["dropped: no question/answer"] += 1
+            continue
+        if normalise(c.first_question) in held_out:
+            prepared.stats["dropped: identical to an evaluation item"] += 1
+            continue
+        key = hashlib.sha256(
+            json.dumps([(m["role"], normalise(m["content"])) for m in c.messages]).encode()
+        ).hexdigest()
+        if key in seen:
+            prepared.stats["dropped: duplicate"] += 1
+            continue
+        seen.add(key)
+        (prepared.val if split_of(c.id, val_fraction) == "val" else prepared.train).append(c)
+    prepared.stats["train"] = len(prepared.train)
+    prepared.stats["val"] = len(prepared.val)
+    return prepared
+
+
+def write_jsonl(path: Path, conversations: Iterable[Conversation]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for c in conversations:
+            fh.write(json.dumps({"id": c.id, "messages": c.messages, **c.meta}, ensure_ascii=False) + "\n")
+    return path

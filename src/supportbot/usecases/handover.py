@@ -1,0 +1,257 @@
+"""The hand-over lifecycle: a conversation handed to a human (the customer asked, or the gate
+decided), claimed by an agent, resolved (the customer rates it 1–5) or handed back to the bot.
+
+From the moment a human other than the customer posts in the thread the bot stays quiet there
+(it still records every message) until an agent hands it back. Every step an agent takes is
+audited. The state lives in the database (``core.store.handover``); Slack is only where the
+buttons are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from supportbot.core import store
+from supportbot.core.db import transaction
+from supportbot.core.errors import NotFound
+from supportbot.core.models import Conversation, HandoverReason, HandoverState, Outcome
+from supportbot.usecases.threads import clicked_reply
+
+Sessions = sessionmaker[Session]
+# What the agent reads of each line: enough to know the case, short enough for a notification.
+SUMMARY_LINE_CHARS = 140
+GIST_MIN_CHARS = 60
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class HandoverView:
+    """A conversation's hand-over state, as plain values for whoever shows it."""
+
+    conversation_id: int
+    state: HandoverState | None
+    customer: str | None
+    agent: str | None
+    bot_quiet: bool
+    csat: int | None
+    summary: str | None
+    channel: str | None
+    thread_ts: str | None
+
+    @classmethod
+    def of(cls, conversation: Conversation) -> HandoverView:
+        return cls(
+            conversation_id=conversation.id,
+            state=conversation.handover,
+            customer=conversation.slack_user,
+            agent=conversation.agent_user,
+            bot_quiet=conversation.bot_quiet_since is not None,
+            csat=conversation.csat,
+            summary=conversation.handover_summary,
+            channel=conversation.slack_channel or None,
+            thread_ts=conversation.slack_thread_ts or None,
+        )
+
+
+@dataclass(frozen=True)
+class HandedOver:
+    """A hand-over: the conversation's state, and the user group to tag (None: no group set)."""
+
+    view: HandoverView
+    group: str | None
+
+    @property
+    def conversation_id(self) -> int:
+        return self.view.conversation_id
+
+    @property
+    def summary(self) -> str:
+        return self.view.summary or ""
+
+
+def _trimmed(text: str, limit: int = SUMMARY_LINE_CHARS) -> str:
+    """One line of at most ``limit`` characters, cut at a word boundary."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1].rsplit(" ", 1)[0] or line[: limit - 1]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+def _gist(text: str) -> str:
+    """The opening sentences of an answer, enough of them to say something (a greeting alone
+    does not), trimmed."""
+    gist = ""
+    for sentence in SENTENCE_END.split(" ".join(text.split())):
+        gist = f"{gist} {sentence}".strip()
+        if len(gist) >= GIST_MIN_CHARS:
+            break
+    return _trimmed(gist)
+
+
+def summary_of(turns: store.SummaryTurns, *, reason: str | None = None) -> str:
+    """Two plain lines for the agent: the customer's first question; the bot's last answer in
+    brief, or why it handed over. Built from stored (redacted) text only."""
+    first = "Customer asked: " + (_trimmed(turns.first_question) if turns.first_question else "(nothing yet)")
+    why = reason or (turns.last_reason if turns.last_outcome == Outcome.handover.value else None)
+    if why:
+        second = "Handed over: " + _trimmed(why)
+    elif turns.last_reply:
+        second = "Bot answered: " + _gist(turns.last_reply)
+    else:
+        second = "Bot answered: (nothing yet)"
+    return f"{first}\n{second}"
+
+
+def two_line_summary(sessions: Sessions, *, conversation_id: int) -> str:
+    """The two lines shown to the agent on a hand-over (see ``summary_of``)."""
+    with sessions() as s:
+        if s.get(Conversation, conversation_id) is None:
+            raise NotFound(f"conversation {conversation_id} does not exist")
+        return summary_of(store.summary_turns(s, conversation_id=conversation_id))
+
+
+def _group_for(session: Session, conversation: Conversation, default_group: str | None) -> str | None:
+    if not conversation.slack_channel:
+        return default_group
+    config = store.get_channel_settings(
+        session, team=conversation.slack_team, channel=conversation.slack_channel
+    )
+    return config.handover_group or default_group
+
+
+def hand_over(
+    sessions: Sessions,
+    *,
+    actor: str,
+    reply_id: int | None = None,
+    conversation_id: int | None = None,
+    shown_in: tuple[str, str] | None = None,
+    reason: str | None = None,
+    kind: HandoverReason | None = None,
+    default_group: str | None = None,
+) -> HandedOver:
+    """Hand a conversation to a human: waiting for one (status escalated) with the agent's
+    two-line summary, audited. Either the reply whose "Talk to a human" was clicked
+    (``reply_id``, checked against ``shown_in``: (channel, ts) of the clicked Slack message) or
+    the conversation the bot handed over (``conversation_id``, ``reason``: why, in words).
+    ``kind``: why, as one of HandoverReason (default: asked with a click, the gate otherwise).
+    ``default_group``: the group to tag unless the channel names its own."""
+    if (reply_id is None) == (conversation_id is None):
+        raise ValueError("hand_over needs exactly one of reply_id and conversation_id")
+    with transaction(sessions) as s:
+        if reply_id is not None:
+            conversation_id = clicked_reply(s, reply_id=reply_id, shown_in=shown_in).conversation_id
+        assert conversation_id is not None
+        summary = summary_of(store.summary_turns(s, conversation_id=conversation_id), reason=reason)
+        if kind is None:
+            kind = HandoverReason.asked if reply_id is not None else HandoverReason.gate
+        conversation = store.mark_waiting(s, conversation_id=conversation_id, summary=summary, reason=kind)
+        store.audit(
+            s,
+            actor=actor,
+            action="conversation.handover",
+            conversation_id=conversation_id,
+            message_id=reply_id,
+            detail={"kind": kind.value, **({"reason": reason} if reason else {})},
+        )
+        return HandedOver(HandoverView.of(conversation), _group_for(s, conversation, default_group))
+
+
+def _in_thread(session: Session, conversation_id: int, thread: tuple[str, str] | None) -> None:
+    """A button's value is only an id: the click must come from the conversation's own thread."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound(f"conversation {conversation_id} does not exist")
+    if thread is not None and (conversation.slack_channel, conversation.slack_thread_ts) != thread:
+        raise NotFound(f"conversation {conversation_id} is not the thread that was clicked")
+
+
+def _agent_step(
+    sessions: Sessions,
+    *,
+    conversation_id: int,
+    agent: str,
+    in_thread: tuple[str, str] | None,
+    change: Callable[..., Conversation],
+    action: str,
+) -> HandoverView:
+    """One step an agent takes, checked against the clicked thread and audited."""
+    with transaction(sessions) as s:
+        _in_thread(s, conversation_id, in_thread)
+        conversation = change(s, conversation_id=conversation_id, agent=agent)
+        store.audit(s, actor=agent, action=action, conversation_id=conversation_id)
+        return HandoverView.of(conversation)
+
+
+def claim(
+    sessions: Sessions, *, conversation_id: int, agent: str, in_thread: tuple[str, str] | None = None
+) -> HandoverView:
+    """ "I'll take it": ``agent`` holds the conversation; the bot stays quiet there.
+    ``in_thread``: (channel, thread ts) of the clicked button, checked against the conversation."""
+    return _agent_step(
+        sessions, conversation_id=conversation_id, agent=agent, in_thread=in_thread,
+        change=store.claim_handover, action="conversation.claim",
+    )  # fmt: skip
+
+
+def resolve(
+    sessions: Sessions, *, conversation_id: int, agent: str, in_thread: tuple[str, str] | None = None
+) -> HandoverView:
+    """ "Resolved": the agent closes the conversation (then the customer is asked for a rating)."""
+    return _agent_step(
+        sessions, conversation_id=conversation_id, agent=agent, in_thread=in_thread,
+        change=store.resolve_handover, action="conversation.resolve",
+    )  # fmt: skip
+
+
+def hand_back(
+    sessions: Sessions, *, conversation_id: int, agent: str, in_thread: tuple[str, str] | None = None
+) -> HandoverView:
+    """ "Hand back to the bot": the bot answers the thread's next messages again."""
+    return _agent_step(
+        sessions, conversation_id=conversation_id, agent=agent, in_thread=in_thread,
+        change=store.hand_back, action="conversation.hand_back",
+    )  # fmt: skip
+
+
+def record_csat(
+    sessions: Sessions,
+    *,
+    conversation_id: int,
+    user: str,
+    score: int,
+    in_thread: tuple[str, str] | None = None,
+) -> HandoverView:
+    """The customer's 1–5 rating of the resolved conversation. Anyone but its customer, a score
+    outside 1..5 or a conversation not resolved: InvalidInput / Conflict, nothing stored."""
+    with transaction(sessions) as s:
+        _in_thread(s, conversation_id, in_thread)
+        conversation = store.record_csat(s, conversation_id=conversation_id, user=user, score=score)
+        return HandoverView.of(conversation)
+
+
+def note_human_joined(sessions: Sessions, *, conversation_id: int, user: str) -> bool:
+    """``user`` posted in the conversation's thread: unless that is the customer, the bot goes
+    quiet there. True when it went quiet just now (the first human to join)."""
+    with transaction(sessions) as s:
+        return store.note_human_joined(s, conversation_id=conversation_id, user=user)
+
+
+def bot_may_answer(sessions: Sessions, *, conversation_id: int) -> bool:
+    """Whether the bot answers in this conversation: no human joined it and no agent holds it."""
+    with sessions() as s:
+        return store.bot_may_answer(s, conversation_id=conversation_id)
+
+
+def handover_state(sessions: Sessions, *, conversation_id: int) -> HandoverView:
+    """The conversation's hand-over state now."""
+    with sessions() as s:
+        conversation = s.get(Conversation, conversation_id)
+        if conversation is None:
+            raise NotFound(f"conversation {conversation_id} does not exist")
+        return HandoverView.of(conversation)
