@@ -54,10 +54,11 @@ def test_sample_data_to_an_answer_the_review_page_shows(tmp_path, monkeypatch):
         ctx.settings = settings.model_copy(update={"model_base_url": server.base_url})
         responder = build_responder(ctx, retriever=retriever)
         from supportbot.bot.local_chat import run_local_chat
+        from supportbot.usecases.respond import Pipeline
 
         out = io.StringIO()
         answered = run_local_chat(
-            responder,
+            Pipeline(responder, ctx.settings),
             stdin=io.StringIO("How do I reset my password?\n"),
             stdout=out,
             interactive=False,

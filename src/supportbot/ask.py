@@ -31,11 +31,12 @@ def ask(question: str | None, path: Path | None, as_json: bool, concurrency: int
     model version for the length of the command.
     """
     from supportbot.bot.ask import Question, ask_many, read_questions, reply_json
-    from supportbot.bot.local_chat import format_reply
+    from supportbot.bot.local_chat import format_outcome
     from supportbot.bot.runtime import build_responder
     from supportbot.core.context import AppContext
     from supportbot.core.errors import InvalidInput
     from supportbot.processes import model_endpoint
+    from supportbot.usecases.respond import Pipeline
 
     if (question is None) == (path is None):
         raise InvalidInput("give a QUESTION or --file (not both)")
@@ -46,9 +47,9 @@ def ask(question: str | None, path: Path | None, as_json: bool, concurrency: int
         questions = [Question("1", question or "")]
     ctx = AppContext.open()
     with model_endpoint(ctx) as ctx:
-        responder = build_responder(ctx)
-        for q, reply in ask_many(responder, questions, concurrency=concurrency):
+        pipeline = Pipeline(build_responder(ctx), ctx.settings)
+        for q, outcome in ask_many(pipeline, questions, concurrency=concurrency):
             if as_json:
-                click.echo(json.dumps(reply_json(q, reply), ensure_ascii=False))
+                click.echo(json.dumps(reply_json(q, outcome), ensure_ascii=False))
             else:
-                click.echo(f"you> {q.text}\n{format_reply(reply)}")
+                click.echo(f"you> {q.text}\n{format_outcome(outcome)}")

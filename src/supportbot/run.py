@@ -129,11 +129,12 @@ def talk(ctx: AppContext, *, retriever: Any, began: float, review: bool) -> None
         ).start()
         return
     from supportbot.bot.local_chat import run_local_chat
+    from supportbot.usecases.respond import Pipeline
 
     interactive = sys.stdin.isatty()
     if interactive:
         say("no SLACK_BOT_TOKEN/SLACK_APP_TOKEN set: chatting here instead (Ctrl-C or Ctrl-D to stop)")
-    run_local_chat(responder, stdin=sys.stdin, stdout=sys.stdout, interactive=interactive)
+    run_local_chat(Pipeline(responder, settings), stdin=sys.stdin, stdout=sys.stdout, interactive=interactive)
     say("see the conversation with `supportbot history list`" + (" or in the review app" if review else ""))
 
 

@@ -45,6 +45,7 @@ def test_a_follow_up_retrieves_the_first_turns_ticket(bot):
 
 def test_ask_file_threads_ask_the_follow_up_after_the_first_turn(bot):
     from supportbot.bot.ask import ask_many, read_questions
+    from supportbot.usecases.respond import Pipeline
 
     lines = [
         json.dumps(
@@ -53,7 +54,8 @@ def test_ask_file_threads_ask_the_follow_up_after_the_first_turn(bot):
         json.dumps({"id": "q1", "question": "and how long does that take?"}),
     ]
     questions = list(read_questions(iter(lines)))
-    assert questions[0].earlier == ("I was charged twice for the same order.",)
-    got = {q.id: reply for q, reply in ask_many(bot.responder, questions, concurrency=2)}
+    assert questions[0].earlier == (("ask", "I was charged twice for the same order."),)
+    pipeline = Pipeline(bot.responder, bot.responder.settings)
+    got = {q.id: handled.reply for q, handled in ask_many(pipeline, questions, concurrency=2)}
     assert INTENT[got["t1"].sources[0].external_id] == "double_charge"
     assert INTENT[got["q1"].sources[0].external_id] != "double_charge"

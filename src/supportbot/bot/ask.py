@@ -16,24 +16,40 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from supportbot.core.errors import InvalidInput
-from supportbot.usecases.answer import Responder
-from supportbot.usecases.messages import Incoming, Reply
+from supportbot.usecases.messages import Incoming
+from supportbot.usecases.respond import Handled, Pipeline, Where
+
+CUSTOMER, AGENT = "ask", "ask-agent"  # the two people of an `ask` thread
 
 
 @dataclass(frozen=True)
 class Question:
     id: str
     text: str
-    # Earlier customer turns of the same thread, asked (and answered) first, in order: the
-    # answer reported is the one to ``text``, a follow-up that may need them.
-    earlier: tuple[str, ...] = ()
+    # Earlier turns of the same thread, (who, text) in order, who being CUSTOMER or AGENT (a person
+    # of the support team writing in the thread, as in Slack): the outcome reported is the one of
+    # ``text``, a follow-up that may need them.
+    earlier: tuple[tuple[str, str], ...] = ()
+
+
+def _turn(turn: Any) -> tuple[str, str] | None:
+    """A customer's turn (a string) or an agent's (``{"agent": "..."}``); None if neither."""
+    if isinstance(turn, str) and turn.strip():
+        return CUSTOMER, turn.strip()
+    if (
+        isinstance(turn, dict)
+        and set(turn) == {"agent"}
+        and isinstance(turn["agent"], str)
+        and turn["agent"].strip()
+    ):
+        return AGENT, turn["agent"].strip()
+    return None
 
 
 def read_questions(stream: IO[str], *, name: str = "questions") -> Iterator[Question]:
-    """JSONL lines ``{"id": ..., "question": ...}`` (``query`` accepted too), or a thread of
-    customer turns ``{"id": ..., "turns": ["first question", "follow-up", ...]}`` whose last turn
-    is the one answered for the record; blank lines skipped.
-
+    """JSONL lines ``{"id": ..., "question": ...}`` (``query`` accepted too), or a thread
+    ``{"id": ..., "turns": ["first question", {"agent": "an agent's reply"}, "follow-up", ...]}``
+    whose last turn is the one reported (strings are the customer's turns); blank lines skipped.
     A line that is not such an object stops the run with its line number: answers must line up
     with questions.
     """
@@ -48,13 +64,13 @@ def read_questions(stream: IO[str], *, name: str = "questions") -> Iterator[Ques
             raise InvalidInput(f"{name}:{number}: not a JSON object")
         turns = row.get("turns")
         if turns is not None:
-            if (
-                not isinstance(turns, list)
-                or not turns
-                or not all(isinstance(t, str) and t.strip() for t in turns)
-            ):
-                raise InvalidInput(f'{name}:{number}: "turns" must be a non-empty list of strings')
-            *earlier, last = [t.strip() for t in turns]
+            read = [_turn(t) for t in turns] if isinstance(turns, list) else []
+            if not read or None in read or read[-1][0] != CUSTOMER:  # type: ignore[index]
+                raise InvalidInput(
+                    f'{name}:{number}: "turns" must be a non-empty list of strings (the customer) and '
+                    '{"agent": "..."} objects, ending with the customer'
+                )
+            *earlier, (_, last) = [r for r in read if r is not None]
             yield Question(str(row.get("id", number)), last, tuple(earlier))
             continue
         text = row.get("question", row.get("query"))
@@ -63,7 +79,11 @@ def read_questions(stream: IO[str], *, name: str = "questions") -> Iterator[Ques
         yield Question(str(row.get("id", number)), text.strip())
 
 
-def reply_json(question: Question, reply: Reply) -> dict[str, Any]:
+def reply_json(question: Question, outcome: Handled) -> dict[str, Any]:
+    """One answer's line; ``outcome`` "quiet" (no answer) where the bot would say nothing in Slack."""
+    reply = outcome.reply
+    if reply is None:
+        return {"id": question.id, "answer": None, "outcome": "quiet", "sources": [], "latency_ms": 0}
     return {
         "id": question.id,
         "answer": reply.text,
@@ -73,31 +93,30 @@ def reply_json(question: Question, reply: Reply) -> dict[str, Any]:
     }
 
 
-def ask_one(responder: Responder, question: Question, *, run: str) -> Reply:
-    """One question as a conversation of its own (source "ask": told apart in the history); its
-    earlier turns first, each answered in the same thread as a customer would see it."""
-    reply: Reply | None = None
-    for n, text in enumerate((*question.earlier, question.text)):
+def ask_one(pipeline: Pipeline, question: Question, *, run: str) -> Handled:
+    """One question as a conversation of its own (source "ask": told apart in the history), a
+    direct message as Slack would take it; its earlier turns first, in the same thread."""
+    outcome: Handled | None = None
+    for n, (who, text) in enumerate((*question.earlier, (CUSTOMER, question.text))):
         incoming = Incoming(
             text=text,
             source="ask",
             channel="ask",
             thread_ts=f"{run}:{question.id}",
-            user="ask",
+            user=who,
             ts=f"{time.time():.6f}{n}",
         )
-        reply = responder.handle(incoming)
-        assert reply is not None  # a fresh turn is never a repeat
-    assert reply is not None
-    return reply
+        outcome = pipeline.run(incoming, where=Where.im)
+    assert outcome is not None
+    return outcome
 
 
 def ask_many(
-    responder: Responder, questions: Iterable[Question], *, concurrency: int = 32
-) -> Iterator[tuple[Question, Reply]]:
-    """Answers in the order of the questions, ``concurrency`` in flight (the server batches them)."""
+    pipeline: Pipeline, questions: Iterable[Question], *, concurrency: int = 32
+) -> Iterator[tuple[Question, Handled]]:
+    """Outcomes in the order of the questions, ``concurrency`` in flight (the server batches them)."""
     run = uuid.uuid4().hex[:12]
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="ask") as pool:
-        pending = [(q, pool.submit(ask_one, responder, q, run=run)) for q in questions]
+        pending = [(q, pool.submit(ask_one, pipeline, q, run=run)) for q in questions]
         for question, future in pending:
             yield question, future.result()

@@ -1,4 +1,4 @@
-"""Talk to the bot without Slack: the same responder, history and sources, in a terminal.
+"""Talk to the bot without Slack: the same pipeline, history and sources, in a terminal.
 
 Reads questions line by line; when stdin is not a terminal (`printf 'question\n' | ...`) it
 answers every line and exits at the end of input.
@@ -12,8 +12,8 @@ import uuid
 from typing import IO, TYPE_CHECKING
 
 from supportbot.core.models import Outcome
-from supportbot.usecases.answer import Responder
 from supportbot.usecases.messages import Incoming, Reply
+from supportbot.usecases.respond import Handled, Pipeline, Where
 
 if TYPE_CHECKING:
     from supportbot.core.context import AppContext
@@ -40,8 +40,16 @@ def format_reply(reply: Reply) -> str:
     return "\n".join(lines)
 
 
+def format_outcome(outcome: Handled) -> str:
+    """What the chat shows for one message: the reply, or why the bot stays quiet (Slack's rules:
+    a person holds the thread, say)."""
+    if outcome.reply is None:
+        return f"bot> (no answer: {outcome.plan.why})"
+    return format_reply(outcome.reply)
+
+
 def run_local_chat(
-    responder: Responder, *, stdin: IO[str], stdout: IO[str], interactive: bool, banner: str = ""
+    pipeline: Pipeline, *, stdin: IO[str], stdout: IO[str], interactive: bool, banner: str = ""
 ) -> int:
     """Answer each line of ``stdin``; returns how many questions were answered."""
     session = uuid.uuid4().hex[:12]
@@ -71,16 +79,15 @@ def run_local_chat(
             user=user,
             ts=f"{time.time():.6f}",
         )
-        reply = responder.handle(incoming)
-        if reply is not None:
-            stdout.write(format_reply(reply) + "\n")
-            stdout.flush()
-            answered += 1
+        outcome = pipeline.run(incoming, where=Where.im)
+        stdout.write(format_outcome(outcome) + "\n")
+        stdout.flush()
+        answered += outcome.said
     return answered
 
 
 def local_chat_main(ctx: AppContext, *, stdin: IO[str], stdout: IO[str]) -> int:
     from supportbot.bot.runtime import build_responder
 
-    responder = build_responder(ctx)
-    return run_local_chat(responder, stdin=stdin, stdout=stdout, interactive=stdin.isatty())
+    pipeline = Pipeline(build_responder(ctx), ctx.settings)
+    return run_local_chat(pipeline, stdin=stdin, stdout=stdout, interactive=stdin.isatty())

@@ -1,4 +1,4 @@
-"""The answer pipeline, free of Slack: the Slack listeners and the local chat both call it.
+"""Writing an answer, free of Slack: usecases.respond decides a message is to be answered, this writes it.
 
 1. store the question first (idempotent on the Slack event) — nothing after this can lose it;
 2. thread history from our database; 3. similar solved tickets (side by side with 5 when the
@@ -40,7 +40,7 @@ from supportbot.usecases.messages import Incoming, Reply, Source, reason_of
 from supportbot.usecases.model_client import Completion, ModelClient
 from supportbot.usecases.related import SPARE, Retrieved, related_questions
 from supportbot.usecases.release import Releaser
-from supportbot.usecases.triage import Action, Assessment, Triage
+from supportbot.usecases.triage import Assessment, Triage
 
 log = logging.getLogger(__name__)
 
@@ -123,22 +123,6 @@ class Responder:
                 original_encrypted=incoming.original_encrypted,
                 role=role,
             )
-
-    def handle(self, incoming: Incoming) -> Reply | None:
-        """Store, score and answer (or hand over: usecases.triage); None when this message was
-        seen before (a retried delivery)."""
-        recorded = self.record(incoming)
-        if not recorded.created:
-            return None
-        question = recorded.message
-        assessment = self.triage.assess(
-            message_id=question.id, conversation_id=question.conversation_id, text=incoming.text
-        )
-        if assessment.hands_over:
-            return self.hand_over_now(question.id, assessment)
-        reply = self.answer(question.id)
-        reply.offer_human = assessment.action is Action.offer and not reply.escalated
-        return reply
 
     def warm_up(self) -> float:
         """Run the pipeline's parts once before the first customer does; returns the seconds taken.

@@ -23,10 +23,13 @@ class ThreadState:
 
 
 def thread_state(
-    sessions: sessionmaker[Session], *, team: str | None, channel: str, thread_ts: str
+    sessions: sessionmaker[Session], *, team: str | None, channel: str, thread_ts: str, source: str = "slack"
 ) -> ThreadState | None:
+    """The conversation of a thread (of Slack, or of ``source``: the local chat, `ask`), if any."""
     with sessions() as s:
-        conversation = store.find_conversation(s, team=team, channel=channel, thread_ts=thread_ts)
+        conversation = store.find_conversation(
+            s, source=source, team=team, channel=channel, thread_ts=thread_ts
+        )
         if conversation is None:
             return None
         return ThreadState(

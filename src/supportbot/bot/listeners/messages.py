@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -30,15 +29,12 @@ from supportbot.bot.delivery import Inbox, entry_key
 from supportbot.bot.metrics import BotMetrics
 from supportbot.bot.spool import Entry, SpoolError, transient
 from supportbot.bot.streaming import StreamedReply
-from supportbot.core.models import AnswerMode, HandoverReason, Role, Sentiment
 from supportbot.core.originals import Sealer, clean
 from supportbot.usecases.alerts import check_surge, note_posted
 from supportbot.usecases.answer import Responder
-from supportbot.usecases.channels import channel_settings
-from supportbot.usecases.handover import bot_may_answer, hand_over, note_human_joined
 from supportbot.usecases.messages import Incoming, Reply
-from supportbot.usecases.threads import attach_slack_ts, thread_state
-from supportbot.usecases.triage import Action, Assessment
+from supportbot.usecases.respond import Pipeline, Plan, Step, Where
+from supportbot.usecases.threads import attach_slack_ts
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -64,19 +60,10 @@ RELATED_TITLE = "Related questions"
 FAILED = "⚠️ Something went wrong on my side; a member of the support team will follow up."
 
 
-def reply_blocks(reply: Reply, *, offer: bool = False, with_text: bool = True) -> list[dict[str, Any]]:
-    """The answer's blocks; with ``offer``, a person offered at once (not on a hand-over)."""
+def reply_blocks(reply: Reply, *, with_text: bool = True) -> list[dict[str, Any]]:
+    """The answer's blocks, with a person offered at once where the plan offers one."""
     blocks = answer_blocks(reply, with_text=with_text)
-    return offer_human(blocks) if offer and not reply.escalated else blocks
-
-
-# What the support team is told, by why the bot handed over.
-TAKE_OVER = {
-    HandoverReason.gate: "could you take over this thread? I could not answer it well enough.",
-    HandoverReason.frustration: "could you take over this thread? The customer is frustrated.",
-    HandoverReason.repeated_ask: "could you take over this thread? The customer asked for a person.",
-    HandoverReason.topic: "could you take over this thread? Its topic always goes to a person.",
-}
+    return offer_human(blocks) if reply.offer_human and not reply.escalated else blocks
 
 
 class NotAQuestion(ValueError):
@@ -155,7 +142,8 @@ def classify(
 
 
 class Answering:
-    """What happens to a spooled question: store it, show we are on it, answer, show the answer."""
+    """Renders in Slack what the pipeline (usecases.respond) plans for a spooled message: the
+    "working" status, the answer streamed or into a placeholder, the hand-over request."""
 
     def __init__(
         self,
@@ -170,64 +158,34 @@ class Answering:
         self.metrics = metrics
         self.client = client
         self.responder = responder
+        self.pipeline = Pipeline(responder, settings)
         self.settings = settings
         self.inbox = inbox
         self.posts = posts
 
     def deliver(self, entry: Entry) -> None:
-        """Store the message, then answer it unless it is not for the bot: a thread the bot takes
-        no part in, a channel message where the channel wants mentions only, anything in a thread
-        a human has joined (recorded all the same, as an agent's turn when it is theirs)."""
-        incoming = entry.incoming
-        assert incoming.channel and incoming.thread_ts, "classify() lets only Slack messages with both in"
-        sessions = self.responder.sessions
-        thread = thread_state(
-            sessions, team=incoming.team, channel=incoming.channel, thread_ts=incoming.thread_ts
-        )
-        if entry.kind == "thread" and (thread is None or not thread.bot_took_part):
-            return  # a thread the bot takes no part in
-        config = channel_settings(sessions, team=incoming.team, channel=incoming.channel)
-        if entry.kind == "channel" and config.answer_mode != AnswerMode.all:
-            return  # a top-level message, and this channel wants mentions only: never stored
-        human = thread is not None and thread.customer is not None and incoming.user != thread.customer
-        recorded = self.responder.record(incoming, role=Role.agent if human else Role.user)
-        if not recorded.created and entry.attempts == 0:
+        """Whatever the pipeline plans for the message: quiet, the hand-over text, or an answer."""
+        plan = self.pipeline.take(entry.incoming, where=Where(entry.kind), retry=entry.attempts > 0)
+        if plan.step is Step.repeat:
             log.info("message %s already handled (a second delivery)", entry.key)
-            return
-        conversation_id = recorded.message.conversation_id
-        if human and incoming.user:
-            note_human_joined(sessions, conversation_id=conversation_id, user=incoming.user)
-            return
-        if not incoming.text:
-            return
-        # Every customer turn is scored, answered or not (a person may hold the thread).
-        assessment = self.responder.triage.assess(
-            message_id=recorded.message.id, conversation_id=conversation_id, text=incoming.text
-        )
         try:
-            if not bot_may_answer(sessions, conversation_id=conversation_id):
-                return
-            question_id = recorded.message.id
-            if assessment.hands_over:
-                self.hand_over_now(entry, question_id=question_id, assessment=assessment)
-                return
-            self.show_working(incoming, first=thread is None)
-            offer = assessment.action is Action.offer
-            if config.private:
-                self.answer_privately(
-                    entry, question_id=question_id, categories=config.categories, offer=offer
-                )
-            else:
-                self.answer(entry, question_id=question_id, categories=config.categories, offer=offer)
+            if plan.step is Step.handover:
+                assert plan.reply is not None
+                self.post_handover(entry, plan.reply)
+            elif plan.step is Step.answer:
+                self.show_working(entry.incoming, first=plan.first_in_thread)
+                if plan.private:
+                    self.answer_privately(entry, plan)
+                else:
+                    self.answer(entry, plan)
         finally:
-            if assessment.mood is not None and assessment.mood.label is Sentiment.negative:
+            if plan.negative:
                 self.watch_mood()
 
-    def hand_over_now(self, entry: Entry, *, question_id: int, assessment: Assessment) -> None:
+    def post_handover(self, entry: Entry, reply: Reply) -> None:
         """No answer: the customer is told a person takes over, and the support team is tagged."""
         incoming = entry.incoming
         assert incoming.channel
-        reply = self.responder.hand_over_now(question_id, assessment)
         self.metrics.answers.labels(reply.outcome.value).inc()
         ts = self._post(entry, text=reply.text, blocks=answer_blocks(reply), existing=entry.placeholder_ts)
         attach_slack_ts(self.responder.sessions, reply_id=reply.message_id, channel=incoming.channel, ts=ts)
@@ -268,20 +226,18 @@ class Answering:
         except SlackApiError as exc:  # not an assistant thread after all: nothing to show
             log.debug("assistant status not set: %s", exc.response.get("error"))
 
-    def answer_privately(
-        self, entry: Entry, *, question_id: int, categories: Sequence[str] = (), offer: bool = False
-    ) -> None:
+    def answer_privately(self, entry: Entry, plan: Plan) -> None:
         """Private mode: the answer only the asker sees, with "Share with the channel"."""
         incoming = entry.incoming
         assert incoming.channel and incoming.user
-        reply = self.responder.answer(question_id, categories=categories)
+        reply = self.pipeline.answer(plan)
         self.metrics.answers.labels(reply.outcome.value).inc()
         posted = self.client.chat_postEphemeral(
             channel=incoming.channel,
             user=incoming.user,
             thread_ts=incoming.thread_ts,
             text=reply.text,
-            blocks=share_blocks(reply_blocks(reply, offer=offer), reply.message_id),
+            blocks=share_blocks(reply_blocks(reply), reply.message_id),
         )
         # Its buttons are checked against the message they are on, this ephemeral one.
         attach_slack_ts(
@@ -295,28 +251,20 @@ class Answering:
     def after_reply(self, entry: Entry, reply: Reply) -> None:
         """A hand-over the gate decided puts the thread in front of the support team; in an
         assistant thread, an answer's related questions become its suggested prompts."""
-        if not reply.escalated:
+        escalation = self.pipeline.escalate(reply)
+        if escalation is None:
             self.suggest_related(entry.incoming, reply)
             return
         incoming = entry.incoming
-        kind = reply.handover_reason or HandoverReason.gate
-        done = hand_over(
-            self.responder.sessions,
-            conversation_id=reply.conversation_id,
-            actor="supportbot",
-            reason=reply.reason,
-            kind=kind,
-            default_group=self.settings.support_group_id,
-        )
         self.client.chat_postMessage(
             channel=incoming.channel,
             thread_ts=incoming.thread_ts,
-            text=f"{tag(done.group)}: could you take over this thread?",
+            text=f"{tag(escalation.group)}: could you take over this thread?",
             blocks=handover_blocks(
-                group=done.group,
-                why=TAKE_OVER.get(kind, TAKE_OVER[HandoverReason.gate]),
-                summary=done.view.summary,
-                conversation_id=reply.conversation_id,
+                group=escalation.group,
+                why=escalation.ask,
+                summary=escalation.summary,
+                conversation_id=escalation.conversation_id,
             ),
         )
 
@@ -336,20 +284,15 @@ class Answering:
         except SlackApiError as exc:  # not an assistant thread after all: the buttons remain
             log.debug("related questions not suggested: %s", exc.response.get("error"))
 
-    def answer(
-        self, entry: Entry, *, question_id: int, categories: Sequence[str] = (), offer: bool = False
-    ) -> None:
+    def answer(self, entry: Entry, plan: Plan) -> None:
         """Stream the answer as it is written, or (streaming off, or a retry of an entry that
-        posted a message already) answer into a placeholder. ``offer``: a person is offered with
-        the answer at once (a frustrated customer, or one who asked for a person)."""
+        posted a message already) answer into a placeholder."""
         if self.settings.slack_streaming and entry.placeholder_ts is None:
-            self.answer_streamed(entry, question_id=question_id, categories=categories, offer=offer)
+            self.answer_streamed(entry, plan)
         else:
-            self.answer_in_placeholder(entry, question_id=question_id, categories=categories, offer=offer)
+            self.answer_in_placeholder(entry, plan)
 
-    def answer_streamed(
-        self, entry: Entry, *, question_id: int, categories: Sequence[str] = (), offer: bool = False
-    ) -> None:
+    def answer_streamed(self, entry: Entry, plan: Plan) -> None:
         """The checked part of the draft is streamed into the thread while the model writes
         (bot.streaming); the sources and buttons come when the answer is done. An answer that
         becomes the best ticket or a hand-over shows none of the draft: it is posted whole."""
@@ -372,21 +315,19 @@ class Answering:
             append_interval_s=self.settings.slack_stream_interval_s,
         )
         try:
-            reply = self.responder.answer(question_id, on_text=streamed.offer, categories=categories)
+            reply = self.pipeline.answer(plan, on_text=streamed.offer)
         except Exception as exc:
             streamed.abandon()
             if transient(exc):
                 raise  # the database is away: the inbox keeps the question and retries
-            log.exception("answering message %s failed", question_id)
+            log.exception("answering message %s failed", plan.question_id)
             self.metrics.answers.labels("error").inc()
             self._post(entry, text=FAILED, blocks=[text_block(FAILED)], existing=streamed.ts)
             return
         self.metrics.answer_seconds.observe(time.perf_counter() - started)
         self.metrics.answers.labels(reply.outcome.value).inc()
-        blocks = reply_blocks(reply, offer=offer)
-        ts = streamed.finish(
-            reply.text, blocks=blocks, extra_blocks=reply_blocks(reply, offer=offer, with_text=False)
-        )
+        blocks = reply_blocks(reply)
+        ts = streamed.finish(reply.text, blocks=blocks, extra_blocks=reply_blocks(reply, with_text=False))
         if ts is None:
             ts = self._post(entry, text=reply.text, blocks=blocks, existing=None)
         attach_slack_ts(self.responder.sessions, reply_id=reply.message_id, channel=incoming.channel, ts=ts)
@@ -404,9 +345,7 @@ class Answering:
         self.inbox.note_placeholder(entry, ts)  # a retry updates this message, never posts twice
         return str(ts)
 
-    def answer_in_placeholder(
-        self, entry: Entry, *, question_id: int, categories: Sequence[str] = (), offer: bool = False
-    ) -> None:
+    def answer_in_placeholder(self, entry: Entry, plan: Plan) -> None:
         """Answer into the placeholder: posted now (beside the answering, so Slack's round trip
         is not added to the reply time), or the one an earlier attempt of this entry posted."""
         incoming = entry.incoming
@@ -433,17 +372,16 @@ class Answering:
 
         started = time.perf_counter()
         try:
-            reply = self.responder.answer(
-                question_id, slack_channel=incoming.channel, slack_ts=placeholder, categories=categories
-            )
-            blocks, text = reply_blocks(reply, offer=offer), reply.text
+            assert incoming.channel
+            reply = self.pipeline.answer(plan, shown_in=(incoming.channel, placeholder))
+            blocks, text = reply_blocks(reply), reply.text
             self.metrics.answer_seconds.observe(time.perf_counter() - started)
             self.metrics.answers.labels(reply.outcome.value).inc()
         except Exception as exc:
             placeholder()  # known before the inbox decides what to show meanwhile
             if transient(exc):
                 raise  # the database is away: the inbox keeps the question and retries
-            log.exception("answering message %s failed", question_id)
+            log.exception("answering message %s failed", plan.question_id)
             self.metrics.answers.labels("error").inc()
             blocks, text, reply = None, FAILED, None
         placeholder_ts = placeholder()
