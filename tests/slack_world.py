@@ -292,17 +292,17 @@ def start_bot(settings: Any, *, index_dir: Path, fake: FakeSlack, embedder: Any,
         model=ModelClient.from_settings(settings),
         mood=mood,
     )
-    app = create_app(settings=settings, responder=responder)
+    slack_bot = create_app(settings=settings, responder=responder)
     server = BackgroundServer(
         http_app(
-            app,
-            health=health_check(responder, app.supportbot_inbox),
+            slack_bot,
+            health=health_check(responder, slack_bot.inbox),
             signing_secret=settings.secret("slack_signing_secret"),
         ),
         name="bot",
     )
     server.start()
-    server.inbox = app.supportbot_inbox
+    server.inbox = slack_bot.inbox
     bot = Bot(
         url=server.url,
         fake=fake,

@@ -125,7 +125,7 @@ def talk(ctx: AppContext, *, retriever: Any, began: float, review: bool) -> None
 
         say("connected to Slack in Socket Mode (Ctrl-C to stop)")
         SocketModeHandler(
-            create_slack_app(settings=settings, responder=responder), settings.secret("slack_app_token")
+            create_slack_app(settings=settings, responder=responder).app, settings.secret("slack_app_token")
         ).start()
         return
     from supportbot.bot.local_chat import run_local_chat

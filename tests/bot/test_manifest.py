@@ -184,10 +184,9 @@ def app(tmp_path, fake_slack):
     )
     engine = make_engine(settings.db_url)
     responder = Responder(settings=settings, sessions=session_factory(engine), retriever=None, model=None)
-    bolt_app = create_app(settings=settings, responder=responder)
-    yield bolt_app
-    bolt_app.supportbot_inbox.stop()
-    bolt_app.supportbot_inbox.spool.close()
+    slack_bot = create_app(settings=settings, responder=responder)
+    yield slack_bot.app
+    slack_bot.stop()
     engine.dispose()
 
 

@@ -49,13 +49,13 @@ def bot(
     # now and move what is left out of the collector's way for good.
     gc.collect()
     gc.freeze()
-    app = create_app(
+    bot = create_app(
         settings=settings,
         responder=responder,
         workers=workers,
         process_before_response=process_before_response,
     )
-    health = health_check(responder, app.supportbot_inbox)
+    health = health_check(responder, bot.inbox)
     if mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -63,20 +63,20 @@ def bot(
             from supportbot.core.webserver import BackgroundServer
 
             BackgroundServer(
-                http_app(None, health=health, events=False, metrics=app.supportbot_metrics),
+                http_app(None, health=health, events=False, metrics=bot.metrics),
                 host=host,
                 port=health_port,
                 name="bot-health",
             ).start()
             click.echo(f"supportbot: health on http://{host}:{health_port}/health")
         click.echo("supportbot: connected to Slack in Socket Mode (Ctrl-C to stop)")
-        SocketModeHandler(app, settings.secret("slack_app_token")).start()
+        SocketModeHandler(bot.app, settings.secret("slack_app_token")).start()
     else:
         import uvicorn
 
         click.echo(f"supportbot: Slack events on http://{host}:{port}/slack/events")
         uvicorn.run(
-            http_app(app, health=health, signing_secret=settings.secret("slack_signing_secret")),
+            http_app(bot, health=health, signing_secret=settings.secret("slack_signing_secret")),
             host=host,
             port=port,
             log_level="warning",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,8 @@ from supportbot.usecases.answer import Responder
 from supportbot.usecases.notify import slack_client
 
 if TYPE_CHECKING:
+    from slack_bolt import App
+
     from supportbot.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,6 +41,23 @@ def open_inbox(folder: Path, *, pool: ThreadPoolExecutor) -> Inbox:
     return Inbox(Spool.claim(folder), pool=pool)
 
 
+@dataclass
+class SlackBot:
+    """The Bolt app and what the process around it needs, in one typed object (nothing is
+    patched onto the app): the delivery inbox (for /health, the CLI and the listeners that spool
+    a question themselves), the metrics (for /metrics) and the door that spools an Events API
+    delivery before the ack (for the HTTP endpoint, which runs it off the event loop)."""
+
+    app: App
+    inbox: Inbox
+    metrics: BotMetrics
+    spool: Callable[[Any], tuple[int | None, str | None]] | None = None
+
+    def stop(self) -> None:
+        self.inbox.stop()
+        self.inbox.spool.close()
+
+
 def create_app(
     *,
     settings: Settings,
@@ -44,7 +65,7 @@ def create_app(
     workers: int = 32,
     process_before_response: bool = False,
     inbox: Inbox | None = None,
-):
+) -> SlackBot:
     """A Bolt app: spools each question, acks at once, answers on a pool of worker threads.
 
     ``process_before_response=True`` (answer first, ack after) exists for the benchmark's baseline
@@ -67,13 +88,14 @@ def create_app(
     inbox = inbox or open_inbox(settings.spool_folder, pool=pool)
     metrics = BotMetrics()
     metrics.watch_pending(lambda: inbox.status()["pending"])
-    messages.register(app, responder=responder, settings=settings, inbox=inbox, metrics=metrics)
-    for module in (actions, assistant, commands, handover, home, shortcuts):
+    bot = SlackBot(app, inbox, metrics)
+    bot.spool = messages.register(app, responder=responder, settings=settings, inbox=inbox, metrics=metrics)
+    for module in (assistant, commands, handover, home):
         module.register(app, responder=responder, settings=settings)
-    app.supportbot_inbox = inbox  # type: ignore[attr-defined]  # for /health and the CLI
-    app.supportbot_metrics = metrics  # type: ignore[attr-defined]  # for /metrics
+    for module in (actions, shortcuts):  # these spool a question of their own
+        module.register(app, responder=responder, settings=settings, inbox=inbox)
     inbox.start()
-    return app
+    return bot
 
 
 def _plain(status: int, message: str):
@@ -148,10 +170,12 @@ def _interaction_problem(raw: str) -> str | None:
 class SlackEndpoint:
     """`POST /slack/events`: the checks before Bolt, then the spool, then Bolt's dispatch."""
 
-    def __init__(self, bolt_app: Any, *, signing_secret: str) -> None:
+    def __init__(self, bot: SlackBot, *, signing_secret: str) -> None:
         from slack_sdk.signature import SignatureVerifier
 
+        bolt_app = bot.app
         self.bolt_app = bolt_app
+        self.spool = bot.spool
         self.inline_events = bolt_app is not None and not bolt_app.process_before_response
         self.dispatcher = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bolt-dispatch")
         self.verifier = SignatureVerifier(signing_secret)
@@ -187,7 +211,7 @@ class SlackEndpoint:
             return _plain(400, f"malformed Slack request: {problem}")
         bolt_request = to_bolt_request(request, body)
         is_json = content_type.startswith("application/json")
-        spool = getattr(self.bolt_app, "supportbot_spool", None)
+        spool = self.spool
         if is_json and spool is not None:
             # Redact and spool the question on a thread: the fsync (shared with concurrent acks
             # by the spool's group commit) and the redaction of a long message must not hold
@@ -212,7 +236,7 @@ class SlackEndpoint:
 
 
 def http_app(
-    bolt_app: Any,
+    bot: SlackBot | None,
     *,
     health: HealthCheck | None = None,
     events: bool = True,
@@ -220,7 +244,7 @@ def http_app(
     metrics: BotMetrics | None = None,
 ):
     """`POST /slack/events` for Events API, interactivity and slash commands, plus `/health` and
-    `/metrics` (the app's own metrics: ``metrics`` or those of ``bolt_app``).
+    `/metrics` (the app's own metrics: ``metrics`` or those of ``bot``).
 
     An Events API delivery's question is redacted and spooled on a thread (the spool's group
     commit makes concurrent acks share fsyncs), then the event is dispatched right on the event
@@ -246,7 +270,7 @@ def http_app(
         ok, report = await run_in_threadpool(health.run)
         return JSONResponse(report, status_code=200 if ok else 503)
 
-    metrics = metrics or getattr(bolt_app, "supportbot_metrics", None)
+    metrics = metrics or (bot.metrics if bot is not None else None)
 
     async def metrics_route(request: Request) -> Response:
         if metrics is None:
@@ -261,11 +285,11 @@ def http_app(
         Route("/metrics", metrics_route, methods=["GET"]),
     ]
     if events:
-        assert signing_secret is not None
+        assert signing_secret is not None and bot is not None
         routes.append(
             Route(
                 "/slack/events",
-                SlackEndpoint(bolt_app, signing_secret=signing_secret).handle,
+                SlackEndpoint(bot, signing_secret=signing_secret).handle,
                 methods=["POST"],
             )
         )

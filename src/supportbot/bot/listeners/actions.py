@@ -16,6 +16,7 @@ from supportbot.bot.blocks import (
     replace_actions,
     tag,
 )
+from supportbot.bot.delivery import Inbox
 from supportbot.bot.spool import SpoolError
 from supportbot.core.errors import Conflict, NotFound
 from supportbot.core.originals import Sealer, clean
@@ -74,7 +75,7 @@ def thread_of(body: dict[str, Any], ts: str) -> str:
     return message.get("thread_ts") or (body.get("container") or {}).get("thread_ts") or ts
 
 
-def register(app: App, *, responder: Responder, settings: Settings) -> None:
+def register(app: App, *, responder: Responder, settings: Settings, inbox: Inbox) -> None:
     def rate(body: dict[str, Any], client: Any, rating: int) -> None:
         click = clicked(body)
         if click is None:
@@ -151,13 +152,13 @@ def register(app: App, *, responder: Responder, settings: Settings) -> None:
             ),
         )
 
-    _related(app, responder=responder, settings=settings)
+    _related(app, responder=responder, settings=settings, inbox=inbox)
 
 
 PICKED_BY_OTHER = "These are for the customer who asked here: mention me to ask one yourself."
 
 
-def _related(app: App, *, responder: Responder, settings: Settings) -> None:
+def _related(app: App, *, responder: Responder, settings: Settings, inbox: Inbox) -> None:
     sealer = Sealer.from_settings(settings)
 
     def on_related(ack: Any, body: dict[str, Any], client: Any) -> None:
@@ -190,7 +191,6 @@ def _related(app: App, *, responder: Responder, settings: Settings) -> None:
             ts=picked.ts,
             original_encrypted=text.sealed_original,
         )
-        inbox = app.supportbot_inbox  # type: ignore[attr-defined]
         try:
             key = inbox.accept(kind="related", incoming=incoming)
         except SpoolError:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from supportbot.bot.listeners.messages import NotAQuestion, classify
+from supportbot.bot.delivery import Inbox
+from supportbot.bot.listeners.door import NotAQuestion, classify
 from supportbot.core.originals import Sealer
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 ASK = "ask_supportbot"
 
 
-def register(app: App, *, responder: Responder, settings: Settings) -> None:
+def register(app: App, *, responder: Responder, settings: Settings, inbox: Inbox) -> None:
     sealer = Sealer.from_settings(settings)
 
     @app.shortcut(ASK)
@@ -43,7 +44,6 @@ def register(app: App, *, responder: Responder, settings: Settings) -> None:
         except NotAQuestion as why:
             log.info("shortcut on a message that is no question for the bot: %s", why)
             return
-        inbox = app.supportbot_inbox  # type: ignore[attr-defined]
         key = inbox.accept(kind=kind, incoming=incoming)
         if key is not None:  # None: that message was asked about (or mentioned the bot) already
             inbox.run(key)
