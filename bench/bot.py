@@ -81,7 +81,8 @@ def run_one(
 
     from supportbot.core import store
     from supportbot.core.db import make_engine, session_factory
-    from supportbot.core.models import Message, Role
+    from supportbot.core.enums import Role
+    from supportbot.core.models import Message
     from tests.fake_slack import BOT_USER_ID, TEAM_ID, running_fake_slack, sign
 
     db = world / f"{label}.db"

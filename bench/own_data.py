@@ -127,7 +127,7 @@ def top_ticket_answers(home: Path, questions: list[str], *, request_weight: floa
     similarity alone (the nearest past question's ticket)."""
     os.environ["SUPPORTBOT_HOME"] = str(home)
     from supportbot.core.context import AppContext
-    from supportbot.training.evaluation import top_ticket_answers as tops
+    from supportbot.training.baseline import top_ticket_answers as tops
 
     ctx = AppContext.open()
     settings = ctx.settings

@@ -30,7 +30,8 @@ from sqlalchemy import update
 
 from supportbot.core import store
 from supportbot.core.db import transaction
-from supportbot.core.models import Conversation, HandoverReason, Message, Role
+from supportbot.core.enums import HandoverReason, Role
+from supportbot.core.models import Conversation, Message
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 _ts = count(1000)

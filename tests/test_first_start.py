@@ -12,7 +12,7 @@ import pytest
 from supportbot.core import store
 from supportbot.core.context import AppContext
 from supportbot.core.db import make_engine, session_factory, transaction, upgrade
-from supportbot.core.models import JobStatus
+from supportbot.core.enums import JobStatus
 from supportbot.core.settings import Settings
 from supportbot.training.config import FinetuneConfig
 

@@ -73,7 +73,7 @@ class BackgroundWorker:
 
         from supportbot.core import store
         from supportbot.core.db import transaction
-        from supportbot.core.models import JobStatus
+        from supportbot.core.enums import JobStatus
 
         worker_id = f"{socket.gethostname()}:{self.proc.pid}"
         with transaction(self.ctx.sessions) as s:

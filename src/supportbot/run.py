@@ -68,7 +68,7 @@ def serve_model(ctx: AppContext, *, retriever: Any, model_port: int, started: li
     """The base model live at once, the default fine-tune queued and trained beside it (at a lower
     priority, a core each), our model server started; the context that talks to it."""
     from supportbot.core import store
-    from supportbot.core.models import JobStatus
+    from supportbot.core.enums import JobStatus
     from supportbot.processes import BackgroundWorker, split_threads, start_model_server
     from supportbot.usecases.setup import ensure_base, queue_default_finetune
 

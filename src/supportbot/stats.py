@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from supportbot.core.store.analytics import Tally
+    from supportbot.core.store.analytics_tally import Tally
     from supportbot.usecases.analytics import AnalyticsReport
     from supportbot.usecases.content_gaps import ContentGaps
 
@@ -22,7 +22,7 @@ def _num(value: float | None, digits: int = 2) -> str:
 
 
 def _summary_lines(t: Tally) -> list[str]:
-    from supportbot.core.store.analytics import SENTIMENTS
+    from supportbot.core.store.analytics_tally import SENTIMENTS
 
     moods = ", ".join(f"{label} {_pct(t.sentiment_share(label))}" for label in SENTIMENTS)
     reasons = ", ".join(f"{r} {n}" for r, n in sorted(t.reasons.items(), key=lambda kv: (-kv[1], kv[0])))

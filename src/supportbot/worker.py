@@ -21,8 +21,9 @@ from typing import Any
 from supportbot.core import store
 from supportbot.core.context import AppContext
 from supportbot.core.db import transaction
+from supportbot.core.enums import JobStatus
 from supportbot.core.errors import Conflict
-from supportbot.core.models import JobStatus, TrainingJob
+from supportbot.core.models import TrainingJob
 from supportbot.training.config import FinetuneConfig
 from supportbot.training.loop import Cancelled
 from supportbot.usecases.retrain import tell_job_end

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from supportbot.core.models import AnswerMode
+from supportbot.core.enums import AnswerMode
 from supportbot.usecases.channels import channel_settings
 from tests.fake_slack import TEAM_ID
 from tests.slack_world import ADMIN, SUPPORT_GROUP

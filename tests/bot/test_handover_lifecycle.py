@@ -4,7 +4,8 @@ handed back."""
 
 from __future__ import annotations
 
-from supportbot.core.models import Conversation, ConversationStatus, HandoverState, Role
+from supportbot.core.enums import ConversationStatus, HandoverState, Role
+from supportbot.core.models import Conversation
 from tests.slack_world import ADMIN, wait_until
 
 AGENT = "U0AGENT"

@@ -10,15 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from supportbot.core.models import (
-    Conversation,
-    HandoverReason,
-    HandoverState,
-    Message,
-    Role,
-    Sentiment,
-    utcnow,
-)
+from supportbot.core.enums import HandoverReason, HandoverState, Role, Sentiment
+from supportbot.core.models import Conversation, Message, utcnow
 from tests.bot.test_handover_lifecycle import handover_request
 from tests.slack_world import SUPPORT_GROUP
 

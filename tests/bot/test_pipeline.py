@@ -63,7 +63,9 @@ def test_the_placeholder_ts_is_asked_for_when_the_reply_is_stored(bot):
 def test_warm_up_leaves_no_trace(bot):
     with bot.sessions() as s:
         before = s.query(Message).count()
-    assert bot.responder.warm_up() >= 0
+    from supportbot.usecases.warm_up import warm_up
+
+    assert warm_up(bot.responder) >= 0
     with bot.sessions() as s:
         assert s.query(Message).count() == before
         assert store.find_conversation(s, team=None, channel="warm-up", thread_ts="0") is None

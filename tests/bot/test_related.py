@@ -8,8 +8,9 @@ import logging
 
 import pytest
 
+from supportbot.core.enums import Role
 from supportbot.core.grounding import TermWeights
-from supportbot.core.models import Conversation, Message, Role
+from supportbot.core.models import Conversation, Message
 from supportbot.core.scoring import words
 from supportbot.usecases.messages import Source
 from supportbot.usecases.related import SPARE, Retrieved, related_questions, tidy

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from supportbot.core import store
-from supportbot.core.models import Conversation, ConversationStatus, Feedback, Message, Role, TrainingJob
+from supportbot.core.enums import ConversationStatus, Role
+from supportbot.core.models import Conversation, Feedback, Message, TrainingJob
 from tests.fake_slack import BOT_USER_ID
 from tests.slack_world import ADMIN, SAMPLE, SUPPORT_GROUP
 

@@ -8,8 +8,8 @@ import pytest
 
 from supportbot.core import store
 from supportbot.core.db import transaction
+from supportbot.core.enums import AnswerMode
 from supportbot.core.errors import InvalidInput
-from supportbot.core.models import AnswerMode
 from supportbot.usecases.channels import all_channel_settings, channel_settings, set_channel_setting
 from supportbot.usecases.home import home_numbers
 

@@ -6,8 +6,9 @@ import pytest
 
 from supportbot.core import store
 from supportbot.core.db import transaction
+from supportbot.core.enums import ConversationStatus, HandoverState
 from supportbot.core.errors import Conflict, InvalidInput, NotFound
-from supportbot.core.models import AuditEntry, Conversation, ConversationStatus, HandoverState
+from supportbot.core.models import AuditEntry, Conversation
 from supportbot.usecases import handover
 from supportbot.usecases.channels import set_channel_setting
 

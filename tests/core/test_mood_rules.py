@@ -9,7 +9,8 @@ import pytest
 
 from supportbot.core import store
 from supportbot.core.db import transaction
-from supportbot.core.models import HandoverReason, Sentiment, utcnow
+from supportbot.core.enums import HandoverReason, Sentiment
+from supportbot.core.models import utcnow
 from supportbot.core.mood import Mood
 from supportbot.core.settings import load_settings
 from supportbot.usecases.alerts import check_surge, surging

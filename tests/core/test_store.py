@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from supportbot.core import store
 from supportbot.core.db import transaction
+from supportbot.core.enums import ConversationStatus, JobStatus, ModelStatus, Rating, Role
 from supportbot.core.errors import Conflict, NotFound
-from supportbot.core.models import ConversationStatus, JobStatus, Message, ModelStatus, Rating, Role
+from supportbot.core.models import Message
 from supportbot.core.store import ConversationFilter
 
 

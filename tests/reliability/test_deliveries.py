@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from supportbot.bot.blocks import HANDOVER_BLOCK, delayed_text
-from supportbot.core.models import Message, Role
+from supportbot.core.enums import Role
+from supportbot.core.models import Message
 
 # The audit's scenario is a 30 s outage; set lower for a quick local run.
 OUTAGE_S = float(os.environ.get("SUPPORTBOT_TEST_OUTAGE_S", "30"))

@@ -21,7 +21,7 @@ import pytest
 
 from supportbot.core import store
 from supportbot.core.db import transaction
-from supportbot.core.models import JobStatus
+from supportbot.core.enums import JobStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from supportbot.core import store
 from supportbot.core.db import transaction
-from supportbot.core.models import ConversationStatus, Role, Ticket
+from supportbot.core.enums import ConversationStatus, Role
+from supportbot.core.models import Ticket
 from supportbot.retrieval.conversations import tickets_from_conversations
 
 

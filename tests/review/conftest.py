@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 
 from supportbot.core import store
 from supportbot.core.db import transaction
-from supportbot.core.models import Conversation, ConversationStatus, Feedback, Message
+from supportbot.core.enums import ConversationStatus
+from supportbot.core.models import Conversation, Feedback, Message
 
 PASSWORD = "correct horse battery"
 OTHER_PASSWORD = "another long secret"

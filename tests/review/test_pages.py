@@ -280,7 +280,8 @@ def test_conversation_page_shows_how_each_customer_turn_reads(admin, seeded, ses
 
     from supportbot.core import store
     from supportbot.core.db import transaction
-    from supportbot.core.models import Message, Role, Sentiment
+    from supportbot.core.enums import Role, Sentiment
+    from supportbot.core.models import Message
 
     with transaction(sessions) as s:
         question = s.scalar(

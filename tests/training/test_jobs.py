@@ -9,8 +9,8 @@ import pytest
 from supportbot.core import store
 from supportbot.core.context import AppContext
 from supportbot.core.db import transaction
+from supportbot.core.enums import JobStatus
 from supportbot.core.errors import Conflict
-from supportbot.core.models import JobStatus
 from supportbot.core.settings import Settings
 from supportbot.training.loop import Cancelled
 from supportbot.worker import run_one, run_worker

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from supportbot.cli import cli
+from supportbot.core.enums import Sentiment
 from supportbot.core.errors import InvalidInput
-from supportbot.core.models import Sentiment
 from supportbot.core.settings import Settings
 from supportbot.training.sentiment import load_scorer
 from supportbot.training.sentiment_data import read_turns, sample_turns

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from supportbot.core.models import Outcome
+from supportbot.core.enums import Outcome
 from supportbot.usecases.messages import Reply
 
 FEEDBACK_UP, FEEDBACK_DOWN, HANDOVER = "feedback_up", "feedback_down", "handover"

@@ -33,6 +33,7 @@ def bot(
     from supportbot.bot.slack_app import create_app, http_app
     from supportbot.core.context import AppContext
     from supportbot.core.errors import ConfigError
+    from supportbot.usecases.warm_up import warm_up
 
     ctx = AppContext.open()
     settings = ctx.settings
@@ -43,7 +44,7 @@ def bot(
     if mode == "http" and not settings.slack_signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request with it)")
     responder = build_responder(ctx)
-    click.echo(f"supportbot: warmed up in {responder.warm_up():.1f} s")
+    click.echo(f"supportbot: warmed up in {warm_up(responder):.1f} s")
     # torch, transformers and the rest leave ~150k long-lived objects: a full garbage collection
     # walks them all, holding the GIL (acks included) for ~80 ms on a 2-core machine. Collect once
     # now and move what is left out of the collector's way for good.

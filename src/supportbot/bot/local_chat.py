@@ -11,7 +11,7 @@ import time
 import uuid
 from typing import IO, TYPE_CHECKING
 
-from supportbot.core.models import Outcome
+from supportbot.core.enums import Outcome
 from supportbot.usecases.messages import Incoming, Reply
 from supportbot.usecases.respond import Handled, Pipeline, Where
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from supportbot.core.models import Sentiment
+from supportbot.core.enums import Sentiment
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from supportbot.core import store
 from supportbot.core.db import transaction
-from supportbot.core.models import Conversation, Role
+from supportbot.core.enums import Role
+from supportbot.core.models import Conversation
 from supportbot.core.store import delete_ticket, ids_for_external, upsert_ticket
 from supportbot.retrieval.importer import redact_ticket
 

@@ -17,10 +17,11 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from supportbot.core.context import AppContext
 from supportbot.core.errors import Conflict, InvalidInput
 from supportbot.review import analytics_view
 from supportbot.review.rendering import render
-from supportbot.review.web import MAX_ROW_ID, admin_name, app_context
+from supportbot.review.web import MAX_ROW_ID, Admin, Ctx
 from supportbot.usecases.analytics import DEFAULT_DAYS, MAX_DAYS, REASONS, analytics_report, report_json
 from supportbot.usecases.content_gaps import draft_for_message, embedder_from, find_content_gaps, gaps_json
 from supportbot.usecases.tickets import add_ticket
@@ -32,8 +33,8 @@ Days = Query(DEFAULT_DAYS, ge=1, le=MAX_DAYS)
 
 
 @router.get("/analytics")
-def analytics_page(request: Request, days: int = Days) -> Response:
-    report = analytics_report(app_context(request).sessions, days=days)
+def analytics_page(request: Request, ctx: Ctx, days: int = Days) -> Response:
+    report = analytics_report(ctx.sessions, days=days)
     return render(
         request,
         "analytics.html",
@@ -48,14 +49,13 @@ def analytics_page(request: Request, days: int = Days) -> Response:
     )
 
 
-def _gaps(request: Request, days: int) -> Any:
-    ctx = app_context(request)
+def _gaps(ctx: AppContext, days: int) -> Any:
     return find_content_gaps(ctx.sessions, load_embedder=embedder_from(ctx.settings), days=days)
 
 
 @router.get("/analytics/gaps")
-def gaps_page(request: Request, days: int = Days) -> Response:
-    found = _gaps(request, days)
+def gaps_page(request: Request, ctx: Ctx, days: int = Days) -> Response:
+    found = _gaps(ctx, days)
     links = {g.message_id: analytics_view.new_ticket_link(g) for g in found.gaps}
     return render(
         request, "content_gaps.html", {"found": found, "links": links, "periods": analytics_view.PERIODS}
@@ -75,6 +75,7 @@ def _form(request: Request, values: dict[str, Any], *, problem: str = "", status
 @router.get("/tickets/new")
 def new_ticket_form(
     request: Request,
+    ctx: Ctx,
     question: str = "",
     resolution: str = "",
     category: str = "",
@@ -84,7 +85,7 @@ def new_ticket_form(
 ) -> Response:
     """The form, pre-filled from the query (a gap's link), or from a customer question's id."""
     if message is not None and not question:
-        draft = draft_for_message(app_context(request).sessions, message_id=message)
+        draft = draft_for_message(ctx.sessions, message_id=message)
         question, resolution = draft.question, resolution or draft.resolution
     values = {
         "external_id": _suggested_id(),
@@ -101,6 +102,8 @@ def new_ticket_form(
 @router.post("/tickets/new")
 def create_ticket(
     request: Request,
+    ctx: Ctx,
+    admin: Admin,
     external_id: str = Form(""),
     question: str = Form(""),
     resolution: str = Form(""),
@@ -110,8 +113,8 @@ def create_ticket(
     source = int(message) if message.isdigit() and 0 < int(message) <= MAX_ROW_ID else None
     try:
         added = add_ticket(
-            app_context(request),
-            actor=admin_name(request),
+            ctx,
+            actor=admin,
             external_id=external_id or _suggested_id(),
             question=question,
             resolution=resolution,
@@ -138,13 +141,13 @@ def create_ticket(
 
 
 @api_router.get("/analytics")
-def api_analytics(request: Request, days: int = Days) -> dict[str, Any]:
-    return report_json(analytics_report(app_context(request).sessions, days=days))
+def api_analytics(ctx: Ctx, days: int = Days) -> dict[str, Any]:
+    return report_json(analytics_report(ctx.sessions, days=days))
 
 
 @api_router.get("/analytics/gaps")
-def api_gaps(request: Request, days: int = Days) -> dict[str, Any]:
-    return gaps_json(_gaps(request, days), link=analytics_view.new_ticket_link)
+def api_gaps(ctx: Ctx, days: int = Days) -> dict[str, Any]:
+    return gaps_json(_gaps(ctx, days), link=analytics_view.new_ticket_link)
 
 
 class NewTicket(BaseModel):
@@ -156,11 +159,11 @@ class NewTicket(BaseModel):
 
 
 @api_router.post("/tickets", status_code=201)
-def api_create_ticket(request: Request, body: NewTicket) -> JSONResponse:
+def api_create_ticket(ctx: Ctx, admin: Admin, body: NewTicket) -> JSONResponse:
     """A new ticket (the CSRF token goes in the X-CSRF-Token header, as for every API write)."""
     added = add_ticket(
-        app_context(request),
-        actor=admin_name(request),
+        ctx,
+        actor=admin,
         external_id=body.external_id or _suggested_id(),
         question=body.question,
         resolution=body.resolution,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from supportbot.core.store.analytics import SENTIMENTS
+from supportbot.core.store.analytics_tally import SENTIMENTS
 from supportbot.review.charts import Line, Series, count_bars, rate_lines, stacked_bars
 from supportbot.usecases.analytics import REASONS, AnalyticsReport
 from supportbot.usecases.content_gaps import Gap

@@ -7,15 +7,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from supportbot.review.rendering import render
-from supportbot.review.web import app_context
+from supportbot.review.web import Ctx
 from supportbot.usecases.channels import all_channel_settings
 
 router = APIRouter()
 
 
 @router.get("/channels")
-def channels(request: Request) -> Response:
-    ctx = app_context(request)
+def channels(request: Request, ctx: Ctx) -> Response:
     return render(
         request,
         "channels.html",

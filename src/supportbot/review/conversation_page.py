@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from supportbot.core import store
 from supportbot.review.filters import STATUSES
 from supportbot.review.rendering import render
-from supportbot.review.web import NOTICES, RowId, admin_name, app_context
+from supportbot.review.web import NOTICES, Admin, Ctx, RowId
 from supportbot.usecases import review
 
 router = APIRouter()
@@ -27,8 +27,10 @@ def _back_query(value: str | None) -> str:
 
 
 @router.get("/conversations/{conversation_id}")
-def conversation(request: Request, conversation_id: RowId, done: str = "", back: str = "") -> Response:
-    with app_context(request).sessions() as s:
+def conversation(
+    request: Request, ctx: Ctx, conversation_id: RowId, done: str = "", back: str = ""
+) -> Response:
+    with ctx.sessions() as s:
         conv = store.get_conversation(s, conversation_id=conversation_id)
         entries = store.audit_entries(s, conversation_id=conversation_id)
     latest_correction: dict[int, str | None] = {}
@@ -56,11 +58,16 @@ def _back_to(conversation_id: int, *, done: str, back: str, anchor: str = "") ->
 
 @router.post("/conversations/{conversation_id}/messages/{message_id}/rate")
 def rate(
-    request: Request, conversation_id: RowId, message_id: RowId, rating: str = Form(...), back: str = Form("")
+    ctx: Ctx,
+    admin: Admin,
+    conversation_id: RowId,
+    message_id: RowId,
+    rating: str = Form(...),
+    back: str = Form(""),
 ) -> Response:
     review.rate_reply(
-        app_context(request).sessions,
-        admin=admin_name(request),
+        ctx.sessions,
+        admin=admin,
         conversation_id=conversation_id,
         message_id=message_id,
         rating=rating,
@@ -70,11 +77,16 @@ def rate(
 
 @router.post("/conversations/{conversation_id}/messages/{message_id}/comment")
 def comment(
-    request: Request, conversation_id: RowId, message_id: RowId, comment: str = Form(""), back: str = Form("")
+    ctx: Ctx,
+    admin: Admin,
+    conversation_id: RowId,
+    message_id: RowId,
+    comment: str = Form(""),
+    back: str = Form(""),
 ) -> Response:
     stored = review.comment_on_reply(
-        app_context(request).sessions,
-        admin=admin_name(request),
+        ctx.sessions,
+        admin=admin,
         conversation_id=conversation_id,
         message_id=message_id,
         text=comment,
@@ -86,15 +98,16 @@ def comment(
 
 @router.post("/conversations/{conversation_id}/messages/{message_id}/correct")
 def correct(
-    request: Request,
+    ctx: Ctx,
+    admin: Admin,
     conversation_id: RowId,
     message_id: RowId,
     corrected_answer: str = Form(""),
     back: str = Form(""),
 ) -> Response:
     done = review.correct_reply(
-        app_context(request).sessions,
-        admin=admin_name(request),
+        ctx.sessions,
+        admin=admin,
         conversation_id=conversation_id,
         message_id=message_id,
         text=corrected_answer,
@@ -104,12 +117,12 @@ def correct(
 
 @router.post("/conversations/{conversation_id}/approve")
 def approve(
-    request: Request, conversation_id: RowId, approved: str = Form("1"), back: str = Form("")
+    ctx: Ctx, admin: Admin, conversation_id: RowId, approved: str = Form("1"), back: str = Form("")
 ) -> Response:
     value = approved not in ("0", "false", "no", "")
     review.approve_conversation(
-        app_context(request).sessions,
-        admin=admin_name(request),
+        ctx.sessions,
+        admin=admin,
         conversation_id=conversation_id,
         approved=value,
     )
@@ -118,11 +131,11 @@ def approve(
 
 @router.post("/conversations/{conversation_id}/status")
 def set_status(
-    request: Request, conversation_id: RowId, status: str = Form(...), back: str = Form("")
+    ctx: Ctx, admin: Admin, conversation_id: RowId, status: str = Form(...), back: str = Form("")
 ) -> Response:
     review.set_conversation_status(
-        app_context(request).sessions,
-        admin=admin_name(request),
+        ctx.sessions,
+        admin=admin,
         conversation_id=conversation_id,
         status=status,
     )

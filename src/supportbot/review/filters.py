@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from supportbot.core.enums import ConversationStatus, Rating
 from supportbot.core.errors import InvalidInput
-from supportbot.core.models import ConversationStatus, Rating
 from supportbot.core.store import ConversationFilter
 from supportbot.review.durations import end_of_day, parse_since
 

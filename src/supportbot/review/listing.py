@@ -8,16 +8,19 @@ the page then shows its rows at once and its script fetches the count afterwards
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from supportbot.core import store
+from supportbot.core.context import AppContext
 from supportbot.core.errors import InvalidInput
 from supportbot.review.filters import RATINGS, STATUSES, ListFilters
 from supportbot.review.rendering import render
-from supportbot.review.web import app_context
+from supportbot.review.web import Ctx, PageSize
 
 router = APIRouter()
 
@@ -30,28 +33,59 @@ def describe_count(count: int, *, cap: int = COUNT_CAP) -> str:
     return f"{count:,} conversation{'' if count == 1 else 's'}"
 
 
-def _int_param(request: Request, name: str, default: int, *, lo: int, hi: int) -> int:
-    raw = request.query_params.get(name)
+@dataclass(frozen=True)
+class Paging:
+    """The list's page and rows per page, as the query asked for them.
+
+    ``problem`` is set when ``page`` or ``per_page`` is not a number: ``list_page_data`` raises it
+    (after the filters' own errors), so the list page shows it with the form, and the API answers
+    it as a 400 with the message.
+    """
+
+    page: int
+    per_page: int
+    problem: str | None = None
+
+
+def _clamped(raw: str | None, name: str, default: int, *, lo: int, hi: int) -> tuple[int, str | None]:
+    """Empty or absent is ``default``, out of range is clamped to ``lo``..``hi``, not a number a problem."""
     if raw in (None, ""):
-        return default
+        return default, None
     try:
-        return max(lo, min(hi, int(raw)))
+        return max(lo, min(hi, int(raw))), None
     except ValueError:
-        raise InvalidInput(f"{name} must be a number") from None
+        return default, f"{name} must be a number"
 
 
-def list_page_data(request: Request) -> dict[str, Any]:
-    """The list's rows for the query string (shared by the page and the API).
+def read_paging(
+    default_per_page: PageSize,
+    page: Annotated[str | None, Query()] = None,
+    per_page: Annotated[str | None, Query()] = None,
+) -> Paging:
+    """``page`` and ``per_page`` read as text, not as ``int`` with ``ge``/``le``: a value out of range is
+    clamped rather than refused, an empty one is the default, and one that is not a number is
+    reported by the list (see ``Paging``) rather than by FastAPI's validation."""
+    size, size_problem = _clamped(per_page, "per_page", default_per_page, lo=1, hi=200)
+    number, page_problem = _clamped(page, "page", 1, lo=1, hi=1_000_000)
+    return Paging(page=number, per_page=size, problem=size_problem or page_problem)
+
+
+PagingDep = Annotated[Paging, Depends(read_paging)]
+
+
+def list_page_data(ctx: AppContext, query: Mapping[str, object], paging: Paging) -> dict[str, Any]:
+    """The list's rows for the query string's filters and ``paging`` (shared by the page and the API).
 
     ``total`` is None when counting would be slow (see above); ``has_next`` comes from fetching
     one row more than the page shows.
     """
-    filters = ListFilters.from_mapping(request.query_params)
-    per_page = _int_param(request, "per_page", request.app.state.page_size, lo=1, hi=200)
-    page = _int_param(request, "page", 1, lo=1, hi=1_000_000)
+    filters = ListFilters.from_mapping(query)
+    if paging.problem is not None:
+        raise InvalidInput(paging.problem)
+    per_page, page = paging.per_page, paging.page
     matching = filters.conversation_filter()
     total = None
-    with app_context(request).sessions() as s:
+    with ctx.sessions() as s:
         rows = store.list_conversations(
             s, matching=matching, limit=per_page + 1, offset=(page - 1) * per_page
         )
@@ -68,18 +102,18 @@ def list_page_data(request: Request) -> dict[str, Any]:
     }
 
 
-def count_data(request: Request) -> dict[str, Any]:
+def count_data(ctx: AppContext, query: Mapping[str, object]) -> dict[str, Any]:
     """The number of matches, capped at ``COUNT_CAP`` (more is reported as ``COUNT_CAP + 1``)."""
-    filters = ListFilters.from_mapping(request.query_params)
-    with app_context(request).sessions() as s:
+    filters = ListFilters.from_mapping(query)
+    with ctx.sessions() as s:
         count = store.count_conversations(s, matching=filters.conversation_filter(), cap=COUNT_CAP)
     return {"count": count, "capped": count > COUNT_CAP, "text": describe_count(count) + " match"}
 
 
 @router.get("/")
-def conversations(request: Request) -> Response:
+def conversations(request: Request, ctx: Ctx, paging: PagingDep, default_per_page: PageSize) -> Response:
     try:
-        data = list_page_data(request)
+        data = list_page_data(ctx, request.query_params, paging)
         error = None
     except InvalidInput as exc:
         data = {
@@ -92,7 +126,7 @@ def conversations(request: Request) -> Response:
             "pages": 1,
         }
         error = str(exc)
-    with app_context(request).sessions() as s:
+    with ctx.sessions() as s:
         versions = [v.name for v in store.list_model_versions(s)]
     return render(
         request,
@@ -104,7 +138,7 @@ def conversations(request: Request) -> Response:
             "ratings": RATINGS,
             "versions": versions,
             "list_query": request.url.query,
-            "default_per_page": request.app.state.page_size,
+            "default_per_page": default_per_page,
         },
         status_code=400 if error else 200,
     )

@@ -19,7 +19,7 @@ from supportbot.review.auth import (
     Auth,
 )
 from supportbot.review.rendering import render
-from supportbot.review.web import app_auth, app_context, app_metrics
+from supportbot.review.web import AppAuth, Ctx, Metrics
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -38,6 +38,7 @@ def _cookie_secure(request: Request) -> bool:
 
 def _login_page(
     request: Request,
+    auth: Auth,
     *,
     error: str | None,
     status_code: int,
@@ -45,7 +46,7 @@ def _login_page(
     name: str = "",
     headers: dict[str, str] | None = None,
 ) -> Response:
-    cookie, token = app_auth(request).new_login_token()
+    cookie, token = auth.new_login_token()
     response = render(
         request,
         "login.html",
@@ -65,27 +66,30 @@ def _login_page(
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/") -> Response:
+def login_form(request: Request, auth: AppAuth, next: str = "/") -> Response:
     if request.state.session is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return _login_page(request, error=None, status_code=200, next_url=_safe_next(next))
+    return _login_page(request, auth, error=None, status_code=200, next_url=_safe_next(next))
 
 
 @router.post("/login")
 def login(
     request: Request,
+    ctx: Ctx,
+    auth: AppAuth,
+    metrics: Metrics,
     name: str = Form(""),
     password: str = Form(""),
     csrf_token: str = Form(""),
     next: str = Form("/"),
 ) -> Response:
-    auth = app_auth(request)
     next_url = _safe_next(next)
-    failures = app_metrics(request).failed_logins
+    failures = metrics.failed_logins
     if not auth.check_login_token(request.cookies.get(LOGIN_COOKIE), csrf_token):
         failures.labels("form").inc()
         return _login_page(
             request,
+            auth,
             error="The login form expired or was not sent from this site. Please try again.",
             status_code=403,
             next_url=next_url,
@@ -103,6 +107,7 @@ def login(
         failures.labels("throttled").inc()
         return _login_page(
             request,
+            auth,
             error=f"Too many failed attempts. Try again in {seconds} s.",
             status_code=429,
             next_url=next_url,
@@ -113,9 +118,9 @@ def login(
         log.warning("review: failed login for %r from %s", name, address)
         failures.labels("password").inc()
         return _login_page(
-            request, error="Wrong name or password.", status_code=401, next_url=next_url, name=name
+            request, auth, error="Wrong name or password.", status_code=401, next_url=next_url, name=name
         )
-    with transaction(app_context(request).sessions) as s:
+    with transaction(ctx.sessions) as s:
         store.audit(s, actor=name, action="review.login", detail={"address": address})
     return _logged_in(request, auth, name=name, next_url=next_url)
 
@@ -147,10 +152,10 @@ def _logged_in(request: Request, auth: Auth, *, name: str, next_url: str) -> Res
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, ctx: Ctx, auth: AppAuth) -> Response:
     session = request.state.session
-    app_auth(request).revoke(session)
-    with transaction(app_context(request).sessions) as s:
+    auth.revoke(session)
+    with transaction(ctx.sessions) as s:
         store.audit(s, actor=session.user, action="review.logout")
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(

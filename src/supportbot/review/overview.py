@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from supportbot.core import store
-from supportbot.core.models import ConversationStatus
+from supportbot.core.enums import ConversationStatus
 from supportbot.review.charts import Series, rate_bars, stacked_bars
 
 DAYS = 30

@@ -12,7 +12,7 @@ from supportbot.core.errors import Conflict
 from supportbot.review import overview
 from supportbot.review.export import jsonl_lines
 from supportbot.review.rendering import render
-from supportbot.review.web import NOTICES, admin_name, app_context
+from supportbot.review.web import NOTICES, Admin, Ctx
 from supportbot.usecases.retrain import request_retrain
 from supportbot.usecases.review import export_conversations
 
@@ -20,8 +20,8 @@ router = APIRouter()
 
 
 @router.get("/overview")
-def overview_page(request: Request, done: str = "", problem: str = "") -> Response:
-    with app_context(request).sessions() as s:
+def overview_page(request: Request, ctx: Ctx, done: str = "", problem: str = "") -> Response:
+    with ctx.sessions() as s:
         data = overview.collect(s)
     return render(
         request,
@@ -31,21 +31,18 @@ def overview_page(request: Request, done: str = "", problem: str = "") -> Respon
 
 
 @router.post("/jobs/retrain")
-def retrain(request: Request) -> Response:
-    admin = admin_name(request)
+def retrain(ctx: Ctx, admin: Admin) -> Response:
     try:
-        request_retrain(app_context(request).sessions, requested_by=admin, via="review")
+        request_retrain(ctx.sessions, requested_by=admin, via="review")
     except Conflict as exc:
         return RedirectResponse(f"/overview?{urlencode({'problem': str(exc)})}", status_code=303)
     return RedirectResponse("/overview?done=retrain", status_code=303)
 
 
 @router.post("/export")
-def export(request: Request, scope: str = Form("approved")) -> Response:
+def export(ctx: Ctx, admin: Admin, scope: str = Form("approved")) -> Response:
     approved_only = scope != "rated"
-    rows = export_conversations(
-        app_context(request).sessions, admin=admin_name(request), approved_only=approved_only
-    )
+    rows = export_conversations(ctx.sessions, admin=admin, approved_only=approved_only)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return Response(
         "".join(jsonl_lines(rows)),

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from supportbot.core.models import Rating
+from supportbot.core.enums import Rating
 from supportbot.review.serialize import rating_name
 
 RATING_ICONS = {Rating.up.value: "👍", Rating.down.value: "👎"}

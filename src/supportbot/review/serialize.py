@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from supportbot.core.models import AuditEntry, Conversation, Feedback, Message, Rating, RetrievalHit
+from supportbot.core.enums import Rating
+from supportbot.core.models import AuditEntry, Conversation, Feedback, Message, RetrievalHit
 from supportbot.core.store import ConversationRow
 
 LIST_KEYS = (

@@ -1,10 +1,14 @@
-"""What the route modules share: the app's context and auth, the admin of the request, notices."""
+"""What the route modules share: the app's context and auth, the admin of the request, notices.
+
+Routes take these as parameters (``ctx: Ctx``, ``admin: Admin`` …): each alias below is the value's
+type with the FastAPI dependency that reads it from the app (or the request) it serves.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Request
+from fastapi import Depends, Path, Request
 
 from supportbot.core.context import AppContext
 from supportbot.review.auth import Auth
@@ -49,3 +53,16 @@ def admin_name(request: Request) -> str:
 def app_metrics(request: Request) -> ReviewMetrics:
     metrics: ReviewMetrics = request.app.state.metrics
     return metrics
+
+
+def page_size(request: Request) -> int:
+    """The conversation list's rows per page when the query names none (``create_app(page_size=)``)."""
+    size: int = request.app.state.page_size
+    return size
+
+
+Ctx = Annotated[AppContext, Depends(app_context)]
+AppAuth = Annotated[Auth, Depends(app_auth)]
+Admin = Annotated[str, Depends(admin_name)]
+Metrics = Annotated[ReviewMetrics, Depends(app_metrics)]
+PageSize = Annotated[int, Depends(page_size)]

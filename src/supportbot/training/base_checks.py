@@ -25,9 +25,9 @@ def calibrate_base(
     are no validation conversations to choose them on."""
     from supportbot.core.grounding import TermWeights
     from supportbot.training.base_model import load_base_model
+    from supportbot.training.baseline import calibrate_checks
     from supportbot.training.config import FinetuneConfig
     from supportbot.training.eval_set import eval_sets
-    from supportbot.training.evaluation import calibrate_checks
     from supportbot.training.finetune_data import gather_data
 
     # The split `train run` will use with the same data: its validation conversations.

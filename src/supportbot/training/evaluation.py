@@ -17,6 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from supportbot.core.errors import InvalidInput
+from supportbot.training.baseline import (
+    as_sent,
+    calibrate_checks,
+    open_retriever,
+    present,
+    top_ticket_answers,
+)
 from supportbot.training.calibration import Calibration
 from supportbot.training.config import FinetuneConfig
 from supportbot.training.context import tickets_for
@@ -35,96 +42,6 @@ log = logging.getLogger(__name__)
 
 BASELINE = "top ticket (baseline)"
 AS_SENT = "after · as the bot sends it"
-
-
-def open_retriever(settings: Settings, sessions: Sessions) -> Any | None:
-    """The ticket index, or None (the report then says what it could not measure)."""
-    try:
-        from supportbot.retrieval.search import Retriever
-
-        return Retriever.open(settings=settings, sessions=sessions)
-    except Exception as exc:  # no index yet, or retrieval not set up
-        log.info("no ticket index for the evaluation: %s", exc)
-        return None
-
-
-def present(hit: Any, question: str) -> str:
-    """The top ticket as the bot shows it without a model: its resolution, the past customer's
-    order numbers and amounts replaced by this customer's (or by a neutral phrase)."""
-    from supportbot.core.identifiers import Masker, present_past
-
-    if hit is None:
-        return ""
-    masker = Masker()
-    masker.mask(question)
-    return present_past(hit.resolution, masker)
-
-
-def top_ticket_answers(settings: Settings, sessions: Sessions, questions: Sequence[str]) -> list[str] | None:
-    """The baseline column: each question answered with its top retrieved ticket; None without
-    a ticket index."""
-    retriever = open_retriever(settings, sessions)
-    if retriever is None:
-        return None
-    _, tops = tickets_for(retriever, questions, k=max(1, settings.retrieval_k))
-    return [present(h, q) for h, q in zip(tops, questions, strict=True)]
-
-
-def as_sent(
-    drafts: Sequence[str], questions: Sequence[str], *, tickets: Sequence[Sequence[Any]], tops: Sequence[Any],
-    weights: Any, disagree_below: float, close_match_score: float,
-) -> list[str]:  # fmt: skip
-    """The drafts after the bot's checks against its sources (core.grounding.check_against_sources,
-    at these settings), given each question's retrieved tickets and top hit. The identifier guard
-    is left out: invented identifiers are counted in the drafts instead."""
-    from supportbot.training.calibration import as_sent_with
-
-    sent, _ = as_sent_with(
-        drafts,
-        resolutions=[[t.resolution for t in context] for context in tickets],
-        top_scores=[top.score if top is not None else None for top in tops],
-        best=[present(top, q) for top, q in zip(tops, questions, strict=True)],
-        weights=weights,
-        disagree_below=disagree_below,
-        close_match_score=close_match_score,
-    )
-    return sent
-
-
-def calibrate_checks(
-    model: Any, tokenizer: Any, items: Sequence[EvalItem], *, retriever: Any, weights: Any,
-    config: FinetuneConfig, settings: Settings, split: str,
-) -> Calibration:  # fmt: skip
-    """The checks' settings for this model, chosen on ``items`` (training.calibration): the
-    model's drafts to them, with the tickets the bot would put in their prompts — each question
-    as it was worded, and once more thinned to about half its words (training.calibration.
-    reworded): customers to come will word things as no one in the history did, and the
-    settings must hold for them too."""
-    from supportbot.training.calibration import calibrate, reworded
-    from supportbot.training.scores import is_right
-
-    items = [*items, *reworded(items, seed=config.seed)]
-    questions = [i.question for i in items]
-    contexts, tops = tickets_for(
-        retriever, questions, k=max(1, config.tickets, settings.retrieval_k), ids=[i.id for i in items]
-    )
-    prompts = [c[: config.tickets] for c in contexts] if config.tickets > 0 else None
-    drafts = generate_answers(
-        model, tokenizer, questions, tickets=prompts, ticket_budget=config.ticket_budget,
-        max_new_tokens=config.max_answer_tokens, progress=True,
-    )  # fmt: skip
-    return calibrate(
-        drafts,
-        references=[i.reference for i in items],
-        right=lambda n, text: bool(is_right(text, items[n], weights)),
-        resolutions=[[t.resolution for t in c] for c in contexts],
-        top_scores=[t.score if t is not None else None for t in tops],
-        best=[present(t, q) for t, q in zip(tops, questions, strict=True)],
-        weights=weights,
-        split=split,
-        judged_by="keyphrases" if all(i.keyphrases for i in items) else "the agent reply's telling words",
-        gate_configured=settings.escalate_below_score,
-    )
 
 
 def timed(fn: Callable[[], list[str]], n: int) -> tuple[list[str], float]:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from supportbot.core.enums import Sentiment
 from supportbot.core.errors import InvalidInput
-from supportbot.core.models import Sentiment
 from supportbot.core.pii import redact_text
 from supportbot.core.resources import sample_dir
 

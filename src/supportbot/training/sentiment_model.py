@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from supportbot.core.enums import Sentiment
 from supportbot.core.errors import ModelUnavailable
-from supportbot.core.models import Sentiment
 from supportbot.core.mood import Mood
 
 if TYPE_CHECKING:

@@ -38,8 +38,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from supportbot.core.models import HandoverReason
-from supportbot.core.store.analytics import SENTIMENTS, UNRECORDED, Tally, analytics_tallies, total
+from supportbot.core.enums import HandoverReason
+from supportbot.core.store.analytics import analytics_tallies
+from supportbot.core.store.analytics_tally import SENTIMENTS, UNRECORDED, Tally, total
 
 DEFAULT_DAYS = 30
 DEFAULT_WINDOW = timedelta(hours=24)

@@ -13,7 +13,6 @@ hand-over to a human.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,46 +20,28 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from supportbot.core import store
 from supportbot.core.db import transaction
+from supportbot.core.enums import HandoverReason, Outcome, Role
 from supportbot.core.errors import ModelUnavailable, NotFound
 from supportbot.core.grounding import TermWeights
 from supportbot.core.identifiers import Masker
-from supportbot.core.models import HandoverReason, Message, Outcome, Role
 from supportbot.core.mood import MoodScorer
 from supportbot.core.prompt import ContextTicket, build_messages, trim_history
 from supportbot.core.settings import Settings
-from supportbot.usecases.decide import Decision, decide, draft_of, fallback, handover_text
+from supportbot.usecases.decide import HANDOVER_TEXTS, Decision, decide, draft_of, fallback, handover_text
 from supportbot.usecases.floors import FloorBook
 from supportbot.usecases.followup import search_in_thread
-from supportbot.usecases.messages import Incoming, Reply, Source, reason_of
+from supportbot.usecases.messages import Incoming, Reply, Source
 from supportbot.usecases.model_client import Completion, ModelClient
 from supportbot.usecases.related import SPARE, Retrieved, related_questions
 from supportbot.usecases.release import Releaser
+from supportbot.usecases.replies import store_reply
 from supportbot.usecases.triage import Assessment, Triage
 
 log = logging.getLogger(__name__)
-
-
-# What the customer reads when the triage hands over before any answer (usecases.triage).
-HANDOVER_TEXTS = {
-    HandoverReason.frustration: (
-        "I'm sorry this has been so frustrating. I've asked a member of our support team to take "
-        "over; they will reply here."
-    ),
-    HandoverReason.repeated_ask: (
-        "Of course: I've asked a member of our support team to take over; they will reply here."
-    ),
-    HandoverReason.topic: (
-        "This is one for our support team: I've asked a member of the team to take over; they "
-        "will reply here."
-    ),
-    HandoverReason.gate: ("I've asked a member of our support team to take over; they will reply here."),
-    HandoverReason.asked: ("I've asked a member of our support team to take over; they will reply here."),
-}
 
 
 class Searcher(Protocol):
@@ -124,46 +105,6 @@ class Responder:
                 role=role,
             )
 
-    def warm_up(self) -> float:
-        """Run the pipeline's parts once before the first customer does; returns the seconds taken.
-
-        First calls pay for lazy set-up (the embedder's first forward pass, SQL compilation, the
-        client's modules and response models) while holding the GIL: in a process that also acks
-        Slack's events, that would stall the first acks. The model is asked for one token if it
-        answers within a few seconds (it may not be up yet: the bot falls back until it is).
-        """
-        started = time.perf_counter()
-        if self.retriever is not None:
-            try:
-                self.retriever.search("Hello, my order has not arrived yet.", k=1)
-            except Exception as exc:  # real questions will search, or fail, the same way
-                log.warning("warm-up search failed: %s", exc)
-            try:
-                self._term_weights()
-            except Exception as exc:
-                log.warning("warm-up of the word weights failed: %s", exc)
-        # Every statement an answer runs, once, in a transaction that is then rolled back.
-        with self.sessions() as s:
-            try:
-                recorded = store.record_user_turn(
-                    s, text="warm-up", source="warm-up", channel="warm-up", thread_ts="0", ts="0"
-                )
-                question = recorded.message
-                store.thread_history(
-                    s, conversation_id=question.conversation_id, before_id=question.id, limit=1
-                )
-                store.record_reply(
-                    s, reply_to_id=question.id, text="warm-up", details={}, hits=[],
-                    slack_channel="warm-up", slack_ts="0.1",
-                )  # fmt: skip
-                store.reply_to(s, message_id=question.id)
-                store.find_conversation(s, team=None, channel="warm-up", thread_ts="0")
-            finally:
-                s.rollback()
-        if self.model is not None:
-            self.model.warm_up()
-        return time.perf_counter() - started
-
     # --- 2..8 ----------------------------------------------------------------------------------
 
     def answer(
@@ -213,7 +154,7 @@ class Responder:
                 sources=sources,
                 masker=masker,
                 settings=self.settings,
-                weights=self._term_weights,
+                weights=self.term_weights,
                 searched=self.retriever is not None,
                 details=details,
                 floors=self.floors.for_version(completion.version, settings=self.settings),
@@ -225,8 +166,10 @@ class Responder:
         details["related"] = self._related(question.text, sources, decision)
         if callable(slack_ts):
             slack_ts = slack_ts()
-        return self._store_reply(
-            question,
+        return store_reply(
+            self.sessions,
+            question.id,
+            question.conversation_id,
             decision=decision,
             completion=completion,
             sources=sources,
@@ -260,8 +203,10 @@ class Responder:
         details: dict[str, Any] = {"reason": assessment.why, "handover_reason": reason.value}
         if assessment.mood is not None:
             details["mood"] = assessment.mood.as_json()
-        return self._store_reply(
-            question,
+        return store_reply(
+            self.sessions,
+            question.id,
+            question.conversation_id,
             decision=decision,
             completion=None,
             sources=[],
@@ -278,7 +223,7 @@ class Responder:
                 raise NotFound(f"message {question_id} does not exist")
             existing = store.reply_to(s, message_id=question_id)
             if existing is not None:
-                return self._reply_from(existing, question)
+                return Reply.stored(existing)
             history = store.thread_history(
                 s, conversation_id=question.conversation_id, before_id=question_id, limit=self.history_turns
             )
@@ -325,7 +270,7 @@ class Responder:
                 turns=[text for _, text in question.turns] + [question.text],
                 masker=masker,
                 settings=self.settings,
-                weights=self._term_weights,
+                weights=self.term_weights,
                 searched=self.retriever is not None,
                 show=on_text,
                 floors=self.floors.for_version(None, settings=self.settings),
@@ -361,64 +306,6 @@ class Responder:
             budget=self.settings.context_window - self.settings.max_answer_tokens,
         )
 
-    def _store_reply(
-        self,
-        question: _Question,
-        *,
-        decision: Decision,
-        completion: Completion | None,
-        sources: list[Source],
-        details: dict[str, Any],
-        latency_ms: int,
-        shown_in: tuple[str, str] | None,
-    ) -> Reply:
-        confidence = (
-            math.exp(completion.mean_logprob) if completion and completion.mean_logprob is not None else None
-        )
-        try:
-            with transaction(self.sessions) as s:
-                reply = store.record_reply(
-                    s,
-                    reply_to_id=question.id,
-                    text=decision.text,
-                    model=completion.model if completion else None,
-                    model_version=completion.version if completion else None,
-                    prompt_mode=completion.mode if completion else None,
-                    latency_ms=latency_ms,
-                    prompt_tokens=completion.prompt_tokens if completion else None,
-                    completion_tokens=completion.completion_tokens if completion else None,
-                    confidence=confidence,
-                    outcome=decision.outcome,
-                    details=details,
-                    hits=[store.Hit(src.ticket_id, src.external_id, src.score) for src in sources],
-                    slack_channel=shown_in[0] if shown_in else None,
-                    slack_ts=shown_in[1] if shown_in else None,
-                )
-                reply_id = reply.id
-                if sources and sources[0].category:
-                    store.set_topic(s, message_id=question.id, topic=sources[0].category)
-        except IntegrityError:
-            # Another replica answered this question first: that answer stands.
-            with self.sessions() as s:
-                existing = store.reply_to(s, message_id=question.id)
-                stored = store.find_message(s, message_id=question.id)
-                assert existing is not None and stored is not None
-                return self._reply_from(existing, stored)
-        return Reply(
-            message_id=reply_id,
-            question_id=question.id,
-            conversation_id=question.conversation_id,
-            text=decision.text,
-            outcome=decision.outcome,
-            sources=sources,
-            confidence=confidence,
-            model_version=completion.version if completion else None,
-            latency_ms=latency_ms,
-            reason=decision.reason,
-            handover_reason=reason_of(details),
-            related=tuple(details.get("related") or ()),
-        )
-
     def _related(self, text: str, sources: list[Source], decision: Decision) -> list[str]:
         """The other solved questions offered with this answer (usecases.related)."""
         try:
@@ -426,7 +313,7 @@ class Responder:
                 text,
                 sources,
                 escalates=decision.outcome.escalates,
-                weights=self._term_weights,
+                weights=self.term_weights,
                 limit=self.settings.related_questions,
             )
         except Exception:  # a nicety: its trouble must not cost the answer
@@ -469,16 +356,12 @@ class Responder:
         ]
         return Retrieved.split(found, k)
 
-    def _term_weights(self) -> TermWeights:
+    def term_weights(self) -> TermWeights:
         """Word weights over the stored tickets, recomputed hourly (tickets come and go)."""
         now = time.monotonic()
         if self._weights is None or now - self._weights[0] > 3600:
             self._weights = (now, TermWeights.from_store(self.sessions))
         return self._weights[1]
-
-    @staticmethod
-    def _reply_from(reply: Message, question: Message) -> Reply:
-        return Reply.stored(reply)
 
 
 def _ms_since(mark: float) -> float:

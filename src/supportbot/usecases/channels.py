@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from supportbot.core import store
 from supportbot.core.db import transaction
+from supportbot.core.enums import AnswerMode
 from supportbot.core.errors import InvalidInput
-from supportbot.core.models import AnswerMode
 from supportbot.core.store import ChannelConfig
 
 Sessions = sessionmaker[Session]

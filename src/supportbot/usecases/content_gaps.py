@@ -195,8 +195,8 @@ def draft_for_message(sessions: sessionmaker[Session], *, message_id: int) -> Ti
     """A new ticket's draft from one customer question: its text, and the best agent reply of
     its conversation (empty when no agent answered)."""
     from supportbot.core import store
+    from supportbot.core.enums import Role
     from supportbot.core.errors import NotFound
-    from supportbot.core.models import Role
 
     with sessions() as s:
         message = store.find_message(s, message_id=message_id)

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from supportbot.core.enums import HandoverReason, Outcome
 from supportbot.core.grounding import TermWeights, check_against_sources, guard
 from supportbot.core.identifiers import Masker, generalise, present_past
-from supportbot.core.models import Outcome
 from supportbot.core.settings import Settings
 from supportbot.usecases.floors import Floors
 from supportbot.usecases.messages import Source
@@ -169,3 +169,21 @@ def fallback(
         return Decision(Outcome.fallback, fallback_text(best, why=why, masker=masker), why)
     prefix = f"{DOWN} " if why == MODEL_UNAVAILABLE else ""
     return Decision(Outcome.handover, prefix + handover_text(sources), why)
+
+
+# What the customer reads when the triage hands over before any answer (usecases.triage).
+HANDOVER_TEXTS = {
+    HandoverReason.frustration: (
+        "I'm sorry this has been so frustrating. I've asked a member of our support team to take "
+        "over; they will reply here."
+    ),
+    HandoverReason.repeated_ask: (
+        "Of course: I've asked a member of our support team to take over; they will reply here."
+    ),
+    HandoverReason.topic: (
+        "This is one for our support team: I've asked a member of the team to take over; they "
+        "will reply here."
+    ),
+    HandoverReason.gate: ("I've asked a member of our support team to take over; they will reply here."),
+    HandoverReason.asked: ("I've asked a member of our support team to take over; they will reply here."),
+}

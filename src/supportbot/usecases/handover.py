@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from supportbot.core import store
 from supportbot.core.db import transaction
+from supportbot.core.enums import HandoverReason, HandoverState, Outcome
 from supportbot.core.errors import NotFound
-from supportbot.core.models import Conversation, HandoverReason, HandoverState, Outcome
+from supportbot.core.models import Conversation
 from supportbot.usecases.threads import clicked_reply
 
 Sessions = sessionmaker[Session]

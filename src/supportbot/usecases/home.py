@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from supportbot.core import store
-from supportbot.core.models import JobStatus
+from supportbot.core.enums import JobStatus
 
 Sessions = sessionmaker[Session]
 TOP_CATEGORIES = 8

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from supportbot.core.models import HandoverReason, Message, Outcome
+from supportbot.core.enums import HandoverReason, Outcome
+from supportbot.core.models import Message
 
 
 @dataclass(frozen=True)

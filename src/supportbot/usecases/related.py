@@ -32,10 +32,10 @@ from dataclasses import dataclass
 
 from supportbot.core import store
 from supportbot.core.db import Sessions
+from supportbot.core.enums import Role
 from supportbot.core.errors import Conflict, NotFound
 from supportbot.core.grounding import TermWeights
 from supportbot.core.identifiers import generalise
-from supportbot.core.models import Role
 from supportbot.core.scoring import words
 from supportbot.usecases.messages import Source
 from supportbot.usecases.suggestions import names_no_one

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from supportbot.core.models import AnswerMode, HandoverReason, Role, Sentiment
+from supportbot.core.enums import AnswerMode, HandoverReason, Role, Sentiment
 from supportbot.core.settings import Settings
 from supportbot.usecases.answer import Responder
 from supportbot.usecases.channels import channel_settings

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from supportbot.core import store
 from supportbot.core.db import transaction
-from supportbot.core.models import JobStatus, TrainingJob
+from supportbot.core.enums import JobStatus
+from supportbot.core.models import TrainingJob
 from supportbot.usecases.notify import post_to_slack
 
 if TYPE_CHECKING:

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from supportbot.core import store
 from supportbot.core.db import transaction
+from supportbot.core.enums import ConversationStatus, Rating, Role
 from supportbot.core.errors import InvalidInput, NotFound
-from supportbot.core.models import ConversationStatus, Message, Rating, Role
+from supportbot.core.models import Message
 
 RATING_VALUES = [r.value for r in Rating]
 STATUS_VALUES = [s.value for s in ConversationStatus]

@@ -163,8 +163,8 @@ def queue_default_finetune(ctx: AppContext, config: Any = None) -> int | None:
     from dataclasses import asdict
 
     from supportbot.core import store
+    from supportbot.core.enums import JobStatus
     from supportbot.core.errors import Conflict
-    from supportbot.core.models import JobStatus
     from supportbot.training.config import FinetuneConfig
     from supportbot.usecases.retrain import request_retrain
 

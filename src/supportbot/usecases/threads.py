@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from supportbot.core import store
 from supportbot.core.db import transaction
+from supportbot.core.enums import Role
 from supportbot.core.errors import NotFound
-from supportbot.core.models import Message, Role
+from supportbot.core.models import Message
 from supportbot.usecases.messages import Reply
 
 

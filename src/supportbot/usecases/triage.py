@@ -24,7 +24,7 @@ from enum import StrEnum
 
 from supportbot.core import store
 from supportbot.core.db import Sessions, transaction
-from supportbot.core.models import HandoverReason
+from supportbot.core.enums import HandoverReason
 from supportbot.core.mood import Mood, MoodScorer
 from supportbot.core.settings import Settings
 

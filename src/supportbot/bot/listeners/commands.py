@@ -10,8 +10,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from supportbot.core import store
+from supportbot.core.enums import AnswerMode, JobStatus
 from supportbot.core.errors import SupportbotError
-from supportbot.core.models import AnswerMode, JobStatus
 from supportbot.core.store import ChannelConfig
 from supportbot.usecases.channels import SETTINGS, channel_settings, set_channel_setting
 from supportbot.usecases.retrain import request_retrain

@@ -3,7 +3,8 @@
 The caller owns the transaction (``core.db.transaction``); these functions flush, never commit.
 """
 
-from supportbot.core.store.analytics import Tally, analytics_tallies
+from supportbot.core.store.analytics import analytics_tallies
+from supportbot.core.store.analytics_tally import Tally
 from supportbot.core.store.audit import audit, audit_entries
 from supportbot.core.store.categories import shortest_questions, ticket_categories
 from supportbot.core.store.channel_settings import (

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from supportbot.core.enums import AnswerMode
 from supportbot.core.errors import InvalidInput
-from supportbot.core.models import AnswerMode, ChannelSettings, utcnow
+from supportbot.core.models import ChannelSettings, utcnow
 
 # The fields `set_channel_setting` changes.
 FIELDS = ("answer_mode", "categories", "handover_group", "private")

@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from supportbot.core.models import Conversation, Feedback, Message, Outcome, Role
+from supportbot.core.enums import Outcome, Role
+from supportbot.core.models import Conversation, Feedback, Message
 
 
 @dataclass(frozen=True)

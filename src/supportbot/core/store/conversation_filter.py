@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import ColumnClause, ColumnElement, exists, func, literal_column
 
-from supportbot.core.models import Conversation, ConversationStatus, Message, Rating
+from supportbot.core.enums import ConversationStatus, Rating
+from supportbot.core.models import Conversation, Message
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from supportbot.core.models import Conversation, Message, Role
+from supportbot.core.enums import Role
+from supportbot.core.models import Conversation, Message
 from supportbot.core.store.conversation_filter import ConversationFilter
 
 EVERYTHING = ConversationFilter()

@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from supportbot.core.models import Conversation, ConversationStatus, Feedback, Message, Role
+from supportbot.core.enums import ConversationStatus, Role
+from supportbot.core.models import Conversation, Feedback, Message
 
 _STATUSES = [s.value for s in ConversationStatus]
 

@@ -6,8 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from supportbot.core.enums import ConversationStatus
 from supportbot.core.errors import NotFound
-from supportbot.core.models import Conversation, ConversationStatus, Message, utcnow
+from supportbot.core.models import Conversation, Message, utcnow
 
 
 def _conversation_key(source: str, team: str | None, channel: str | None, thread_ts: str | None) -> dict:

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from supportbot.core.models import Conversation, Feedback, Message, Role
+from supportbot.core.enums import Role
+from supportbot.core.models import Conversation, Feedback, Message
 
 
 def _assistant_text(message: Message) -> str | None:

@@ -12,16 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from supportbot.core.enums import ConversationStatus, HandoverReason, HandoverState, Role
 from supportbot.core.errors import Conflict, InvalidInput, NotFound
-from supportbot.core.models import (
-    Conversation,
-    ConversationStatus,
-    HandoverReason,
-    HandoverState,
-    Message,
-    Role,
-    utcnow,
-)
+from supportbot.core.models import Conversation, Message, utcnow
 
 CSAT_SCORES = range(1, 6)
 

@@ -8,8 +8,9 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
+from supportbot.core.enums import JobStatus
 from supportbot.core.errors import Conflict, NotFound
-from supportbot.core.models import JobStatus, TrainingJob, utcnow
+from supportbot.core.models import TrainingJob, utcnow
 
 FINISHED = (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
 

@@ -10,17 +10,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from supportbot.core.enums import ConversationStatus, Outcome, PromptMode, Role
 from supportbot.core.errors import NotFound
-from supportbot.core.models import (
-    Conversation,
-    ConversationStatus,
-    Message,
-    Outcome,
-    PromptMode,
-    RetrievalHit,
-    Role,
-    utcnow,
-)
+from supportbot.core.models import Conversation, Message, RetrievalHit, utcnow
 from supportbot.core.pii import redact_text
 from supportbot.core.store.conversations import get_or_create_conversation
 

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from supportbot.core.enums import ModelStatus
 from supportbot.core.errors import Conflict, NotFound
-from supportbot.core.models import ModelStatus, ModelVersion, utcnow
+from supportbot.core.models import ModelVersion, utcnow
 
 
 def create_model_version(

@@ -10,7 +10,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from supportbot.core.models import Message, Role, Sentiment, SentimentAlert
+from supportbot.core.enums import Role, Sentiment
+from supportbot.core.models import Message, SentimentAlert
 
 ASKED_FOR_HUMAN = "asks_for_human"  # the key in a customer turn's details
 

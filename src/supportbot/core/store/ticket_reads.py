@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from supportbot.core.models import Conversation, ConversationStatus, Message, Ticket
+from supportbot.core.enums import ConversationStatus
+from supportbot.core.models import Conversation, Message, Ticket
 
 # SQLite allows 32k bound parameters, PostgreSQL 65k; stay far below either.
 IN_CHUNK = 1000
