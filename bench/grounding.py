@@ -164,6 +164,7 @@ def main() -> None:
     from supportbot.training.scores import score_answers
     from supportbot.usecases.answer import Responder
     from supportbot.usecases.model_client import ModelClient
+    from supportbot.usecases.respond import Pipeline
 
     sample = ROOT / "data" / "sample"
     items = load_eval_items(
@@ -212,7 +213,10 @@ def main() -> None:
                     model=ModelClient.from_settings(settings),
                 )
                 started = time.perf_counter()
-                replies = [r for _, r in ask_many(responder, questions, concurrency=args.concurrency)]
+                pipeline = Pipeline(responder, settings)
+                handled = [h for _, h in ask_many(pipeline, questions, concurrency=args.concurrency)]
+                replies = [h.reply for h in handled if h.reply is not None]
+                assert len(replies) == len(handled), "a single question always gets a reply"
                 elapsed = time.perf_counter() - started
             texts = [r.text for r in replies]
             row = score_answers(texts, items)["all"]
