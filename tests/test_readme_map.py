@@ -20,7 +20,7 @@ def test_every_file_the_map_names_exists():
     for package, description in _map_rows().items():
         for name in re.findall(r"`([\w/]+\.py)`", description):
             where = _folder(package)
-            if not any((where / sub / name).exists() for sub in ("", "store", "listeners")):
+            if not any((where / sub / name).exists() for sub in ("", "store", "listeners", "formats")):
                 missing.append(f"{package}/{name}")
     assert not missing, f"README names modules that do not exist: {missing}"
 

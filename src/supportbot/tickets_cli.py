@@ -62,6 +62,14 @@ def _redacted_text(counts: dict[str, int]) -> str:
     return "PII redacted: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
 
 
+def _skipped_text(reasons: dict[str, int]) -> str:
+    """What the summary line says of skipped records ("" when none was)."""
+    if not reasons:
+        return ""
+    detail = ", ".join(f"{n} {reason}" for reason, n in reasons.items())
+    return f", {sum(reasons.values())} skipped ({detail})"
+
+
 # --- tickets ---------------------------------------------------------------------------------------
 
 
@@ -71,10 +79,14 @@ def tickets() -> None:
 
 
 @tickets.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@click.argument("file", type=click.Path(exists=True, path_type=Path), required=False)
 @click.option("--sample", is_flag=True, help="Import the bundled sample tickets (instead of FILE).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["auto", "jsonl", "csv"]), default="auto", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "jsonl", "csv", "zendesk", "freshdesk", "intercom", "helpcenter", "slack"]),
+    default="auto",
+    show_default=True,
 )
 @click.option("--id-field", default="id", show_default=True, help="Column of the ticket's own id.")
 @click.option(
@@ -85,9 +97,21 @@ def tickets() -> None:
 )
 @click.option("--answer-field", default="resolution", show_default=True, help="Column of the resolution.")
 @click.option(
-    "--category-field", default="category", show_default=True, help="Column of the category ('' for none)."
+    "--category-field",
+    default="category",
+    show_default=True,
+    help="Column (a tool's field, an article's front-matter key) of the category ('' for none).",
 )
-@click.option("--source", default="import", show_default=True, help="Recorded as the tickets' source.")
+@click.option(
+    "--agent",
+    "agents",
+    multiple=True,
+    help="zendesk/freshdesk/slack: an agent's user id (slack: or name); their replies are the "
+    "resolution (default: anyone's but the customer's). Repeat, or --agents-file.",
+)
+@click.option("--agents-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--base-url", help="helpcenter: an article's URL is this + its path (unless it names one).")
+@click.option("--source", help="Recorded as the tickets' source. [default: import; a tool's: its name]")
 @click.option("--no-index", is_flag=True, help="Do not update the index (run `index build` later).")
 @click.option("--max-errors", default=100, show_default=True, help="Bad rows listed on stderr (all counted).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
@@ -99,28 +123,44 @@ def import_cmd(
     question_field: tuple[str, ...],
     answer_field: str,
     category_field: str,
-    source: str,
+    agents: tuple[str, ...],
+    agents_file: Path | None,
+    base_url: str | None,
+    source: str | None,
     no_index: bool,
     max_errors: int,
     as_json: bool,
 ) -> None:
-    """Import FILE (JSONL or CSV export of solved tickets), redacting PII; re-imports update.
+    """Import FILE (an export of solved tickets, or a folder), redacting PII; re-imports update.
 
-    A Zendesk CSV, say: --id-field Id --question-field Subject --question-field Description
-    --answer-field Resolution --category-field Group.
+    \b
+    jsonl, csv  a ticket a row, any columns (--id-field, --question-field, --answer-field)
+    zendesk     tickets with comments: subject + first message; agents' public replies
+    freshdesk   tickets with conversations: subject + description; public outgoing replies
+    intercom    conversations: the customer's opening; admins' replies (notes dropped)
+    helpcenter  a folder of .md/.html articles: a ticket per section (--base-url)
+    slack       an export folder, or saved conversations.history/replies: threads, agents' replies
     """
     from supportbot.core.errors import InvalidInput
     from supportbot.core.resources import sample_dir
+    from supportbot.retrieval.formats import agents_in, default_source, resolve_format
     from supportbot.retrieval.sources import FieldMap
     from supportbot.usecases.tickets import import_tickets
 
     if (file is None) == (not sample):
         raise InvalidInput("give a FILE to import, or --sample for the bundled sample (not both)")
     file = file or sample_dir() / "tickets.jsonl"
+    fmt = resolve_format(file, fmt)
+    source = default_source(fmt) if source is None else source
     if not source.strip() or len(source) > 32:
         raise InvalidInput("--source: a name of 1 to 32 characters")
     fields = FieldMap(
-        id=id_field, question=question_field, answer=answer_field, category=category_field or None
+        id=id_field,
+        question=question_field,
+        answer=answer_field,
+        category=category_field or None,
+        agents=agents + agents_in(agents_file),
+        base_url=base_url or None,
     )
     imported = import_tickets(
         _context(),
@@ -141,7 +181,8 @@ def import_cmd(
     else:
         click.echo(
             f"{file}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
-            f"{report.failed} failed; {_redacted_text(dict(report.redacted))}"
+            f"{report.failed} failed{_skipped_text(report.skipped_reasons())}; "
+            f"{_redacted_text(dict(report.redacted))}"
         )
         _echo_update(update)
     if report.failed:

@@ -143,3 +143,37 @@ def test_import_records_the_source_it_is_given(home, tmp_path):
         assert db.execute("SELECT DISTINCT source FROM tickets").fetchall() == [("zendesk",)]
     refused = home("tickets", "import", str(TICKETS), "--source", "x" * 40, code=1)
     assert "--source" in str(refused.exception)
+
+
+def test_import_of_a_helpdesk_export_and_a_help_center(home, tmp_path):
+    """The format told from the file, the tool's name as the source, a broken record named by
+    file:line with exit status 3, the skipped ones counted; options a format does not use refused."""
+    import sqlite3
+
+    from tests.retrieval.test_importers import line_of, write_zendesk, zendesk_tickets
+    from tests.retrieval.test_knowledge_import import write_help_center
+
+    export = tmp_path / "zendesk.json"
+    text = write_zendesk(export, zendesk_tickets())
+    result = home("tickets", "import", str(export), "--no-index", code=3)
+    assert result.stderr.splitlines()[0].startswith(f"{export}:{line_of(text, 'Broken one')}: invalid JSON")
+    assert "2 created, 0 updated, 0 unchanged, 2 failed, 1 skipped (1 no public reply by an agent)" in (
+        result.stdout
+    )
+    assert "PII redacted: 1 email, 1 phone" in result.stdout
+
+    articles = tmp_path / "help"
+    write_help_center(articles)
+    (articles / "broken.md").unlink()
+    imported = json.loads(home("tickets", "import", str(articles), "--no-index", "--json").stdout)
+    assert (imported["failed"], imported["skipped"], imported["skipped_reasons"]) == (
+        0,
+        1,
+        {"an article without text": 1},
+    )
+    with sqlite3.connect(tmp_path / "home" / "supportbot.db") as db:
+        sources = dict(db.execute("SELECT source, COUNT(*) FROM tickets GROUP BY source").fetchall())
+    assert sources == {"zendesk": 2, "help-center": imported["created"]}
+
+    refused = home("tickets", "import", str(export), "--base-url", "https://help.example.com", code=1)
+    assert "--base-url is for help-center articles" in str(refused.exception)

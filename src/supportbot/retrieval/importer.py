@@ -2,7 +2,9 @@
 
 Rows are upserted by external id: a re-import updates changed tickets and leaves the others
 alone, never duplicating. Rows are written in batches of a few hundred per transaction; a bad row
-stops nothing: it is reported (file:line: reason) and the rest go in.
+stops nothing: it is reported (file:line: reason) and the rest go in. Any format of
+``retrieval.formats`` comes this way (CSV, JSONL, helpdesks, help-center articles, Slack); a
+record that is no ticket (a conversation no agent answered) is counted as skipped, not failed.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,7 +21,8 @@ from supportbot.core.db import transaction
 from supportbot.core.pii import redact
 from supportbot.core.salutation import neutral_salutation
 from supportbot.core.store import upsert_ticket
-from supportbot.retrieval.sources import FieldMap, Record, RowError, read_records
+from supportbot.retrieval.formats import read_items
+from supportbot.retrieval.sources import FieldMap, Record, RowError, Skipped
 
 BATCH = 500
 
@@ -54,6 +58,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     redacted: Counter[str] = field(default_factory=Counter)
     changed_ids: list[int] = field(default_factory=list)  # created or updated: to (re-)embed
 
@@ -66,7 +71,10 @@ class ImportReport:
         return len(self.errors)
 
     def error_lines(self) -> list[str]:
-        return [f"{self.path}:{e.line}: {e.reason}" for e in self.errors]
+        return [f"{e.file or self.path}:{e.line}: {e.reason}" for e in self.errors]
+
+    def skipped_reasons(self) -> dict[str, int]:
+        return dict(Counter(s.reason for s in self.skipped).most_common())
 
     def to_dict(self) -> dict:
         return {
@@ -75,9 +83,18 @@ class ImportReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "failed": self.failed,
-            "errors": [{"line": e.line, "reason": e.reason} for e in self.errors],
+            "errors": [_located(e) for e in self.errors],
+            "skipped": len(self.skipped),
+            "skipped_reasons": self.skipped_reasons(),
+            "skips": [_located(s) for s in self.skipped],
             "redacted": dict(sorted(self.redacted.items())),
         }
+
+
+def _located(item: RowError | Skipped) -> dict[str, Any]:
+    """An error or skip as JSON (its file only where the source is a folder of files)."""
+    out: dict[str, Any] = {"line": item.line, "reason": item.reason}
+    return {"file": item.file, **out} if item.file else out
 
 
 def import_tickets(
@@ -92,9 +109,12 @@ def import_tickets(
 ) -> ImportReport:
     report = ImportReport(path=str(path))
     pending: list[Record] = []
-    for item in read_records(path, fields=fields, fmt=fmt, progress=progress):
+    for item in read_items(path, fields=fields, fmt=fmt, progress=progress):
         if isinstance(item, RowError):
             report.errors.append(item)
+            continue
+        if isinstance(item, Skipped):
+            report.skipped.append(item)
             continue
         pending.append(item)
         if len(pending) >= batch:
@@ -102,7 +122,7 @@ def import_tickets(
             pending = []
     if pending:
         _write(sessions, pending, report, source=source)
-    report.errors.sort(key=lambda e: e.line)
+    report.errors.sort(key=lambda e: (e.file or "", e.line))
     return report
 
 
@@ -122,7 +142,7 @@ def _write(
             except SQLAlchemyError as exc:
                 reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
                 report.errors.append(
-                    RowError(record.line, f"ticket {record.external_id}: database: {reason}")
+                    RowError(record.line, f"ticket {record.external_id}: database: {reason}", record.file)
                 )
                 continue
             _count(report, outcome)

@@ -7,7 +7,9 @@ Several question fields may be named (e.g. subject and description): the first n
 the question, the rest become the ticket's body.
 
 Reading never stops at a bad row: each one comes out as a ``RowError`` with its line number and
-the reason, the rest as ``Record``s.
+the reason, the rest as ``Record``s. The helpdesk, help-center and Slack exports are read by
+``retrieval.formats`` into the same types (plus ``Skipped``: a record that is no ticket, such as a
+conversation no agent answered); those read from a folder name the file of each.
 """
 
 from __future__ import annotations
@@ -30,10 +32,17 @@ FORMATS = ("jsonl", "csv")
 
 @dataclass(frozen=True)
 class FieldMap:
+    """How an export's fields make a ticket. ``id``, ``question`` and ``answer`` name columns of a
+    CSV/JSONL export; ``category`` names a field of any format's records (a help-center article's
+    front matter key). ``agents`` tells agents from customers where an export does not (Slack,
+    and helpdesks whose requester is unknown); ``base_url`` makes help-center articles' URLs."""
+
     id: str = "id"
     question: tuple[str, ...] = ()  # empty: "question", else "subject" + "body"
     answer: str = "resolution"
     category: str | None = "category"
+    agents: tuple[str, ...] = ()
+    base_url: str | None = None
 
     def describe_question(self) -> str:
         return ", ".join(repr(q) for q in self.question) if self.question else "'question' or 'subject'"
@@ -47,12 +56,23 @@ class Record:
     body: str | None
     resolution: str
     category: str | None
+    file: str | None = None  # the file the record came from, when the source is a folder
 
 
 @dataclass(frozen=True)
 class RowError:
     line: int
     reason: str
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A record that is no solved ticket (a conversation no agent answered): counted, not an error."""
+
+    line: int
+    reason: str
+    file: str | None = None
 
 
 def detect_format(path: Path, given: str | None = None) -> str:
@@ -190,6 +210,16 @@ def _get(row: dict[str, Any], name: str) -> Any:
         if isinstance(key, str) and key.strip().lower() == lowered:
             return value
     return None
+
+
+def field_value(row: dict[str, Any], name: str) -> Any:
+    """``row[name]``, the name matched case-insensitively (as the CSV/JSONL reader does)."""
+    return _get(row, name)
+
+
+def text_value(value: Any) -> str | None:
+    """A scalar as trimmed text (None for nothing, a list or an object)."""
+    return _text(value)
 
 
 def _text(value: Any) -> str | None:
