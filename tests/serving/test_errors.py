@@ -87,10 +87,8 @@ def test_missing_required_fields(http):
     ("body", "code"),
     [
         ({**GOOD_CHAT, "messages": []}, "empty_array"),
-        (
-            {**GOOD_CHAT, "messages": [{"role": "tool", "content": "x", "tool_call_id": "1"}]},
-            "unsupported_role",
-        ),
+        ({**GOOD_CHAT, "messages": [{"role": "tool", "content": "x"}]}, "missing_tool_call_id"),
+        ({**GOOD_CHAT, "messages": [{"role": "function", "name": "f", "content": "x"}]}, "unsupported_role"),
         ({**GOOD_CHAT, "messages": [{"role": "user", "content": None}]}, "missing_content"),
         (
             {

@@ -170,8 +170,9 @@ async def collect(
     return results
 
 
-async def guarded_stream(job: Job, chunks: AsyncIterator[str]) -> AsyncIterator[str]:
-    """An SSE stream that stops its job when the client goes away, and ends with [DONE]."""
+async def guarded_stream(job: Job | None, chunks: AsyncIterator[str]) -> AsyncIterator[str]:
+    """An SSE stream that stops its job (if one still runs) when the client goes away, and ends
+    with [DONE]."""
     try:
         async for chunk in chunks:
             yield chunk
@@ -181,7 +182,7 @@ async def guarded_stream(job: Job, chunks: AsyncIterator[str]) -> AsyncIterator[
         log.exception("stream of request failed")
         yield sse(APIError(f"internal error: {type(exc).__name__}", status=500, type="server_error").body())
     finally:
-        if not job.done:
+        if job is not None and not job.done:
             job.abort()
     yield sse("[DONE]")
 

@@ -3,12 +3,14 @@
 Requests are validated strictly (no "1" for 1, no true for 1, no NaN): a wrong type is a 400, as
 with OpenAI. Fields we do not know are kept aside (``model_extra``), logged and ignored.
 
-Accepted but ignored (they parse, they change nothing): ``frequency_penalty``,
-``presence_penalty``, ``logit_bias``, ``user``, ``best_of``, ``suffix``, ``tools``,
-``tool_choice``, ``parallel_tool_calls``, ``functions``, ``function_call``, ``response_format``,
-``service_tier``, ``store``, ``metadata``, ``modalities``, ``audio``, ``prediction``,
-``reasoning_effort``, ``verbosity``, ``web_search_options``, ``safety_identifier``,
-``prompt_cache_key``, ``prompt_cache_retention``, ``stream_options.include_obfuscation``.
+Tool calling (``tools``, ``tool_choice``, ``parallel_tool_calls``, tool messages, assistant
+messages with ``tool_calls``) and ``response_format`` are honoured (:mod:`serving.tools`,
+:mod:`serving.json_output`). Accepted but ignored (they parse, they change nothing):
+``frequency_penalty``, ``presence_penalty``, ``logit_bias``, ``user``, ``best_of``, ``suffix``,
+``functions``, ``function_call`` (the deprecated forms of tools), ``service_tier``, ``store``,
+``metadata``, ``modalities``, ``audio``, ``prediction``, ``reasoning_effort``, ``verbosity``,
+``web_search_options``, ``safety_identifier``, ``prompt_cache_key``, ``prompt_cache_retention``,
+``stream_options.include_obfuscation``.
 Extension (as in vLLM): ``ignore_eos`` generates past the end-of-turn token (benchmarks).
 """
 
@@ -28,12 +30,8 @@ IGNORED_FIELDS = (
     "user",
     "best_of",
     "suffix",
-    "tools",
-    "tool_choice",
-    "parallel_tool_calls",
     "functions",
     "function_call",
-    "response_format",
     "service_tier",
     "store",
     "metadata",
@@ -58,6 +56,8 @@ class StreamOptions(_Request):
     include_obfuscation: bool | None = None
 
 
+# The names OpenAI allows for functions and response formats.
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-zA-Z0-9_-]+$")]
 Stop = str | Annotated[list[str], Field(min_length=1, max_length=4)] | None
 Penalty = Annotated[float | None, Field(ge=-2, le=2)]
 Seed = Annotated[int | None, Field(ge=INT64_MIN, le=INT64_MAX)]
@@ -92,10 +92,62 @@ class ContentPart(_Request):
     text: str | None = None
 
 
+class CalledFunction(_Request):
+    name: str
+    arguments: str
+
+
+class MessageToolCall(_Request):
+    """A call an assistant message made earlier in the conversation."""
+
+    id: str
+    type: Literal["function"]
+    function: CalledFunction
+
+
 class ChatMessage(_Request):
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     content: str | list[ContentPart] | None = None
     name: str | None = None
+    tool_calls: list[MessageToolCall] | None = None  # assistant
+    tool_call_id: str | None = None  # tool
+
+
+class FunctionDefinition(_Request):
+    name: Name
+    description: str | None = None
+    parameters: dict[str, Any] | None = None  # a JSON Schema; none: no parameters
+    strict: bool | None = None
+
+
+class ChatTool(_Request):
+    type: Literal["function"]
+    function: FunctionDefinition
+
+
+class FunctionName(_Request):
+    name: str
+
+
+class NamedToolChoice(_Request):
+    type: Literal["function"]
+    function: FunctionName
+
+
+ToolChoice = Literal["none", "auto", "required"] | NamedToolChoice
+
+
+class JsonSchemaFormat(_Request):
+    name: Name
+    description: str | None = None
+    # "schema" would shadow a BaseModel attribute: the field has another name, the wire the same.
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    strict: bool | None = None
+
+
+class ResponseFormat(_Request):
+    type: Literal["text", "json_object", "json_schema"]
+    json_schema: JsonSchemaFormat | None = None
 
 
 class ChatCompletionRequest(_Request):
@@ -119,7 +171,7 @@ class ChatCompletionRequest(_Request):
     frequency_penalty: Penalty = None
     presence_penalty: Penalty = None
     web_search_options: Any = None
-    response_format: Any = None
+    response_format: ResponseFormat | None = None
     audio: Any = None
     store: Any = None
     moderation: Any = None
@@ -132,9 +184,9 @@ class ChatCompletionRequest(_Request):
     prediction: Any = None
     seed: Seed = None
     stream_options: StreamOptions | None = None
-    tools: Any = None
-    tool_choice: Any = None
-    parallel_tool_calls: Any = None
+    tools: list[ChatTool] | None = None
+    tool_choice: ToolChoice | None = None
+    parallel_tool_calls: bool | None = None
     function_call: Any = None
     functions: Any = None
     ignore_eos: bool = False
@@ -171,14 +223,34 @@ class ChoiceLogprobs(_Response):
     refusal: list[TokenLogprob] | None = None
 
 
+def _absent(value: Any) -> bool:
+    return value is None
+
+
+class ToolCallFunction(_Response):
+    name: str
+    arguments: str  # JSON, as a string
+
+
+class ToolCall(_Response):
+    id: str
+    type: Literal["function"] = "function"
+    function: ToolCallFunction
+
+
+ChatFinishReason = Literal["stop", "length", "tool_calls"]
+
+
 class ResponseMessage(_Response):
     content: str | None
     refusal: str | None = None
     role: Literal["assistant"] = "assistant"
+    # Left out unless the model called a tool, as OpenAI does.
+    tool_calls: list[ToolCall] | None = Field(default=None, exclude_if=_absent)
 
 
 class ChatChoice(_Response):
-    finish_reason: Literal["stop", "length"]
+    finish_reason: ChatFinishReason
     index: int
     message: ResponseMessage
     logprobs: ChoiceLogprobs | None = None
@@ -194,15 +266,31 @@ class ChatCompletionResponse(_Response):
     usage: Usage
 
 
+class DeltaFunction(_Response):
+    name: str | None = Field(default=None, exclude_if=_absent)
+    arguments: str | None = Field(default=None, exclude_if=_absent)
+
+
+class DeltaToolCall(_Response):
+    """A piece of a streamed tool call: the first carries id, type and name, the next ones
+    pieces of the arguments; ``index`` says which call of the message it belongs to."""
+
+    index: int
+    id: str | None = Field(default=None, exclude_if=_absent)
+    type: Literal["function"] | None = Field(default=None, exclude_if=_absent)
+    function: DeltaFunction | None = Field(default=None, exclude_if=_absent)
+
+
 class Delta(_Response):
     content: str | None = None
     role: Literal["assistant"] | None = None
+    tool_calls: list[DeltaToolCall] | None = Field(default=None, exclude_if=_absent)
 
 
 class ChatChunkChoice(_Response):
     delta: Delta
     logprobs: ChoiceLogprobs | None = None
-    finish_reason: Literal["stop", "length"] | None = None
+    finish_reason: ChatFinishReason | None = None
     index: int
 
 
