@@ -101,3 +101,28 @@ def test_every_index_kind_gives_its_vectors_back_for_grouping():
     for kind in ("flat", "hnsw", "ivf"):
         index = TicketIndex.build(ids, x, kind=kind)
         np.testing.assert_allclose(index.vectors([7, 14, 4200]), x[[0, 1, 599]], atol=1e-5)
+
+
+def test_the_newest_answer_to_the_same_questions_wins():
+    # Tickets 1-4 answered "reset in Settings"; from ticket 7 on, the same questions got a new
+    # reply (the policy changed). A question nearest the old tickets gets a new one first.
+    new = [
+        "Password resets now happen in the Account app under Sign-in; the code lasts 10 minutes.",
+        "Open the Account app, Sign-in, to reset your password; the code lasts 10 minutes.",
+    ]
+    vectors = unit([1, 0.6, 0], [1, -0.6, 0], [1, 0, 0.6], [1, 0, -0.6], [1, 0.45, 0.2], [0.3, 1, 0])
+    by_id = {i + 1: v for i, v in enumerate(vectors)}
+    by_id.update({7: unit([1, 0.3, 0.9])[0], 8: unit([1, -0.3, -0.9])[0]})
+    replies = {i + 1: r for i, r in enumerate(RESET + REFUND)} | {7: new[0], 8: new[1]}
+    groups = RequestGroups.build(replies, by_id)
+    assert groups is not None
+    old, newer = groups.group_of[1], groups.group_of[7]
+    assert groups.successor == {old: newer}
+    query = unit([1, 0.05, 0])[0]
+    candidates = sorted(((i, float(by_id[i] @ query)) for i in (1, 2, 3, 5)), key=lambda c: -c[1])
+    ranked = groups.rank(query, candidates, weight=1.0)
+    assert ranked[0][0] in (7, 8)
+    assert not {1, 2, 3} & {t for t, _ in ranked}
+    # Told the tickets' order, the first reply coming last, it is the one that wins.
+    later = RequestGroups.build(replies, by_id, when={1: 9, 2: 9, 3: 9, 4: 9})
+    assert later is not None and later.successor == {later.group_of[7]: later.group_of[1]}
