@@ -93,7 +93,7 @@ def prepare_set(name: str, folder: Path, *, tickets: int, held_out: int) -> dict
     counts = write(folder, tickets=tickets, held_out=held_out)
     print(f"  second shop: {counts}")
     fields = ["--id-field", "Ticket ID", "--question-field", "Subject", "--question-field", "Description"]
-    fields += ["--answer-field", "Public reply", "--category-field", "Tags"]
+    fields += ["--answer-field", "Public reply", "--category-field", "Tags", "--created-field", "Created"]
     chats = str(folder / "chats.jsonl")
     import csv
 

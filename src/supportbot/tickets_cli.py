@@ -103,6 +103,11 @@ def tickets() -> None:
     help="Column (a tool's field, an article's front-matter key) of the category ('' for none).",
 )
 @click.option(
+    "--created-field",
+    help="Column of when the ticket was opened (ISO 8601 or Unix time): retrieval prefers the "
+    "newest answer to a request. Default: created_at, created, date, ... where present.",
+)
+@click.option(
     "--agent",
     "agents",
     multiple=True,
@@ -123,6 +128,7 @@ def import_cmd(
     question_field: tuple[str, ...],
     answer_field: str,
     category_field: str,
+    created_field: str | None,
     agents: tuple[str, ...],
     agents_file: Path | None,
     base_url: str | None,
@@ -159,6 +165,7 @@ def import_cmd(
         question=question_field,
         answer=answer_field,
         category=category_field or None,
+        created=created_field or None,
         agents=agents + agents_in(agents_file),
         base_url=base_url or None,
     )

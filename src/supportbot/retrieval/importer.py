@@ -161,6 +161,7 @@ def _upsert(session: Session, record: Record, *, source: str) -> tuple[int, str,
         resolution=clean.resolution,
         category=record.category,
         source=source,
+        created_at=record.created,
     )
     return ticket.id, change, clean.counts
 

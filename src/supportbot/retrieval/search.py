@@ -169,7 +169,9 @@ class Retriever:
             ids = [int(i) for i in index.ids()[-MAX_TICKETS:]]
             with self.sessions() as session:
                 rows = fetch_rows(session, ids)
-            requests = group_index(index, {i: r.resolution for i, r in rows.items()})
+            # The newest answer wins: a request's tickets ordered by when they were opened.
+            when = {i: (r.created_at, i) for i, r in rows.items() if r.created_at is not None}
+            requests = group_index(index, {i: r.resolution for i, r in rows.items()}, when=when)
         return _State(index, manifest, stamp, requests)
 
     @property

@@ -20,10 +20,12 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from supportbot.core.errors import InvalidInput
+from supportbot.retrieval.dates import CREATED_FIELDS, parse_when
 
 MAX_EXTERNAL_ID = 128  # Ticket.external_id
 MAX_CATEGORY = 64  # Ticket.category
@@ -43,6 +45,7 @@ class FieldMap:
     category: str | None = "category"
     agents: tuple[str, ...] = ()
     base_url: str | None = None
+    created: str | None = None  # the creation date's column; None: the first of CREATED_FIELDS
 
     def describe_question(self) -> str:
         return ", ".join(repr(q) for q in self.question) if self.question else "'question' or 'subject'"
@@ -57,6 +60,7 @@ class Record:
     resolution: str
     category: str | None
     file: str | None = None  # the file the record came from, when the source is a folder
+    created: datetime | None = None  # when the export says it was opened (None: not given)
 
 
 @dataclass(frozen=True)
@@ -254,5 +258,24 @@ def _to_record(line: int, row: dict[str, Any], fields: FieldMap) -> Record | Row
     category = _text(_get(row, fields.category)) if fields.category else None
     if category is not None and len(category) > MAX_CATEGORY:
         return RowError(line, f"ticket {external_id}: category longer than {MAX_CATEGORY} characters")
+    created = _created(row, fields)
+    if isinstance(created, str):
+        return RowError(line, f"ticket {external_id}: {created}")
     body = "\n\n".join(parts[1:]) or None
-    return Record(line, external_id, parts[0], body, resolution, category)
+    return Record(line, external_id, parts[0], body, resolution, category, created=created)
+
+
+def _created(row: dict[str, Any], fields: FieldMap) -> datetime | str | None:
+    """The row's creation date; a named column that holds no date is an error (its text), a
+    column found by its usual name that holds none is only ignored."""
+    if fields.created:
+        raw = _text(_get(row, fields.created))
+        if raw is None:
+            return None
+        when = parse_when(raw)
+        return when if when is not None else f"not a date in field {fields.created!r}: {raw[:40]!r}"
+    for name in CREATED_FIELDS:
+        raw = _text(_get(row, name))
+        if raw is not None:
+            return parse_when(raw)
+    return None

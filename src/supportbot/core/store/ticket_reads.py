@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -27,9 +28,12 @@ class TicketRow:
     question: str
     resolution: str
     category: str | None
+    created_at: datetime | None = None  # when it was opened (its export's date, else imported)
 
 
-_ROW_COLUMNS = (Ticket.id, Ticket.external_id, Ticket.question, Ticket.resolution, Ticket.category)
+_ROW_COLUMNS = (
+    Ticket.id, Ticket.external_id, Ticket.question, Ticket.resolution, Ticket.category, Ticket.created_at
+)  # fmt: skip
 
 
 def _chunks(values: Sequence[object]) -> Iterator[Sequence[object]]:

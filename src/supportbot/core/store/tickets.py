@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Literal
 
 from sqlalchemy import func, select
@@ -31,8 +32,11 @@ def upsert_ticket(
     body: str | None = None,
     category: str | None = None,
     source: str = "import",
+    created_at: datetime | None = None,
 ) -> tuple[Ticket, Change]:
     """Insert a ticket, or update the one with the same external id (never a duplicate).
+    ``created_at``: when the export says it was opened (default: now); a new date alone is kept
+    without counting as a change (nothing to re-embed).
 
     The importer redacts (and counts) first; redacting here again is a no-op for it and keeps
     every other caller from storing PII."""
@@ -48,10 +52,13 @@ def upsert_ticket(
             category=category,
             source=source,
             content_hash=digest,
+            **({"created_at": created_at} if created_at is not None else {}),
         )
         session.add(ticket)
         session.flush()
         return ticket, "created"
+    if created_at is not None and _naive(ticket.created_at) != _naive(created_at):
+        ticket.created_at = created_at
     if ticket.content_hash == digest:
         return ticket, "unchanged"
     ticket.question, ticket.body, ticket.resolution, ticket.category = question, body, resolution, category
@@ -59,6 +66,11 @@ def upsert_ticket(
     ticket.updated_at = utcnow()
     session.flush()
     return ticket, "updated"
+
+
+def _naive(moment: datetime) -> datetime:
+    """A moment in UTC without its zone (SQLite gives stored datetimes back without one)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def get_tickets(session: Session, *, ids: Iterable[int]) -> dict[int, Ticket]:

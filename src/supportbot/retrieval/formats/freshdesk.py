@@ -46,8 +46,6 @@ def _ticket(line: int, value: Any, fields: FieldMap, agents: set[str]) -> Record
         for text in [helpdesk.message_text(c, ("body_text",), ("body",))]
         if text
     ]
-    if not replies:
-        return Skipped(line, NO_REPLY)
     return helpdesk.ticket(
         line,
         ticket_id,
@@ -55,6 +53,8 @@ def _ticket(line: int, value: Any, fields: FieldMap, agents: set[str]) -> Record
         opening=helpdesk.message_text(raw, ("description_text",), ("description",)),
         replies=replies,
         category=helpdesk.category(raw, fields),
+        created=raw.get("created_at"),
+        no_reply=NO_REPLY,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from supportbot.retrieval.dates import parse_when
 from supportbot.retrieval.formats.html_text import html_to_text
 from supportbot.retrieval.sources import (
     MAX_CATEGORY,
@@ -18,6 +19,7 @@ from supportbot.retrieval.sources import (
     FieldMap,
     Record,
     RowError,
+    Skipped,
     field_value,
     text_value,
 )
@@ -65,16 +67,23 @@ def ticket(
     opening: str | None,
     replies: list[str],
     category: str | None,
-) -> Record | RowError:
+    created: Any = None,
+    no_reply: str = "no public reply by an agent",
+) -> Record | RowError | Skipped:
     """The ticket: the subject is the question and the opening message its body (the opening is
-    the question when there is no subject); the agents' replies, in order, its resolution."""
+    the question when there is no subject); the agents' replies, in order, its resolution; none
+    of them: no ticket, skipped (``no_reply`` says why). ``created``: the export's date for it."""
+    if not replies:
+        return Skipped(line, no_reply)
     parts = [p for p in (subject, opening) if p]
     if not parts:
         return RowError(line, f"ticket {ticket_id}: no question (no subject and no message by the customer)")
     if category is not None and len(category) > MAX_CATEGORY:
         return RowError(line, f"ticket {ticket_id}: category longer than {MAX_CATEGORY} characters")
     body = parts[1] if len(parts) > 1 and parts[1] != parts[0] else None
-    return Record(line, ticket_id, parts[0], body, "\n\n".join(replies), category)
+    return Record(
+        line, ticket_id, parts[0], body, "\n\n".join(replies), category, created=parse_when(created)
+    )
 
 
 def as_object(line: int, value: Any) -> dict[str, Any] | RowError:

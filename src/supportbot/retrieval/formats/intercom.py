@@ -73,8 +73,6 @@ def _conversation(line: int, value: Any, fields: FieldMap) -> Record | RowError 
         for text in [_body(part)]
         if text
     ]
-    if not replies:
-        return Skipped(line, NO_REPLY)
     return helpdesk.ticket(
         line,
         ticket_id,
@@ -82,6 +80,8 @@ def _conversation(line: int, value: Any, fields: FieldMap) -> Record | RowError 
         opening=opening,
         replies=replies,
         category=helpdesk.category(raw, fields),
+        created=raw.get("created_at"),
+        no_reply=NO_REPLY,
     )
 
 

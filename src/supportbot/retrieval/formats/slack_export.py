@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from supportbot.core.errors import InvalidInput
+from supportbot.retrieval.dates import parse_when
 from supportbot.retrieval.formats.jsondoc import items, read_doc
 from supportbot.retrieval.sources import MAX_EXTERNAL_ID, FieldMap, Record, RowError, Skipped, text_value
 
@@ -229,4 +230,5 @@ def _thread(parent: Message, thread: list[Message], agents: set[str]) -> Record 
         "\n\n".join(answers),
         None,
         parent.file,
+        created=parse_when(parent.ts),
     )

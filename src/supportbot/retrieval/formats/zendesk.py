@@ -72,8 +72,6 @@ def _ticket(line: int, value: Any, fields: FieldMap, agents: set[str]) -> Record
         for text in [helpdesk.message_text(c, _PLAIN, _HTML)]
         if text
     ]
-    if not replies:
-        return Skipped(line, NO_REPLY)
     subject = text_value(raw.get("subject"))
     return helpdesk.ticket(
         line,
@@ -82,6 +80,8 @@ def _ticket(line: int, value: Any, fields: FieldMap, agents: set[str]) -> Record
         opening=opening,
         replies=replies,
         category=helpdesk.category(raw, fields),
+        created=raw.get("created_at"),
+        no_reply=NO_REPLY,
     )
 
 
