@@ -136,29 +136,26 @@ def _unique(used: dict[str, int], anchor: str) -> str:
 def split_text(text: str, limit: int = MAX_CHUNK) -> list[str]:
     """Paragraphs gathered into pieces of at most ``limit`` characters (a longer paragraph is cut
     between words)."""
-    pieces: list[str] = []
-    current = ""
-    for paragraph in re.split(r"\n[ \t]*\n", text.strip()):
-        for part in _words(paragraph.strip(), limit):
-            if current and len(current) + 2 + len(part) > limit:
-                pieces.append(current)
-                current = part
-            else:
-                current = f"{current}\n\n{part}" if current else part
-    return [*pieces, current] if current else pieces
+    parts = [
+        part
+        for paragraph in re.split(r"\n[ \t]*\n", text.strip())
+        if paragraph.strip()
+        for part in _pack(paragraph.strip().split(" "), " ", limit)
+    ]
+    return _pack(parts, "\n\n", limit)
 
 
-def _words(paragraph: str, limit: int) -> list[str]:
-    if len(paragraph) <= limit:
-        return [paragraph] if paragraph else []
+def _pack(parts: list[str], sep: str, limit: int) -> list[str]:
+    """``parts`` joined by ``sep`` into as few pieces of at most ``limit`` characters as the order
+    allows (a part longer than ``limit`` is a piece of its own)."""
     out: list[str] = []
     current = ""
-    for word in paragraph.split(" "):
-        if current and len(current) + 1 + len(word) > limit:
+    for part in parts:
+        if current and len(current) + len(sep) + len(part) > limit:
             out.append(current)
-            current = word
+            current = part
         else:
-            current = f"{current} {word}" if current else word
+            current = f"{current}{sep}{part}" if current else part
     return [*out, current] if current else out
 
 
