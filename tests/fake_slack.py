@@ -51,6 +51,8 @@ class FakeSlack:
             tuple[str, str], str
         ] = {}  # assistant thread -> its latest status  # chat.startStream answers an error, as where it is unavailable
         self.changed = threading.Condition(self.lock)
+        # User groups (usergroups.users.list): group id -> its members' user ids.
+        self.usergroups: dict[str, list[str]] = {}
 
     def next_ts(self) -> str:
         self._ts += 0.000100
@@ -127,6 +129,26 @@ class FakeSlack:
 
     def _reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True}
+
+    def _chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Slack's shape: the message's archive URL, its ts without the dot after a "p"."""
+        channel, ts = args.get("channel"), args.get("message_ts")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if not ts or not str(ts).replace(".", "", 1).isdigit():
+            return {"ok": False, "error": "message_not_found"}
+        permalink = f"https://fake.slack/archives/{channel}/p{str(ts).replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": permalink}
+
+    # User groups: the members of one (usergroups:read).
+
+    def _usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        group = args.get("usergroup")
+        if not group:
+            return {"ok": False, "error": "invalid_arguments", "detail": "usergroup required"}
+        if group not in self.usergroups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(self.usergroups[group])}
 
     # The assistant pane: status, suggested prompts and title of an assistant thread (a DM).
 
@@ -308,8 +330,17 @@ def running_fake_slack(host: str = "127.0.0.1", port: int = 0) -> Iterator[tuple
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:
-            method = self.path.rsplit("/", 1)[-1]
-            body = json.dumps(fake.handle(method, _parse(self))).encode()
+            method = self.path.split("?", 1)[0].rsplit("/", 1)[-1]
+            self._answer(method, _parse(self))
+
+        def do_GET(self) -> None:
+            """The read methods slack_sdk sends as GET (chat.getPermalink, usergroups.users.list):
+            their arguments in the query string."""
+            path, _, query = self.path.partition("?")
+            self._answer(path.rsplit("/", 1)[-1], {k: v[0] for k, v in parse_qs(query).items()})
+
+        def _answer(self, method: str, args: dict[str, Any]) -> None:
+            body = json.dumps(fake.handle(method, args)).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))

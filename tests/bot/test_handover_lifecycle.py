@@ -4,11 +4,20 @@ handed back."""
 
 from __future__ import annotations
 
+import pytest
+
 from supportbot.core.enums import ConversationStatus, HandoverState, Role
 from supportbot.core.models import Conversation
-from tests.slack_world import ADMIN, wait_until
+from tests.slack_world import ADMIN, SUPPORT_GROUP, wait_until
 
 AGENT = "U0AGENT"
+
+
+@pytest.fixture(autouse=True)
+def support_team(fake_slack):
+    """The agent is in the support group: the lifecycle's buttons are the support team's."""
+    fake, _ = fake_slack
+    fake.usergroups[SUPPORT_GROUP] = [AGENT]
 
 
 def handover_request(bot, channel: str, thread_ts: str) -> dict:

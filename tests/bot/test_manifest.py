@@ -8,6 +8,7 @@ middleware. A listener added without its manifest entry fails here, not in a wor
 
 from __future__ import annotations
 
+import copy
 import inspect
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,10 @@ MANIFEST_PATH = ROOT / "slack" / "manifest.yml"
 MESSAGE_SUBSCRIPTIONS = {"message.im", "message.channels", "message.groups"}
 # The events Bolt's Assistant middleware handles (its default saves a thread's context).
 ASSISTANT_EVENTS = {"assistant_thread_started", "assistant_thread_context_changed", "message.im"}
+# Under Slack's newer agent_view (the Agent messaging experience, which replaces assistant_view)
+# Slack sends neither thread event: a conversation is a DM (message.im), its opening an
+# app_home_opened of the "messages" tab (docs.slack.dev/ai/migrating-to-agent-messaging).
+ASSISTANT_THREAD_EVENTS = {"assistant_thread_started", "assistant_thread_context_changed"}
 
 # The bot scopes each subscription needs (Slack's event reference); None: none.
 EVENT_SCOPES: dict[str, set[str]] = {
@@ -151,6 +156,23 @@ def subscriptions(found: Registered) -> set[str]:
     return events
 
 
+def pane(manifest: dict[str, Any]) -> tuple[str, str | None]:
+    """(which AI surface the manifest declares, its description): the agent_view or the
+    assistant_view it replaces (("", None): neither)."""
+    features = manifest["features"]
+    if "agent_view" in features:
+        return "agent_view", features["agent_view"].get("agent_description")
+    if "assistant_view" in features:
+        return "assistant_view", features["assistant_view"].get("assistant_description")
+    return "", None
+
+
+def needed_subscriptions(found: Registered, manifest: dict[str, Any]) -> set[str]:
+    """The subscriptions what is registered needs, under the manifest's AI surface."""
+    events = subscriptions(found)
+    return events - ASSISTANT_THREAD_EVENTS if pane(manifest)[0] == "agent_view" else events
+
+
 def web_api_calls() -> tuple[set[str], set[str]]:
     """(Web API methods, Bolt utilities) the application's code calls, found in its source."""
     from slack_sdk import WebClient
@@ -216,11 +238,27 @@ def test_every_listener_is_understood(app):
 def test_the_manifest_subscribes_to_every_event_the_app_listens_to(app, manifest):
     found = registered(app)
     declared = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert subscriptions(found) - declared == set()
+    assert needed_subscriptions(found, manifest) - declared == set()
     if "app_home_opened" in found.events:
         assert manifest["features"]["app_home"]["home_tab_enabled"] is True
-    if found.assistant or found.events & {"assistant_thread_started", "assistant_thread_context_changed"}:
-        assert manifest["features"]["assistant_view"]["assistant_description"]
+    if found.assistant or found.events & ASSISTANT_THREAD_EVENTS:
+        assert pane(manifest)[1]
+
+
+def test_an_agent_view_manifest_serves_the_app_too(app, manifest):
+    """Slack's agent_view in place of assistant_view (renamed, its description agent_description,
+    the thread events dropped): the app needs nothing else. Its DMs are answered as any DM; the
+    Assistant's greeting and prompts are not sent (Slack starts no assistant threads there)."""
+    variant = copy.deepcopy(manifest)
+    features = variant["features"]
+    old = features.pop("assistant_view")
+    features["agent_view"] = {"agent_description": old["assistant_description"], "suggested_prompts": []}
+    events = variant["settings"]["event_subscriptions"]["bot_events"]
+    events[:] = [e for e in events if e not in ASSISTANT_THREAD_EVENTS]
+    found = registered(app)
+    assert needed_subscriptions(found, variant) - set(events) == set()
+    assert {"message.im", "app_home_opened"} <= set(events)
+    assert pane(variant) == ("agent_view", old["assistant_description"])
 
 
 def test_every_command_shortcut_and_action_is_declared(app, manifest):
@@ -247,8 +285,8 @@ def test_the_manifest_has_every_scope_the_app_needs(app, manifest):
         for scope in scopes:
             needed.setdefault(scope, set()).add(why)
 
-    unmapped = sorted(e for e in subscriptions(found) if e not in EVENT_SCOPES)
-    for event in subscriptions(found) - set(unmapped):
+    unmapped = sorted(e for e in needed_subscriptions(found, manifest) if e not in EVENT_SCOPES)
+    for event in needed_subscriptions(found, manifest) - set(unmapped):
         need(EVENT_SCOPES[event], f"event {event}")
     if found.commands or found.shortcuts | found.message_shortcuts | found.global_shortcuts:
         need({"commands"}, "slash commands and shortcuts")
@@ -270,7 +308,8 @@ def test_the_manifest_already_declares_what_the_rest_of_the_issue_uses(manifest)
     listeners exist: installing the app once is enough."""
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert ASSISTANT_EVENTS | MESSAGE_SUBSCRIPTIONS | {"app_mention", "app_home_opened"} <= events
-    assert manifest["features"]["assistant_view"]["suggested_prompts"] == []
+    kind, _ = pane(manifest)
+    assert manifest["features"][kind]["suggested_prompts"] == []
     [shortcut] = manifest["features"]["shortcuts"]
     assert (shortcut["callback_id"], shortcut["type"], shortcut["name"]) == (
         "ask_supportbot",

@@ -17,6 +17,9 @@ RELATED = [f"related_question_{n}" for n in range(1, 4)]
 RELATED_BLOCK = "related_questions"
 MAX_LABEL = 75  # a button's text
 HANDOVER_BLOCK = "handover_actions"
+# A declared action waiting for approval (usecases.actions): the buttons' value is the call's id.
+APPROVE_ACTION, CANCEL_ACTION = "action_approve", "action_cancel"
+APPROVAL_BLOCK = "action_approval"
 MAX_TEXT = 2900  # a section's text is limited to 3000 characters
 
 
@@ -47,6 +50,8 @@ def answer_blocks(reply: Reply, *, with_text: bool = True) -> list[dict[str, Any
     line = sources_line(reply)
     if line:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line}]})
+    if reply.approval is not None:
+        blocks.append(approval_block(reply.approval))
     value = str(reply.message_id)
     elements: list[dict[str, Any]] = [
         {
@@ -128,6 +133,28 @@ def _button(action_id: str, value: str, label: str, *, style: str | None = None)
     if style:
         button["style"] = style
     return button
+
+
+def approval_block(call_id: int) -> dict[str, Any]:
+    """Approve / Cancel for a declared action's call (who may click which: usecases.action_calls)."""
+    value = str(call_id)
+    return {
+        "type": "actions",
+        "block_id": APPROVAL_BLOCK,
+        "elements": [
+            _button(APPROVE_ACTION, value, "Approve", style="primary"),
+            _button(CANCEL_ACTION, value, "Cancel", style="danger"),
+        ],
+    }
+
+
+def decided_blocks(blocks: list[dict[str, Any]], note: str, *, text: str = "") -> list[dict[str, Any]]:
+    """A message's blocks with its Approve / Cancel replaced by a note (a streamed answer's text
+    put back in front, as ``replace_actions`` does)."""
+    kept = [b for b in blocks if b.get("block_id") != APPROVAL_BLOCK]
+    if text and not any(b.get("type") in ("section", "markdown", "rich_text") for b in kept):
+        kept.insert(0, text_block(text[:MAX_TEXT]))
+    return [*kept, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
 
 
 def tag(group: str | None) -> str:

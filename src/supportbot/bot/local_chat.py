@@ -32,6 +32,10 @@ def format_reply(reply: Reply) -> str:
         lines.append("     (handed over to a human; the conversation is marked escalated)")
     elif reply.offer_human:
         lines.append("     (a person from the support team can take over: ask for one)")
+    if reply.approval is not None:
+        lines.append(
+            f"     (action call {reply.approval} waits for its approval: Approve / Cancel are Slack's buttons)"
+        )
     meta = [f"conversation {reply.conversation_id}"]
     if reply.model_version:
         meta.append(f"model {reply.model_version}")

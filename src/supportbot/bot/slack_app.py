@@ -16,7 +16,16 @@ from starlette.responses import Response
 
 from supportbot.bot.delivery import Inbox
 from supportbot.bot.health import HealthCheck
-from supportbot.bot.listeners import actions, assistant, commands, handover, home, messages, shortcuts
+from supportbot.bot.listeners import (
+    actions,
+    approvals,
+    assistant,
+    commands,
+    handover,
+    home,
+    messages,
+    shortcuts,
+)
 from supportbot.bot.listeners.messages import SPOOL_KEY
 from supportbot.bot.metrics import BotMetrics
 from supportbot.bot.spool import Spool
@@ -90,7 +99,7 @@ def create_app(
     metrics.watch_pending(lambda: inbox.status()["pending"])
     bot = SlackBot(app, inbox, metrics)
     bot.spool = messages.register(app, responder=responder, settings=settings, inbox=inbox, metrics=metrics)
-    for module in (assistant, commands, handover, home):
+    for module in (assistant, commands, handover, home, approvals):
         module.register(app, responder=responder, settings=settings)
     for module in (actions, shortcuts):  # these spool a question of their own
         module.register(app, responder=responder, settings=settings, inbox=inbox)

@@ -47,6 +47,7 @@ class Outcome(enum.StrEnum):
     model = "model"
     fallback = "fallback"
     handover = "handover"
+    action = "action"  # a declared action: its answer, a question for its parameter, or its approval
 
     @property
     def escalates(self) -> bool:
@@ -99,3 +100,13 @@ class JobStatus(enum.StrEnum):
     succeeded = "succeeded"
     failed = "failed"
     cancelled = "cancelled"
+
+
+class ActionState(enum.StrEnum):
+    """Where one call of a declared action stands (usecases.actions)."""
+
+    pending = "pending"  # waiting for its approval (write, irreversible)
+    running = "running"  # approved (or a read): being called, exactly once
+    done = "done"  # the service answered with a 2xx and the answer was written from it
+    failed = "failed"  # refused, timed out, non-2xx, bad JSON: handed over
+    cancelled = "cancelled"  # the customer (or an admin) said no: never called

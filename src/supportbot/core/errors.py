@@ -27,6 +27,10 @@ class InvalidInput(SupportbotError):
     """Input that cannot be used as given (a malformed file line, a bad argument)."""
 
 
+class Forbidden(SupportbotError):
+    """The user may not do this (a hand-over's step taken by someone outside the support team)."""
+
+
 class Conflict(SupportbotError):
     """The request contradicts the current state (promote a worse model, cancel a finished job)."""
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from supportbot.core.enums import (
+    ActionState,
     AnswerMode,
     ConversationStatus,
     HandoverState,
@@ -93,6 +94,7 @@ class Conversation(Base):
         Index("ix_conversations_channel_updated", "slack_channel", "updated_at"),
         Index("ix_conversations_status_updated", "status", "updated_at"),
         Index("ix_conversations_rating_updated", "rating", "updated_at"),
+        Index("ix_conversations_handover_request", "handover_channel", "handover_ts"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,6 +123,9 @@ class Conversation(Base):
     handover_summary: Mapped[str | None] = mapped_column(Text)
     # Why it was handed over (HandoverReason; NULL: never handed over).
     handover_reason: Mapped[str | None] = mapped_column(String(32))
+    # Where the hand-over request was posted for the support team (its thread relays both ways).
+    handover_channel: Mapped[str | None] = mapped_column(String(32))
+    handover_ts: Mapped[str | None] = mapped_column(String(32))
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"
@@ -317,3 +322,33 @@ class SentimentAlert(Base):
     slack_channel: Mapped[str | None] = mapped_column(String(32))
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ActionCall(Base):
+    """One call of a team's declared action (usecases.actions): asked for, approved or cancelled,
+    run at most once. Its parameters are kept redacted; the values themselves only sealed with the
+    originals key (and only when redaction changed them)."""
+
+    __tablename__ = "action_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    # The customer's turn that asked for it.
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    risk: Mapped[str] = mapped_column(String(16))  # read | write | irreversible
+    state: Mapped[ActionState] = mapped_column(_enum(ActionState, "action_state"))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    params_sealed: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str | None] = mapped_column(String(64))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    # Why it failed (refused host, timeout, HTTP status, bad JSON), in words.
+    error: Mapped[str | None] = mapped_column(Text)
+    # What the customer was told from its result.
+    answer: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()

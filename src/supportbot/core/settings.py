@@ -64,7 +64,16 @@ class Settings(BaseSettings):
     admin_user_ids: CommaList = Field(
         default_factory=list, description="Slack user ids allowed to retrain, promote and roll back."
     )
-    support_group_id: str | None = Field(None, description="Slack user group tagged on a hand-over.")
+    support_group_id: str | None = Field(
+        None,
+        description="Slack user group tagged on a hand-over; its members (and the admins) may take,"
+        " resolve and hand back a conversation.",
+    )
+    support_channel: str | None = Field(
+        None,
+        description="Slack channel (id) where every hand-over request is posted, with a link to the"
+        " customer's thread; its thread relays both ways. Unset: the request goes in the thread itself.",
+    )
 
     # --- the language model the bot talks to ---------------------------------------------------
     model_base_url: str = Field("http://127.0.0.1:8000/v1", description="OpenAI-compatible endpoint.")
@@ -172,6 +181,21 @@ class Settings(BaseSettings):
         "`supportbot history original`). Unset: only the redacted text is kept.",
     )
 
+    # --- the team's HTTP actions (usecases.actions) -------------------------------------------
+    actions_file: Path | None = Field(
+        None, description="The declared actions (TOML); default $SUPPORTBOT_HOME/actions.toml if it exists."
+    )
+    actions_allow_private: bool = Field(
+        False,
+        description="An admin's switch: actions that say allow_private = true may reach private,"
+        " loopback and link-local hosts, over plain http too (off: HTTPS to public hosts only).",
+    )
+    actions_tools: bool = Field(
+        False,
+        description="Also offer the actions to the model as OpenAI tools (a model that calls tools);"
+        " the phrase matcher runs either way.",
+    )
+
     # --- review web app ------------------------------------------------------------------------
     review_admins: CommaList = Field(
         default_factory=list, description="name:pbkdf2-hash pairs (`supportbot review hash-password`)."
@@ -274,6 +298,14 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.home / "reports"
+
+    @property
+    def actions_path(self) -> Path | None:
+        """The actions file: the one set, or $SUPPORTBOT_HOME/actions.toml when there is one."""
+        if self.actions_file is not None:
+            return self.actions_file
+        default = self.home / "actions.toml"
+        return default if default.is_file() else None
 
     def secret(self, name: str) -> str | None:
         value = getattr(self, name)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from supportbot.core import store
 from supportbot.core.db import transaction
-from supportbot.core.enums import Role
+from supportbot.core.enums import Outcome, Role
 from supportbot.core.models import Conversation
 from supportbot.core.store import delete_ticket, ids_for_external, upsert_ticket
 from supportbot.retrieval.importer import redact_ticket
@@ -41,7 +41,8 @@ def accepted_answer(conversation: Conversation) -> str | None:
         latest = max(corrections, key=lambda f: (f.created_at, f.id))
         return (latest.corrected_answer or "").strip()
     for message in reversed(messages):
-        if message.role != Role.assistant or not message.text.strip():
+        # An action's answer is one customer's data (an order's status), never a solved ticket.
+        if message.role != Role.assistant or not message.text.strip() or message.outcome == Outcome.action:
             continue
         ratings = sorted(
             (f for f in message.feedback if f.rating is not None), key=lambda f: (f.created_at, f.id)

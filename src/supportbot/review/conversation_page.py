@@ -33,6 +33,7 @@ def conversation(
     with ctx.sessions() as s:
         conv = store.get_conversation(s, conversation_id=conversation_id)
         entries = store.audit_entries(s, conversation_id=conversation_id)
+        calls = store.action_calls(s, conversation_id=conversation_id)
     latest_correction: dict[int, str | None] = {}
     for m in conv.messages:
         corrected = [f.corrected_answer for f in m.feedback if f.corrected_answer]
@@ -43,6 +44,7 @@ def conversation(
         {
             "conv": conv,
             "audit": entries,
+            "action_calls": calls,
             "notice": NOTICES.get(done),
             "back": _back_query(back),
             "latest_correction": latest_correction,

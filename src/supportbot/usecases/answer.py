@@ -31,6 +31,7 @@ from supportbot.core.identifiers import Masker
 from supportbot.core.mood import MoodScorer
 from supportbot.core.prompt import ContextTicket, build_messages, trim_history
 from supportbot.core.settings import Settings
+from supportbot.usecases.actions import ActionDesk
 from supportbot.usecases.decide import HANDOVER_TEXTS, Decision, decide, draft_of, fallback, handover_text
 from supportbot.usecases.floors import FloorBook
 from supportbot.usecases.followup import search_in_thread
@@ -85,6 +86,8 @@ class Responder:
         self._weights: tuple[float, TermWeights] | None = None  # (when computed, the weights)
         # The checks' settings calibrated for each model version (usecases.floors).
         self.floors = FloorBook(settings=settings, sessions=sessions)
+        # The team's declared HTTP actions (None: no actions file), tried before an answer is written.
+        self.actions = ActionDesk.from_settings(settings, sessions, model)
 
     # --- 1. the question, stored first ---------------------------------------------------------
 

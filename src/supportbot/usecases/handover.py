@@ -3,8 +3,10 @@ decided), claimed by an agent, resolved (the customer rates it 1–5) or handed 
 
 From the moment a human other than the customer posts in the thread the bot stays quiet there
 (it still records every message) until an agent hands it back. Every step an agent takes is
-audited. The state lives in the database (``core.store.handover``); Slack is only where the
-buttons are.
+audited, and so is a step refused to someone outside the support team. The state lives in the
+database (``core.store.handover``); Slack is only where the buttons are. With a support channel,
+the request is posted there (``note_request`` keeps where): its buttons are the conversation's
+too, and its thread is relayed to the customer's (usecases.relay).
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from supportbot.core import store
 from supportbot.core.db import transaction
 from supportbot.core.enums import HandoverReason, HandoverState, Outcome
-from supportbot.core.errors import NotFound
+from supportbot.core.errors import Forbidden, NotFound
 from supportbot.core.models import Conversation
 from supportbot.usecases.threads import clicked_reply
 
@@ -42,6 +45,8 @@ class HandoverView:
     summary: str | None
     channel: str | None
     thread_ts: str | None
+    request_channel: str | None = None  # where the request for the support team was posted
+    request_ts: str | None = None
 
     @classmethod
     def of(cls, conversation: Conversation) -> HandoverView:
@@ -55,15 +60,28 @@ class HandoverView:
             summary=conversation.handover_summary,
             channel=conversation.slack_channel or None,
             thread_ts=conversation.slack_thread_ts or None,
+            request_channel=conversation.handover_channel,
+            request_ts=conversation.handover_ts,
+        )
+
+    @property
+    def request_apart(self) -> bool:
+        """Whether the request was posted apart from the customer's thread (the support channel)."""
+        return self.request_ts is not None and (self.request_channel, self.request_ts) != (
+            self.channel,
+            self.thread_ts,
         )
 
 
 @dataclass(frozen=True)
 class HandedOver:
-    """A hand-over: the conversation's state, and the user group to tag (None: no group set)."""
+    """A hand-over: the conversation's state, and the user group to tag (None: no group set).
+    ``open_request``: (channel, ts) of the request posted for a hand-over still open before this
+    one (asked again: said in its thread rather than in a second request)."""
 
     view: HandoverView
     group: str | None
+    open_request: tuple[str, str] | None = None
 
     @property
     def conversation_id(self) -> int:
@@ -151,6 +169,8 @@ def hand_over(
         summary = summary_of(store.summary_turns(s, conversation_id=conversation_id), reason=reason)
         if kind is None:
             kind = HandoverReason.asked if reply_id is not None else HandoverReason.gate
+        before = s.get(Conversation, conversation_id)
+        open_before = store.open_request(before) if before is not None else None
         conversation = store.mark_waiting(s, conversation_id=conversation_id, summary=summary, reason=kind)
         store.audit(
             s,
@@ -160,16 +180,67 @@ def hand_over(
             message_id=reply_id,
             detail={"kind": kind.value, **({"reason": reason} if reason else {})},
         )
-        return HandedOver(HandoverView.of(conversation), _group_for(s, conversation, default_group))
+        return HandedOver(
+            HandoverView.of(conversation), _group_for(s, conversation, default_group), open_before
+        )
 
 
-def _in_thread(session: Session, conversation_id: int, thread: tuple[str, str] | None) -> None:
-    """A button's value is only an id: the click must come from the conversation's own thread."""
+def note_request(sessions: Sessions, *, conversation_id: int, channel: str, ts: str) -> HandoverView:
+    """The hand-over request was posted at (channel, ts) for the support team: its buttons act on
+    the conversation, and its thread is relayed to the customer's."""
+    with transaction(sessions) as s:
+        conversation = store.set_handover_request(s, conversation_id=conversation_id, channel=channel, ts=ts)
+        return HandoverView.of(conversation)
+
+
+class Agents(Protocol):
+    """Who may take a hand-over's steps: the support team (bot.support_team asks Slack who is in
+    it). ``group``: the group the conversation's channel tags, if it names its own."""
+
+    def may_act(self, user: str, *, group: str | None) -> bool: ...
+
+
+def _in_thread(session: Session, conversation_id: int, thread: tuple[str, str] | None) -> Conversation:
+    """A button's value is only an id: the click must come from the conversation's own thread, or
+    from its hand-over request (the support channel's message and its thread)."""
     conversation = session.get(Conversation, conversation_id)
     if conversation is None:
         raise NotFound(f"conversation {conversation_id} does not exist")
-    if thread is not None and (conversation.slack_channel, conversation.slack_thread_ts) != thread:
+    if thread is None:
+        return conversation
+    own = (conversation.slack_channel, conversation.slack_thread_ts)
+    request = (conversation.handover_channel, conversation.handover_ts)
+    if thread != own and (request[1] is None or thread != request):
         raise NotFound(f"conversation {conversation_id} is not the thread that was clicked")
+    return conversation
+
+
+def _check_agent(
+    sessions: Sessions,
+    agents: Agents,
+    *,
+    conversation_id: int,
+    agent: str,
+    in_thread: tuple[str, str] | None,
+    action: str,
+) -> None:
+    """Forbidden (the refusal audited, nothing else changed) unless ``agent`` is on the team.
+    Slack is asked outside any transaction."""
+    with sessions() as s:
+        group = _group_for(s, _in_thread(s, conversation_id, in_thread), None)
+    if agents.may_act(agent, group=group):
+        return
+    with transaction(sessions) as s:
+        store.audit(
+            s,
+            actor=agent,
+            action="conversation.refused",
+            conversation_id=conversation_id,
+            detail={"step": action},
+        )
+    raise Forbidden(
+        "only the support team and supportbot admins can take, resolve or hand back a conversation"
+    )
 
 
 def _agent_step(
@@ -180,8 +251,14 @@ def _agent_step(
     in_thread: tuple[str, str] | None,
     change: Callable[..., Conversation],
     action: str,
+    agents: Agents | None,
 ) -> HandoverView:
-    """One step an agent takes, checked against the clicked thread and audited."""
+    """One step an agent takes, checked against the clicked thread (and, given ``agents``, against
+    the support team) and audited."""
+    if agents is not None:
+        _check_agent(
+            sessions, agents, conversation_id=conversation_id, agent=agent, in_thread=in_thread, action=action
+        )
     with transaction(sessions) as s:
         _in_thread(s, conversation_id, in_thread)
         conversation = change(s, conversation_id=conversation_id, agent=agent)
@@ -190,33 +267,49 @@ def _agent_step(
 
 
 def claim(
-    sessions: Sessions, *, conversation_id: int, agent: str, in_thread: tuple[str, str] | None = None
+    sessions: Sessions,
+    *,
+    conversation_id: int,
+    agent: str,
+    in_thread: tuple[str, str] | None = None,
+    agents: Agents | None = None,
 ) -> HandoverView:
     """ "I'll take it": ``agent`` holds the conversation; the bot stays quiet there.
-    ``in_thread``: (channel, thread ts) of the clicked button, checked against the conversation."""
+    ``in_thread``: (channel, thread ts) of the clicked button, checked against the conversation;
+    ``agents``: who may (None: anyone but the customer)."""
     return _agent_step(
         sessions, conversation_id=conversation_id, agent=agent, in_thread=in_thread,
-        change=store.claim_handover, action="conversation.claim",
+        change=store.claim_handover, action="conversation.claim", agents=agents,
     )  # fmt: skip
 
 
 def resolve(
-    sessions: Sessions, *, conversation_id: int, agent: str, in_thread: tuple[str, str] | None = None
+    sessions: Sessions,
+    *,
+    conversation_id: int,
+    agent: str,
+    in_thread: tuple[str, str] | None = None,
+    agents: Agents | None = None,
 ) -> HandoverView:
     """ "Resolved": the agent closes the conversation (then the customer is asked for a rating)."""
     return _agent_step(
         sessions, conversation_id=conversation_id, agent=agent, in_thread=in_thread,
-        change=store.resolve_handover, action="conversation.resolve",
+        change=store.resolve_handover, action="conversation.resolve", agents=agents,
     )  # fmt: skip
 
 
 def hand_back(
-    sessions: Sessions, *, conversation_id: int, agent: str, in_thread: tuple[str, str] | None = None
+    sessions: Sessions,
+    *,
+    conversation_id: int,
+    agent: str,
+    in_thread: tuple[str, str] | None = None,
+    agents: Agents | None = None,
 ) -> HandoverView:
     """ "Hand back to the bot": the bot answers the thread's next messages again."""
     return _agent_step(
         sessions, conversation_id=conversation_id, agent=agent, in_thread=in_thread,
-        change=store.hand_back, action="conversation.hand_back",
+        change=store.hand_back, action="conversation.hand_back", agents=agents,
     )  # fmt: skip
 
 

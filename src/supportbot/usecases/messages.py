@@ -55,6 +55,10 @@ class Reply:
     offer_human: bool = False
     # Other solved questions the customer may pick instead (usecases.related); none on a hand-over.
     related: tuple[str, ...] = ()
+    # A declared action waiting for its approval (usecases.actions): its call's id, and who may
+    # approve it ("customer": a write; "agent": an irreversible one, an admin).
+    approval: int | None = None
+    approval_by: str | None = None
 
     @property
     def escalated(self) -> bool:
@@ -63,6 +67,7 @@ class Reply:
     @classmethod
     def stored(cls, reply: Message) -> Reply:
         """A stored reply as it was sent (its sources by id and score)."""
+        details = reply.details or {}
         return cls(
             message_id=reply.id,
             question_id=reply.reply_to_id or 0,
@@ -73,9 +78,11 @@ class Reply:
             confidence=reply.confidence,
             model_version=reply.model_version,
             latency_ms=reply.latency_ms or 0,
-            reason=(reply.details or {}).get("reason"),
-            handover_reason=reason_of(reply.details),
-            related=tuple(str(q) for q in (reply.details or {}).get("related") or ()),
+            reason=details.get("reason"),
+            handover_reason=reason_of(details),
+            related=tuple(str(q) for q in details.get("related") or ()),
+            approval=details.get("action_call") if details.get("approval_by") else None,
+            approval_by=details.get("approval_by"),
         )
 
 

@@ -136,6 +136,35 @@ class ModelClient:
             latency_ms=int((time.perf_counter() - started) * 1000),
         )
 
+    def pick_tool(
+        self, messages: Sequence[dict[str, str]], tools: list[dict[str, Any]]
+    ) -> tuple[str, dict[str, Any]] | None:
+        """The first tool call the model makes for ``messages`` given OpenAI ``tools``: (name,
+        arguments); None when it calls none. ModelUnavailable when the endpoint fails."""
+        import json
+
+        import httpx
+        import openai
+
+        client: Any = self._client
+        try:
+            resp = client.chat.completions.create(
+                model=self.model, messages=list(messages), tools=tools, tool_choice="auto",
+                max_tokens=self.max_tokens, temperature=0,
+            )  # fmt: skip
+        except (openai.APIError, httpx.HTTPError) as exc:
+            raise ModelUnavailable(f"the model endpoint failed: {type(exc).__name__}: {exc}") from exc
+        for call in resp.choices[0].message.tool_calls or []:
+            function = getattr(call, "function", None)
+            if function is None:
+                continue
+            try:
+                arguments = json.loads(function.arguments or "{}")
+            except ValueError:
+                arguments = {}
+            return function.name, arguments if isinstance(arguments, dict) else {}
+        return None
+
 
 # (text, token log-probs, finish reason, usage, system fingerprint) of one greedy answer.
 _Answer = tuple[str, list[float | None], str | None, Any, str | None]

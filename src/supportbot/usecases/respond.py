@@ -4,8 +4,9 @@ Slack (bot.listeners.messages), the local chat and `supportbot ask` hand each me
 ``Pipeline.take``, which decides everything about it — is it for the bot here (a thread the bot
 takes no part in, a channel that wants mentions only), is it a person's turn in a customer's
 thread, has a person taken the thread, the triage (frustration, a second ask, a topic for people),
-the channel's private mode and categories — and stores what must be stored before anything can
-fail. Its ``Plan`` says what to do: stay quiet, say the hand-over text, or answer. ``answer``
+the channel's private mode and categories, the relay between a customer's thread and its
+hand-over request (usecases.relay) — and stores what must be stored before anything can fail.
+Its ``Plan`` says what to do: stay quiet, say the hand-over text, relay, or answer. ``answer``
 writes the answer (retrieval, model, the checks: usecases.answer) and ``escalate`` records a
 hand-over the answer ended in, with what the support team is told. The entry points only render:
 Slack streams and posts blocks, the chat and `ask` print, so `ask` measures what Slack sends.
@@ -24,6 +25,7 @@ from supportbot.usecases.answer import Responder
 from supportbot.usecases.channels import channel_settings
 from supportbot.usecases.handover import bot_may_answer, hand_over, note_human_joined
 from supportbot.usecases.messages import Incoming, Reply
+from supportbot.usecases.relay import Relay, from_request_thread, to_request_thread
 from supportbot.usecases.threads import thread_state
 from supportbot.usecases.triage import Action
 
@@ -53,6 +55,7 @@ class Step(StrEnum):
     repeat = "repeat"  # handled before (a second delivery of the same message)
     handover = "handover"  # the triage hands over before any answer: ``Plan.reply`` is its text
     answer = "answer"  # ``Pipeline.answer`` writes the reply
+    relay = "relay"  # an agent's reply in a hand-over request's thread, for the customer's thread
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class Plan:
     categories: tuple[str, ...] = ()  # search only these (the channel's setting; empty: all)
     reply: Reply | None = None  # the stored hand-over message (step handover)
     negative: bool = False  # the customer's turn read negative (Slack watches for a surge)
+    relay: Relay | None = None  # to post for the other side of a hand-over (usecases.relay)
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class Escalation:
     group: str | None
     ask: str  # "could you take over this thread? …"
     summary: str | None
+    open_request: tuple[str, str] | None = None  # the request still open from before, if any
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,8 @@ class Pipeline:
         and decide. ``retry``: a second attempt at the same delivery (a stored message is then
         worked on again, not dropped as a repeat)."""
         channel, thread_ts = incoming.channel or "", incoming.thread_ts or incoming.ts or ""
+        if where is Where.thread and (relayed := self._from_request_thread(incoming, retry)) is not None:
+            return relayed
         thread = thread_state(
             self.sessions, team=incoming.team, channel=channel, thread_ts=thread_ts, source=incoming.source
         )
@@ -126,9 +133,17 @@ class Pipeline:
             message_id=question_id, conversation_id=conversation_id, text=incoming.text
         )
         negative = assessment.mood is not None and assessment.mood.label is Sentiment.negative
+        relay = to_request_thread(
+            self.sessions, conversation_id=conversation_id, author=incoming.user, text=recorded.message.text
+        )
         if not bot_may_answer(self.sessions, conversation_id=conversation_id):
             return Plan(
-                Step.quiet, "a person holds the thread", question_id, conversation_id, negative=negative
+                Step.quiet,
+                "a person holds the thread",
+                question_id,
+                conversation_id,
+                negative=negative,
+                relay=relay,
             )
         plan = Plan(
             Step.answer,
@@ -140,6 +155,7 @@ class Pipeline:
             private=config.private,
             categories=tuple(config.categories),
             negative=negative,
+            relay=relay,
         )
         if assessment.hands_over:
             return replace(
@@ -150,6 +166,22 @@ class Pipeline:
             )
         return plan
 
+    def _from_request_thread(self, incoming: Incoming, retry: bool) -> Plan | None:
+        """An agent's reply in a hand-over request's thread (the support channel): stored in the
+        customer's conversation, and relayed there. None: not a request's thread."""
+        turn = from_request_thread(self.sessions, incoming)
+        if turn is None:
+            return None
+        if not turn.created and not retry:
+            return Plan(Step.repeat, "handled before", turn.message_id, turn.conversation_id)
+        return Plan(
+            Step.relay,
+            "an agent's reply for the customer",
+            turn.message_id,
+            turn.conversation_id,
+            relay=turn.relay,
+        )
+
     def answer(
         self,
         plan: Plan,
@@ -158,8 +190,13 @@ class Pipeline:
         shown_in: tuple[str, str | Callable[[], str | None]] | None = None,
     ) -> Reply:
         """The reply to a plan to answer (usecases.answer), streamed through ``on_text`` if given;
-        ``shown_in``: (channel, ts or a callable giving it) of the message that will show it."""
+        ``shown_in``: (channel, ts or a callable giving it) of the message that will show it.
+        A message asking for one of the team's declared actions is answered by it (usecases.actions)."""
         assert plan.step is Step.answer and plan.question_id is not None
+        actions = self.responder.actions
+        acted = actions.answer(plan.question_id, shown_in=shown_in) if actions is not None else None
+        if acted is not None:
+            return acted
         channel, ts = shown_in if shown_in is not None else (None, None)
         reply = self.responder.answer(
             plan.question_id, slack_channel=channel, slack_ts=ts, on_text=on_text, categories=plan.categories
@@ -186,6 +223,7 @@ class Pipeline:
             done.group,
             TAKE_OVER.get(kind, TAKE_OVER[HandoverReason.gate]),
             done.view.summary,
+            done.open_request,
         )
 
     def run(self, incoming: Incoming, *, where: Where = Where.im) -> Handled:

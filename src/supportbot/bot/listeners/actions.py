@@ -7,17 +7,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from supportbot.bot.blocks import (
-    FEEDBACK_DOWN,
-    FEEDBACK_UP,
-    HANDOVER,
-    RELATED,
-    handover_blocks,
-    replace_actions,
-    tag,
-)
+from supportbot.bot.blocks import FEEDBACK_DOWN, FEEDBACK_UP, HANDOVER, RELATED, replace_actions
 from supportbot.bot.delivery import Inbox
 from supportbot.bot.spool import SpoolError
+from supportbot.bot.support_channel import Request, post_request
 from supportbot.core.errors import Conflict, NotFound
 from supportbot.core.originals import Sealer, clean
 from supportbot.usecases.answer import Responder
@@ -131,16 +124,17 @@ def register(app: App, *, responder: Responder, settings: Settings, inbox: Inbox
             log.warning("hand-over click ignored: %s", exc)
             return
         message = body.get("message") or {}
-        thread_ts = thread_of(body, ts)
-        who = f"<@{user}> would like to talk to a human."
-        client.chat_postMessage(
+        request = Request(
+            conversation_id=done.conversation_id,
+            group=done.group,
+            why=f"<@{user}> would like to talk to a human.",
+            summary=done.view.summary,
             channel=channel,
-            thread_ts=thread_ts,
-            text=f"{tag(done.group)}: {who}",
-            blocks=handover_blocks(
-                group=done.group, why=who, summary=done.view.summary, conversation_id=done.conversation_id
-            ),
+            thread_ts=thread_of(body, ts),
+            customer=done.view.customer,
+            open_request=done.open_request,
         )
+        post_request(client, responder.sessions, request, support_channel=settings.support_channel)
         if ephemeral(body):
             return
         client.chat_update(

@@ -4,7 +4,8 @@ starts, the thread's context kept when the user switches channels.
 The user's messages in an assistant thread are direct messages: the message listeners answer them
 through the same spool and pipeline as any DM (bolt's Assistant has no ``user_message`` listener
 here, so those events pass on to them), with the "is looking through past tickets…" status and the
-thread's title set while the answer is written (bot.listeners.messages).
+thread's title set while the answer is written (``show_working``), and an answer's related
+questions offered as the thread's suggested prompts (``suggest_related``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from slack_bolt import Assistant
 from slack_bolt.context.assistant.thread_context import AssistantThreadContext
 from slack_bolt.context.assistant.thread_context_store.store import AssistantThreadContextStore
 
+from supportbot.bot.blocks import label
+from supportbot.usecases.messages import Incoming, Reply
 from supportbot.usecases.suggestions import suggested_prompts
 
 if TYPE_CHECKING:
@@ -27,6 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+WORKING_STATUS = "is looking through past tickets…"
+RELATED_TITLE = "Related questions"
 GREETING = (
     "Hi! I answer from the support team's solved tickets, and hand you to a person whenever I'm "
     "not sure. Ask me anything, or start with one of these:"
@@ -67,3 +72,40 @@ def register(app: App, *, responder: Responder, settings: Settings) -> None:
         save_thread_context(payload["assistant_thread"]["context"])
 
     app.use(assistant)
+
+
+def show_working(client: Any, incoming: Incoming, *, first: bool) -> None:
+    """In an assistant thread (a thread in a DM): "is looking through past tickets…" while the
+    answer is written (Slack clears it with the reply), and the question as the thread's title."""
+    if not (incoming.channel or "").startswith("D") or incoming.thread_ts == incoming.ts:
+        return
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        client.assistant_threads_setStatus(
+            channel_id=incoming.channel, thread_ts=incoming.thread_ts, status=WORKING_STATUS
+        )
+        if first:
+            title = incoming.text if len(incoming.text) <= 60 else incoming.text[:59] + "…"
+            client.assistant_threads_setTitle(
+                channel_id=incoming.channel, thread_ts=incoming.thread_ts, title=title
+            )
+    except SlackApiError as exc:  # not an assistant thread after all: nothing to show
+        log.debug("assistant status not set: %s", exc.response.get("error"))
+
+
+def suggest_related(client: Any, incoming: Incoming, reply: Reply) -> None:
+    """In an assistant thread (a thread in a DM), the related questions as suggested prompts
+    (none: the pane keeps showing nothing new)."""
+    channel, thread_ts = incoming.channel or "", incoming.thread_ts
+    if not reply.related or not channel.startswith("D") or thread_ts in (None, incoming.ts):
+        return
+    from slack_sdk.errors import SlackApiError
+
+    prompts = [{"title": label(q), "message": q} for q in reply.related]
+    try:
+        client.assistant_threads_setSuggestedPrompts(
+            channel_id=channel, thread_ts=thread_ts, title=RELATED_TITLE, prompts=prompts
+        )
+    except SlackApiError as exc:  # not an assistant thread after all: the buttons remain
+        log.debug("related questions not suggested: %s", exc.response.get("error"))

@@ -2,8 +2,11 @@
 "Hand back to the bot"; and "Share with the channel" under a private answer.
 
 Each button's value is a conversation (or reply) id; the click is checked against the thread it
-was made in, since a signed payload could name any conversation. The state is the database's
-(usecases.handover); the buttons only ask for changes and say what happened.
+was made in (the customer's, or the request's in the support channel), since a signed payload
+could name any conversation. The lifecycle's buttons are the support team's (bot.support_team):
+anyone else is told so, only them, and nothing changes. The state is the database's
+(usecases.handover); the buttons only ask for changes and say what happened, in the thread of
+the click and, when that is the support channel's, to the customer too.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from supportbot.bot.blocks import (
     replace_actions,
 )
 from supportbot.bot.listeners.actions import thread_of
-from supportbot.core.errors import SupportbotError
+from supportbot.bot.support_team import SupportTeam
+from supportbot.core.errors import Forbidden, SupportbotError
 from supportbot.usecases import handover
 from supportbot.usecases.threads import attach_slack_ts, shared_reply
 
@@ -51,13 +55,18 @@ def _click(body: dict[str, Any]) -> tuple[int, str, str, str, str] | None:
     return value, user, channel, ts, thread_of(body, ts)
 
 
+REFUSED = "Sorry, only the support team can take, resolve or hand back a conversation."
+
+
 def register(app: App, *, responder: Responder, settings: Settings) -> None:
     sessions = responder.sessions
-    _step(app, sessions, CLAIM, handover.claim, lambda user: f"<@{user}> is taking care of this.")
-    _step(app, sessions, RESOLVE, handover.resolve, lambda user: f"<@{user}> marked this as resolved.")
+    team = SupportTeam(app.client, group=settings.support_group_id, admins=settings.admin_user_ids)
+    _step(app, sessions, team, CLAIM, handover.claim, lambda user: f"<@{user}> is taking care of this.")
+    _step(app, sessions, team, RESOLVE, handover.resolve, lambda user: f"<@{user}> marked this as resolved.")
     _step(
         app,
         sessions,
+        team,
         HAND_BACK,
         handover.hand_back,
         lambda user: f"<@{user}> handed this back to the bot: ask me anything.",
@@ -70,6 +79,7 @@ def register(app: App, *, responder: Responder, settings: Settings) -> None:
 def _step(
     app: App,
     sessions: Sessions,
+    team: SupportTeam,
     action: str,
     change: Callable[..., handover.HandoverView],
     note: Callable[[str], str],
@@ -84,8 +94,16 @@ def _step(
         conversation_id, user, channel, ts, thread_ts = click
         try:
             view = change(
-                sessions, conversation_id=conversation_id, agent=user, in_thread=(channel, thread_ts)
+                sessions,
+                conversation_id=conversation_id,
+                agent=user,
+                in_thread=(channel, thread_ts),
+                agents=team,
             )
+        except Forbidden as exc:  # said to them alone; the refusal is audited
+            log.warning("%s click ignored: %s", action, exc)
+            client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=REFUSED)
+            return
         except SupportbotError as exc:
             log.warning("%s click ignored: %s", action, exc)
             return
@@ -94,10 +112,15 @@ def _step(
             blocks = replace_actions(message.get("blocks") or [], "Resolved ✅")
             client.chat_update(channel=channel, ts=ts, text=message.get("text") or "hand-over", blocks=blocks)
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=note(user))
+        # The customer's thread: told too when the click was in the support channel, and asked
+        # for a rating there (a rating is theirs to give).
+        customer = (view.channel, view.thread_ts) if view.channel else (channel, thread_ts)
+        if customer != (channel, thread_ts):
+            client.chat_postMessage(channel=customer[0], thread_ts=customer[1], text=note(user))
         if action == RESOLVE and view.customer:
             client.chat_postMessage(
-                channel=channel,
-                thread_ts=thread_ts,
+                channel=customer[0],
+                thread_ts=customer[1],
                 text="How did we do?",
                 blocks=csat_blocks(conversation_id),
             )

@@ -16,23 +16,22 @@ from typing import TYPE_CHECKING, Any
 from supportbot.bot.blocks import (
     answer_blocks,
     delayed_text,
-    handover_blocks,
-    label,
     offer_human,
     share_blocks,
-    tag,
     text_block,
     working_text,
 )
 from supportbot.bot.delivery import Inbox
+from supportbot.bot.listeners.assistant import show_working, suggest_related
 from supportbot.bot.listeners.door import Door
 from supportbot.bot.metrics import BotMetrics
 from supportbot.bot.spool import Entry, transient
 from supportbot.bot.streaming import StreamedReply
+from supportbot.bot.support_channel import Request, post_relay, post_request
 from supportbot.core.originals import Sealer
 from supportbot.usecases.alerts import check_surge, note_posted
 from supportbot.usecases.answer import Responder
-from supportbot.usecases.messages import Incoming, Reply
+from supportbot.usecases.messages import Reply
 from supportbot.usecases.respond import Pipeline, Plan, Step, Where
 from supportbot.usecases.threads import attach_slack_ts
 
@@ -44,8 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SPOOL_KEY = "supportbot_spool_key"
-WORKING_STATUS = "is looking through past tickets…"
-RELATED_TITLE = "Related questions"
 FAILED = "⚠️ Something went wrong on my side; a member of the support team will follow up."
 
 
@@ -82,12 +79,14 @@ class Answering:
         plan = self.pipeline.take(entry.incoming, where=Where(entry.kind), retry=entry.attempts > 0)
         if plan.step is Step.repeat:
             log.info("message %s already handled (a second delivery)", entry.key)
+        if plan.relay is not None:
+            self.relay(plan)
         try:
             if plan.step is Step.handover:
                 assert plan.reply is not None
                 self.post_handover(entry, plan.reply)
             elif plan.step is Step.answer:
-                self.show_working(entry.incoming, first=plan.first_in_thread)
+                show_working(self.client, entry.incoming, first=plan.first_in_thread)
                 if plan.private:
                     self.answer_privately(entry, plan)
                 else:
@@ -121,25 +120,6 @@ class Answering:
         except Exception:  # an alert must never cost the customer an answer
             log.exception("checking for or posting a sentiment alert failed")
 
-    def show_working(self, incoming: Incoming, *, first: bool) -> None:
-        """In an assistant thread (a thread in a DM): "is looking through past tickets…" while the
-        answer is written (Slack clears it with the reply), and the question as the thread's title."""
-        if not (incoming.channel or "").startswith("D") or incoming.thread_ts == incoming.ts:
-            return
-        from slack_sdk.errors import SlackApiError
-
-        try:
-            self.client.assistant_threads_setStatus(
-                channel_id=incoming.channel, thread_ts=incoming.thread_ts, status=WORKING_STATUS
-            )
-            if first:
-                title = incoming.text if len(incoming.text) <= 60 else incoming.text[:59] + "…"
-                self.client.assistant_threads_setTitle(
-                    channel_id=incoming.channel, thread_ts=incoming.thread_ts, title=title
-                )
-        except SlackApiError as exc:  # not an assistant thread after all: nothing to show
-            log.debug("assistant status not set: %s", exc.response.get("error"))
-
     def answer_privately(self, entry: Entry, plan: Plan) -> None:
         """Private mode: the answer only the asker sees, with "Share with the channel"."""
         incoming = entry.incoming
@@ -167,36 +147,35 @@ class Answering:
         assistant thread, an answer's related questions become its suggested prompts."""
         escalation = self.pipeline.escalate(reply)
         if escalation is None:
-            self.suggest_related(entry.incoming, reply)
+            suggest_related(self.client, entry.incoming, reply)
             return
         incoming = entry.incoming
-        self.client.chat_postMessage(
-            channel=incoming.channel,
-            thread_ts=incoming.thread_ts,
-            text=f"{tag(escalation.group)}: could you take over this thread?",
-            blocks=handover_blocks(
-                group=escalation.group,
-                why=escalation.ask,
-                summary=escalation.summary,
-                conversation_id=escalation.conversation_id,
-            ),
+        assert incoming.channel
+        request = Request(
+            escalation.conversation_id,
+            escalation.group,
+            escalation.ask,
+            escalation.summary,
+            incoming.channel,
+            incoming.thread_ts,
+            incoming.user,
+            escalation.open_request,
+        )
+        post_request(
+            self.client, self.responder.sessions, request, support_channel=self.settings.support_channel
         )
 
-    def suggest_related(self, incoming: Incoming, reply: Reply) -> None:
-        """In an assistant thread (a thread in a DM), the related questions as suggested prompts
-        (none: the pane keeps showing nothing new)."""
-        channel, thread_ts = incoming.channel or "", incoming.thread_ts
-        if not reply.related or not channel.startswith("D") or thread_ts in (None, incoming.ts):
+    def relay(self, plan: Plan) -> None:
+        """A hand-over's relay: an agent's reply to the customer (a failure is the entry's), or the
+        customer's turn to the support team (a failure must not cost the customer the answer)."""
+        assert plan.relay is not None
+        if plan.relay.to_customer:
+            post_relay(self.client, plan.relay)
             return
-        from slack_sdk.errors import SlackApiError
-
-        prompts = [{"title": label(q), "message": q} for q in reply.related]
         try:
-            self.client.assistant_threads_setSuggestedPrompts(
-                channel_id=channel, thread_ts=thread_ts, title=RELATED_TITLE, prompts=prompts
-            )
-        except SlackApiError as exc:  # not an assistant thread after all: the buttons remain
-            log.debug("related questions not suggested: %s", exc.response.get("error"))
+            post_relay(self.client, plan.relay)
+        except Exception:
+            log.exception("could not relay message %s to the support channel", plan.question_id)
 
     def answer(self, entry: Entry, plan: Plan) -> None:
         """Stream the answer as it is written, or (streaming off, or a retry of an entry that

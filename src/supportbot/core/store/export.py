@@ -14,12 +14,15 @@ from typing import Any
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from supportbot.core.enums import Role
+from supportbot.core.enums import Outcome, Role
 from supportbot.core.models import Conversation, Feedback, Message
 
 
 def _assistant_text(message: Message) -> str | None:
-    """The text to learn from for one reply, or None when it must not be learned from."""
+    """The text to learn from for one reply, or None when it must not be learned from (an
+    action's answer: one customer's data, which a model must never learn to state)."""
+    if message.outcome == Outcome.action:
+        return None
     corrected = [f.corrected_answer.strip() for f in message.feedback if f.corrected_answer]
     corrected = [text for text in corrected if text]
     if corrected:

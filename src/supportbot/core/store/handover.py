@@ -173,3 +173,31 @@ def summary_turns(session: Session, *, conversation_id: int) -> SummaryTurns:
         last_outcome=last.outcome if last is not None else None,
         last_reason=reason if isinstance(reason, str) else None,
     )
+
+
+def set_handover_request(session: Session, *, conversation_id: int, channel: str, ts: str) -> Conversation:
+    """Where the conversation's hand-over request was posted for the support team (the support
+    channel's message): its thread is where the agents' replies are relayed from."""
+    conversation = _conversation(session, conversation_id)
+    conversation.handover_channel = channel
+    conversation.handover_ts = ts
+    conversation.updated_at = utcnow()
+    session.flush()
+    return conversation
+
+
+def conversation_by_request(session: Session, *, channel: str, ts: str) -> Conversation | None:
+    """The conversation whose hand-over request is the message (channel, ts), if any."""
+    return session.scalars(
+        select(Conversation).where(Conversation.handover_channel == channel, Conversation.handover_ts == ts)
+    ).first()
+
+
+def open_request(conversation: Conversation) -> tuple[str, str] | None:
+    """(channel, ts) of the request of a hand-over still open (waiting for a person or held by
+    one); None once it is resolved or handed back, or when it was posted nowhere apart."""
+    if conversation.handover not in (HandoverState.waiting, HandoverState.claimed):
+        return None
+    if not conversation.handover_channel or not conversation.handover_ts:
+        return None
+    return conversation.handover_channel, conversation.handover_ts

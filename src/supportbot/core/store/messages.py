@@ -58,6 +58,7 @@ def record_user_turn(
     event_id: str | None = None,
     role: Role = Role.user,
     original_encrypted: str | None = None,
+    conversation_id: int | None = None,
 ) -> Recorded:
     """Store a question exactly once.
 
@@ -66,13 +67,20 @@ def record_user_turn(
     two processes record it at the same moment: the unique keys decide, not a prior read.
     The text is stored redacted whatever the caller passed (callers redact earlier still: before
     their own first write); ``original_encrypted`` is the sealed original, when a team keeps them.
+    ``conversation_id``: the turn belongs to that conversation, not to the one of its own thread (an
+    agent's reply in the support channel, relayed to the customer's thread).
     """
     seen = _seen(session, event_id=event_id, channel=channel, ts=ts)
     if seen is not None:
         return Recorded(seen, False)
-    conversation = get_or_create_conversation(
-        session, source=source, team=team, channel=channel, thread_ts=thread_ts or ts, user=user
-    )
+    if conversation_id is not None:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise NotFound(f"conversation {conversation_id} does not exist")
+    else:
+        conversation = get_or_create_conversation(
+            session, source=source, team=team, channel=channel, thread_ts=thread_ts or ts, user=user
+        )
     message = Message(
         conversation_id=conversation.id,
         role=role,
