@@ -218,7 +218,8 @@ def main() -> None:
         "TRANSFORMERS_OFFLINE": "1",
         "TOKENIZERS_PARALLELISM": "false",
         "OMP_NUM_THREADS": str(args.threads),
-        "PYTHONPATH": str(ROOT),
+        # This tree's own code (src layout), whatever else is installed.
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
     }
     print(f"{args.set}: working in {work}")
     files = prepare_set(args.set, data, tickets=args.tickets, held_out=args.held_out)
