@@ -9,6 +9,7 @@ Events API request the way Slack does, so tests and benchmarks can send real sig
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -53,6 +54,13 @@ class FakeSlack:
         self.changed = threading.Condition(self.lock)
         # User groups (usergroups.users.list): group id -> its members' user ids.
         self.usergroups: dict[str, list[str]] = {}
+        # Channels whose history can be read (conversations.history/replies); see add_history.
+        self.channels: set[str] = set()
+        # Slack may return fewer messages than ``limit`` asks for: at most this many a page.
+        self.max_page: int | None = None
+        # method -> how many more calls are answered HTTP 429 ratelimited (with Retry-After).
+        self.rate_limited: dict[str, int] = {}
+        self.retry_after_s = 1
 
     def next_ts(self) -> str:
         self._ts += 0.000100
@@ -149,6 +157,76 @@ class FakeSlack:
         if group not in self.usergroups:
             return {"ok": False, "error": "no_such_subteam"}
         return {"ok": True, "users": list(self.usergroups[group])}
+
+    # History (channels:history, groups:history): a channel's top-level messages newest first,
+    # a thread's parent first and its replies oldest first; both a page at a time by cursor.
+
+    def add_history(self, channel: str, messages: list[dict[str, Any]]) -> None:
+        """Put past messages in ``channel`` (each with its ``ts``; a reply with its ``thread_ts``)."""
+        with self.lock:
+            self.channels.add(channel)
+            for m in messages:
+                self.messages[(channel, m["ts"])] = dict(m)
+
+    def _channel_messages(self, channel: str) -> list[dict[str, Any]]:
+        """The channel's messages as Slack shows them: no ephemerals, no empty fields."""
+        return [
+            {k: v for k, v in m.items() if v is not None and k not in ("streaming",)}
+            for (ch, _), m in sorted(self.messages.items(), key=lambda item: float(item[0][1]))
+            if ch == channel and not m.get("ephemeral_to")
+        ]
+
+    def _page(self, messages: list[dict[str, Any]], args: dict[str, Any], most: int) -> dict[str, Any]:
+        try:
+            limit = min(int(args.get("limit") or 100), most)
+        except ValueError:
+            return {"ok": False, "error": "invalid_limit"}
+        try:
+            start = int(base64.b64decode(args.get("cursor") or "").decode().removeprefix("next:") or 0)
+        except ValueError:
+            return {"ok": False, "error": "invalid_cursor"}
+        limit = min(limit, self.max_page or limit)
+        page, more = messages[start : start + limit], start + limit < len(messages)
+        out: dict[str, Any] = {"ok": True, "messages": page, "has_more": more}
+        if more:
+            cursor = base64.b64encode(f"next:{start + limit}".encode()).decode()
+            out["response_metadata"] = {"next_cursor": cursor}
+        return out
+
+    def _thread_of(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        return [m for m in self._channel_messages(channel) if m.get("thread_ts") == ts and m["ts"] != ts]
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args.get("channel")
+        if not channel or channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(args.get("oldest") or 0)
+        inclusive = str(args.get("inclusive")) in ("1", "true", "True")
+        top = []
+        for m in reversed(self._channel_messages(channel)):
+            after = float(m["ts"]) >= oldest if inclusive else float(m["ts"]) > oldest
+            reply = m.get("thread_ts") not in (None, m["ts"]) and m.get("subtype") != "thread_broadcast"
+            if not after or reply:
+                continue
+            replies = self._thread_of(channel, m["ts"])
+            if replies:  # a thread's parent carries its replies' count and latest
+                m |= {
+                    "thread_ts": m["ts"],
+                    "reply_count": len(replies),
+                    "reply_users": sorted({r["user"] for r in replies if r.get("user")}),
+                    "latest_reply": replies[-1]["ts"],
+                }
+            top.append(m)
+        return self._page(top, args, 999)
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = args.get("channel"), args.get("ts")
+        if not channel or channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        parent = next((m for m in self._channel_messages(channel) if m["ts"] == ts), None)
+        if parent is None:
+            return {"ok": False, "error": "thread_not_found"}
+        return self._page([parent, *self._thread_of(channel, str(ts))], args, 1000)
 
     # The assistant pane: status, suggested prompts and title of an assistant thread (a DM).
 
@@ -273,6 +351,15 @@ class FakeSlack:
 
     # --- inspection ----------------------------------------------------------------------------
 
+    def take_rate_limit(self, method: str) -> bool:
+        """Whether this call of ``method`` is answered 429 ratelimited (then recorded as a call)."""
+        with self.lock:
+            if self.rate_limited.get(method, 0) <= 0:
+                return False
+            self.rate_limited[method] -= 1
+            self.calls.append(Call(method, {"ratelimited": True}))
+            return True
+
     def calls_to(self, method: str) -> list[Call]:
         with self.lock:
             return [c for c in self.calls if c.method == method]
@@ -334,14 +421,19 @@ def running_fake_slack(host: str = "127.0.0.1", port: int = 0) -> Iterator[tuple
             self._answer(method, _parse(self))
 
         def do_GET(self) -> None:
-            """The read methods slack_sdk sends as GET (chat.getPermalink, usergroups.users.list):
-            their arguments in the query string."""
+            """The read methods slack_sdk sends as GET (chat.getPermalink, usergroups.users.list,
+            conversations.history and .replies): their arguments in the query string."""
             path, _, query = self.path.partition("?")
             self._answer(path.rsplit("/", 1)[-1], {k: v[0] for k, v in parse_qs(query).items()})
 
         def _answer(self, method: str, args: dict[str, Any]) -> None:
-            body = json.dumps(fake.handle(method, args)).encode()
-            self.send_response(200)
+            if fake.take_rate_limit(method):  # Slack's tier limits: HTTP 429 and when to come back
+                body = json.dumps({"ok": False, "error": "ratelimited"}).encode()
+                self.send_response(429)
+                self.send_header("Retry-After", str(fake.retry_after_s))
+            else:
+                body = json.dumps(fake.handle(method, args)).encode()
+                self.send_response(200)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

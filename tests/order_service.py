@@ -1,9 +1,11 @@
-"""A real order service over HTTP on 127.0.0.1 for the actions' tests: it answers by order
-number and records every request it gets (method, path, JSON body, Authorization header)."""
+"""A real order service over HTTP on 127.0.0.1 (or another loopback address; over TLS with a
+context given) for the actions' tests: it answers by order number and records every request it
+gets (method, path, JSON body, Authorization and Host headers)."""
 
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +19,12 @@ ORDERS = {
     "4412": {"order_id": 4412, "status": "packed", "eta": "Monday"},
     "5522": {"order_id": 5522, "status": "delivered", "eta": "yesterday"},
     "8800": {"order_id": 8800, "status": "lost in transit"},  # no eta: the answer cannot be written
+    # A service that says what it should not: Slack's control syntax in its values.
+    "6666": {
+        "order_id": 6666,
+        "status": "<!channel> shipped & <http://evil.example|click here>",
+        "eta": "<@UADMIN01>",
+    },
 }
 
 
@@ -35,7 +43,10 @@ class OrderService:
 
 
 @contextmanager
-def running_order_service() -> Iterator[OrderService]:
+def running_order_service(
+    host: str = "127.0.0.1", port: int = 0, *, tls: ssl.SSLContext | None = None
+) -> Iterator[OrderService]:
+    """The service on ``host``:``port`` (0: any free port); ``tls``: a server context, for https."""
     service = OrderService()
 
     class Handler(BaseHTTPRequestHandler):
@@ -49,6 +60,7 @@ def running_order_service() -> Iterator[OrderService]:
                         "path": self.path,
                         "body": body,
                         "auth": self.headers.get("Authorization"),
+                        "host": self.headers.get("Host"),
                     }
                 )
             number = self.path.split("/")[2].split("?")[0]
@@ -71,10 +83,12 @@ def running_order_service() -> Iterator[OrderService]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, name="orders", daemon=True).start()
-    service.url = f"http://127.0.0.1:{server.server_address[1]}"
+    service.url = f"{'https' if tls else 'http'}://{host}:{server.server_address[1]}"
     try:
         yield service
     finally:

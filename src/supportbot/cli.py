@@ -20,7 +20,7 @@ GROUPS: dict[str, tuple[str, str]] = {
         "supportbot.tickets_cli:tickets",
         "Import past tickets; make tickets from resolved conversations.",
     ),
-    "index": ("supportbot.tickets_cli:index", "Build, search and evaluate the FAISS ticket index."),
+    "index": ("supportbot.index_cli:index", "Build, search and evaluate the FAISS ticket index."),
     "serve": ("supportbot.serve_cli:serve", "Serve the model over an OpenAI-compatible HTTP API."),
     "train": ("supportbot.train_cli:train", "Build the default model, fine-tune with LoRA, evaluate."),
     "model": ("supportbot.train_cli:model", "Model versions: list, promote, roll back."),

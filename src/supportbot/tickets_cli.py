@@ -1,4 +1,4 @@
-"""`supportbot tickets ...` and `supportbot index ...`.
+"""`supportbot tickets ...` (the index's commands: ``index_cli.py``).
 
 Exit status: 0 done; 1 an error (one line); 3 an import where some rows failed (each reported as
 file:line: reason on stderr) and the rest went in.
@@ -9,12 +9,9 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
-
-if TYPE_CHECKING:
-    from supportbot.core.settings import Settings
 
 PARTIAL_FAILURE = 3
 
@@ -23,12 +20,6 @@ def _context():
     from supportbot.core.context import AppContext
 
     return AppContext.open()
-
-
-def _embedder(settings: Settings):
-    from supportbot.retrieval.embedder import embedder_device, load_embedder
-
-    return load_embedder(settings.embedder, device=embedder_device(settings.device))
 
 
 def _progress() -> bool:
@@ -82,6 +73,19 @@ def tickets() -> None:
 @click.argument("file", type=click.Path(exists=True, path_type=Path), required=False)
 @click.option("--sample", is_flag=True, help="Import the bundled sample tickets (instead of FILE).")
 @click.option(
+    "--slack-channel",
+    "slack_channels",
+    multiple=True,
+    metavar="CHANNEL_ID",
+    help="Fetch this Slack channel's threads with the bot token (SLACK_BOT_TOKEN; scopes "
+    "channels:history, groups:history) instead of reading FILE. Repeat for several.",
+)
+@click.option(
+    "--oldest",
+    metavar="DATE",
+    help="--slack-channel: only threads started on or after DATE (2024-01-01, or Unix time).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["auto", "jsonl", "csv", "zendesk", "freshdesk", "intercom", "helpcenter", "slack"]),
@@ -111,8 +115,8 @@ def tickets() -> None:
     "--agent",
     "agents",
     multiple=True,
-    help="zendesk/freshdesk/slack: an agent's user id (slack: or name); their replies are the "
-    "resolution (default: anyone's but the customer's). Repeat, or --agents-file.",
+    help="zendesk/freshdesk/slack: an agent's user id (a slack export: or name); their replies are "
+    "the resolution (default: anyone's but the customer's). Repeat, or --agents-file.",
 )
 @click.option("--agents-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--base-url", help="helpcenter: an article's URL is this + its path (unless it names one).")
@@ -123,6 +127,8 @@ def tickets() -> None:
 def import_cmd(
     file: Path | None,
     sample: bool,
+    slack_channels: tuple[str, ...],
+    oldest: str | None,
     fmt: str,
     id_field: str,
     question_field: tuple[str, ...],
@@ -137,7 +143,8 @@ def import_cmd(
     max_errors: int,
     as_json: bool,
 ) -> None:
-    """Import FILE (an export of solved tickets, or a folder), redacting PII; re-imports update.
+    """Import FILE (an export of solved tickets, or a folder), or a Slack channel's history
+    (--slack-channel), redacting PII; re-imports update.
 
     \b
     jsonl, csv  a ticket a row, any columns (--id-field, --question-field, --answer-field)
@@ -145,18 +152,28 @@ def import_cmd(
     freshdesk   tickets with conversations: subject + description; public outgoing replies
     intercom    conversations: the customer's opening; admins' replies (notes dropped)
     helpcenter  a folder of .md/.html articles: a ticket per section (--base-url)
-    slack       an export folder, or saved conversations.history/replies: threads, agents' replies
+    slack       an export folder, or saved conversations.history/replies: threads, agents' replies;
+                or --slack-channel C0123ABCD: the same, fetched through the Slack Web API
     """
     from supportbot.core.errors import InvalidInput
     from supportbot.core.resources import sample_dir
     from supportbot.retrieval.formats import agents_in, default_source, resolve_format
     from supportbot.retrieval.sources import FieldMap
-    from supportbot.usecases.tickets import import_tickets
+    from supportbot.usecases.tickets import import_slack_channels, import_tickets
 
-    if (file is None) == (not sample):
-        raise InvalidInput("give a FILE to import, or --sample for the bundled sample (not both)")
-    file = file or sample_dir() / "tickets.jsonl"
-    fmt = resolve_format(file, fmt)
+    if [file is not None, sample, bool(slack_channels)].count(True) != 1:
+        raise InvalidInput(
+            "give a FILE to import, --sample for the bundled sample, or --slack-channel (one of them)"
+        )
+    if oldest is not None and not slack_channels:
+        raise InvalidInput("--oldest is for --slack-channel (a live fetch); an export is read whole")
+    if slack_channels:
+        if fmt not in ("auto", "slack"):
+            raise InvalidInput("--slack-channel reads Slack threads: leave --format out (or slack)")
+        fmt = "slack"
+    else:
+        file = file or sample_dir() / "tickets.jsonl"
+        fmt = resolve_format(file, fmt)
     source = default_source(fmt) if source is None else source
     if not source.strip() or len(source) > 32:
         raise InvalidInput("--source: a name of 1 to 32 characters")
@@ -169,15 +186,27 @@ def import_cmd(
         agents=agents + agents_in(agents_file),
         base_url=base_url or None,
     )
-    imported = import_tickets(
-        _context(),
-        file,
-        fields=fields,
-        fmt=fmt,
-        source=source,
-        update_index=not no_index,
-        progress=_progress(),
-    )
+    if slack_channels:
+        imported = import_slack_channels(
+            _context(),
+            slack_channels,
+            oldest=oldest,
+            fields=fields,
+            source=source,
+            update_index=not no_index,
+            progress=_progress(),
+        )
+    else:
+        assert file is not None
+        imported = import_tickets(
+            _context(),
+            file,
+            fields=fields,
+            fmt=fmt,
+            source=source,
+            update_index=not no_index,
+            progress=_progress(),
+        )
     report, update = imported.report, imported.index
     for line in report.error_lines()[:max_errors]:
         click.echo(line, err=True)
@@ -187,7 +216,7 @@ def import_cmd(
         click.echo(json.dumps({**report.to_dict(), "index": _update_dict(update)}))
     else:
         click.echo(
-            f"{file}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{report.path}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
             f"{report.failed} failed{_skipped_text(report.skipped_reasons())}; "
             f"{_redacted_text(dict(report.redacted))}"
         )
@@ -228,171 +257,3 @@ def remove(external_ids: tuple[str, ...], no_index: bool) -> None:
     removed = remove_tickets(_context(), list(external_ids), update_index=not no_index, progress=_progress())
     click.echo(f"removed {removed.report} ticket(s)")
     _echo_update(removed.index)
-
-
-# --- index -----------------------------------------------------------------------------------------
-
-
-@click.group()
-def index() -> None:
-    """Build, search and evaluate the FAISS ticket index."""
-
-
-@index.command()
-@click.option(
-    "--type",
-    "kind",
-    type=click.Choice(["auto", "flat", "ivf", "hnsw"]),
-    default=None,
-    help="Index type (default: the index_type setting).",
-)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
-def build(kind: str | None, as_json: bool) -> None:
-    """Embed every ticket and save a new index (FAISS file + manifest.json)."""
-    from supportbot.retrieval.index_builder import build_index
-
-    app = _context()
-    s = app.settings
-    result = build_index(
-        sessions=app.sessions,
-        folder=s.index_dir,
-        embedder=_embedder(s),
-        kind_setting=kind or s.index_type,
-        threshold=s.approx_threshold,
-        progress=_progress(),
-    )
-    m = result.manifest
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "count": m.count,
-                    "index_type": m.index_type,
-                    "embedder": m.embedder,
-                    "dim": m.dim,
-                    "params": m.params,
-                    "folder": str(s.index_dir),
-                    "embed_seconds": round(result.embed_seconds, 3),
-                    "index_seconds": round(result.index_seconds, 3),
-                }
-            )
-        )
-        return
-    rate = m.count / result.embed_seconds if result.embed_seconds > 0 else 0.0
-    click.echo(
-        f"indexed {m.count} tickets ({m.index_type}, {m.embedder}, {m.dim} dims) in {s.index_dir}: "
-        f"embedding {result.embed_seconds:.1f} s ({rate:.0f} tickets/s), index {result.index_seconds:.1f} s"
-    )
-
-
-def _retriever(app: Any, **kwargs: Any):
-    from supportbot.retrieval.search import Retriever
-
-    return Retriever.open(settings=app.settings, sessions=app.sessions, **kwargs)
-
-
-def _short(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-@index.command()
-@click.argument("query")
-@click.option("-k", "k", type=click.IntRange(min=1), default=None, help="Hits (default: retrieval_k).")
-@click.option("--min-score", type=float, default=None, help="Drop hits below (default: min_score).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
-def search(query: str, k: int | None, min_score: float | None, as_json: bool) -> None:
-    """The tickets most similar to QUERY, best first."""
-    app = _context()
-    retriever = _retriever(app)
-    hits = retriever.search(query, k=k, min_score=min_score)
-    if as_json:
-        click.echo(json.dumps({"query": query, "hits": [h.to_dict() for h in hits]}))
-        return
-    if not hits:
-        click.echo("no similar ticket")
-        return
-    for rank, hit in enumerate(hits, start=1):
-        category = f" [{hit.category}]" if hit.category else ""
-        click.echo(f"{rank}. {hit.score:.3f}  {hit.external_id}{category}  {_short(hit.question, 90)}")
-        click.echo(f"   → {_short(hit.resolution, 110)}")
-
-
-@index.command("eval")
-@click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-k", "k", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
-def eval_cmd(queries: Path, k: int, as_json: bool) -> None:
-    """Score the index on labelled QUERIES (JSONL: query, relevant_ticket_ids) beside BM25."""
-    from supportbot.retrieval.evaluate import evaluate, load_queries
-
-    items = load_queries(queries)
-    app = _context()
-    retriever = _retriever(app, faiss_threads=None)
-    result = evaluate(retriever=retriever, sessions=app.sessions, queries=items, k=k, progress=_progress())
-    if result.get("skipped_lines"):
-        click.echo(
-            f"warning: {len(result['skipped_lines'])} queries skipped: none of their relevant tickets "
-            f"is in the table (lines {', '.join(map(str, result['skipped_lines'][:10]))})",
-            err=True,
-        )
-    if as_json:
-        click.echo(json.dumps(result))
-        return
-    m = retriever.manifest
-    base = result["baseline"]
-    ours_title = f"ours ({m.index_type})"
-    click.echo(f"{result['queries']} queries, {m.count} tickets, k={k}")
-    click.echo(f"{'':<16}{ours_title:>16}{'BM25':>10}")
-    for key, label in [
-        ("hit_at_1", "hit@1"),
-        ("hit_at_k", f"hit@{k}"),
-        ("precision_at_k", f"precision@{k}"),
-        ("recall_at_k", f"recall@{k}"),
-        ("mrr", "MRR"),
-    ]:
-        click.echo(f"{label:<16}{result[key]:>16.3f}{base[key]:>10.3f}")
-
-
-@index.command()
-@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
-def status(as_json: bool) -> None:
-    """The saved index: type, size, embedder, and whether it matches the tickets table."""
-    from supportbot.core.errors import IndexMismatch
-    from supportbot.retrieval.embedder import canonical_name
-    from supportbot.retrieval.index_files import verify_index_file
-    from supportbot.retrieval.manifest import Manifest
-    from supportbot.retrieval.rows import table_fingerprint
-
-    app = _context()
-    s = app.settings
-    manifest = Manifest.read(s.index_dir)
-    problem = None
-    try:
-        verify_index_file(s.index_dir, manifest)
-        manifest.check_embedder(name=canonical_name(s.embedder))
-        with app.sessions() as session:
-            count, digest = table_fingerprint(session)
-        manifest.check_tickets(count=count, digest=digest)
-    except IndexMismatch as exc:
-        problem = str(exc)
-    report = {
-        "folder": str(s.index_dir),
-        "index_type": manifest.index_type,
-        "count": manifest.count,
-        "embedder": manifest.embedder,
-        "dim": manifest.dim,
-        "params": manifest.params,
-        "tombstones": manifest.tombstones,
-        "built_at": manifest.built_at,
-        "updated_at": manifest.updated_at,
-        "up_to_date": problem is None,
-        "problem": problem,
-    }
-    if as_json:
-        click.echo(json.dumps(report))
-        return
-    click.echo(f"index:     {report['folder']} ({manifest.index_type}, {manifest.count} tickets)")
-    click.echo(f"embedder:  {manifest.embedder} ({manifest.dim} dims)")
-    click.echo(f"updated:   {manifest.updated_at} (built {manifest.built_at})")
-    click.echo("state:     up to date" if problem is None else f"state:     {problem}")

@@ -62,6 +62,9 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "usergroups_list": {"usergroups:read"},
     "usergroups_users_list": {"usergroups:read"},
     "users_info": {"users:read"},
+    # `tickets import --slack-channel`: a channel's past threads, public and private channels alike.
+    "conversations_history": {"channels:history", "groups:history"},
+    "conversations_replies": {"channels:history", "groups:history"},
     "assistant_threads_setStatus": {"assistant:write"},
     "assistant_threads_setSuggestedPrompts": {"assistant:write"},
     "assistant_threads_setTitle": {"assistant:write"},
@@ -75,7 +78,7 @@ UTILITY_SCOPES: dict[str, set[str]] = {
     "set_title": {"assistant:write"},
 }
 # Where the Slack calls are made.
-CALLERS = ["bot", "usecases"]
+CALLERS = ["bot", "usecases", "retrieval"]
 
 
 @dataclass

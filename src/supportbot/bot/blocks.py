@@ -50,8 +50,8 @@ def answer_blocks(reply: Reply, *, with_text: bool = True) -> list[dict[str, Any
     line = sources_line(reply)
     if line:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line}]})
-    if reply.approval is not None:
-        blocks.append(approval_block(reply.approval))
+    if reply.approval_here is not None:
+        blocks.append(approval_block(reply.approval_here))
     value = str(reply.message_id)
     elements: list[dict[str, Any]] = [
         {
@@ -146,6 +146,24 @@ def approval_block(call_id: int) -> dict[str, Any]:
             _button(CANCEL_ACTION, value, "Cancel", style="danger"),
         ],
     }
+
+
+def approval_request_blocks(
+    *, call_id: int, tagged: str, description: str, what: str, customer: str | None, where: str
+) -> list[dict[str, Any]]:
+    """The support channel's request to approve an irreversible action: what will be done, in
+    plain words, for which customer, where they asked (with a link), and Approve / Cancel."""
+    who = f"<@{customer}>" if customer else "the customer"
+    lines = [
+        f"{tagged}: an action that cannot be undone needs your approval.",
+        f"*{description}* for {who}",
+        f"*What will be done:* {what}",
+    ]
+    return [
+        text_block("\n".join(lines)),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": where}]},
+        approval_block(call_id),
+    ]
 
 
 def decided_blocks(blocks: list[dict[str, Any]], note: str, *, text: str = "") -> list[dict[str, Any]]:

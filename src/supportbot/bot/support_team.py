@@ -1,9 +1,11 @@
 """Who is on the support team: the members of the support user group (Slack's
 ``usergroups.users.list``, kept for a minute) and the supportbot admins.
 
-A hand-over's steps (take, resolve, hand back) are theirs (usecases.handover's ``Agents``). A
-group Slack cannot list (a wrong id, a missing scope) lets nobody but the admins in: it is
-logged, not cached, so the next click asks again.
+A hand-over's steps (take, resolve, hand back) are theirs (usecases.handover's ``Agents``), and so
+is the approval of an irreversible action put to the support channel (usecases.action_calls'
+``Approvers``) — there, with no support group set, only the admins. A group Slack cannot list (a
+wrong id, a missing scope) lets nobody but the admins in: it is logged, not cached, so the next
+click asks again.
 """
 
 from __future__ import annotations
@@ -46,6 +48,15 @@ class SupportTeam:
         groups = [g for g in dict.fromkeys((self.group, group)) if g]
         if not groups:
             return True
+        return any(user in self.members(g) for g in groups)
+
+    def may_approve(self, user: str, *, group: str | None = None) -> bool:
+        """Whether ``user`` may approve (or cancel) an irreversible action: an admin, or a member of
+        the support group or of ``group``. Unlike ``may_act``, no group means admins only: what
+        cannot be undone is never open to anyone who can read the channel."""
+        if user in self.admins:
+            return True
+        groups = [g for g in dict.fromkeys((self.group, group)) if g]
         return any(user in self.members(g) for g in groups)
 
     def members(self, group: str) -> frozenset[str]:

@@ -116,8 +116,11 @@ def template_fields(template: str) -> list[str]:
     return names
 
 
-def render(template: str, values: Mapping[str, Any]) -> str:
-    """The template filled in; KeyError naming the first field ``values`` lacks (or holds None)."""
+def render(template: str, values: Mapping[str, Any], *, escape: bool = False) -> str:
+    """The template filled in; KeyError naming the first field ``values`` lacks (or holds None).
+    ``escape``: each value filled in as text for a Slack message (``escape_text``), so a service's
+    or a customer's value can neither ping (``<!channel>``) nor link; the template's own text, the
+    team's, is kept as written."""
     out = []
     for literal, name, _, _ in string.Formatter().parse(template):
         out.append(literal)
@@ -125,8 +128,14 @@ def render(template: str, values: Mapping[str, Any]) -> str:
             value = values.get(name)
             if value is None or isinstance(value, dict | list):
                 raise KeyError(name)
-            out.append(str(value))
+            out.append(escape_text(str(value)) if escape else str(value))
     return "".join(out)
+
+
+def escape_text(text: str) -> str:
+    """Text shown as is in a Slack message: its control characters &, < and > escaped (mrkdwn
+    reads ``<...>`` as mentions and links)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def load_actions(path: Path, *, env: Mapping[str, str]) -> Catalogue:

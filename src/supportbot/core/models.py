@@ -344,6 +344,10 @@ class ActionCall(Base):
     params_sealed: Mapped[str | None] = mapped_column(Text)
     requested_by: Mapped[str | None] = mapped_column(String(64))
     decided_by: Mapped[str | None] = mapped_column(String(64))
+    # An irreversible call put to the support channel (bot.support_channel): the message whose
+    # Approve / Cancel alone count for it.
+    approval_channel: Mapped[str | None] = mapped_column(String(32))
+    approval_ts: Mapped[str | None] = mapped_column(String(32))
     http_status: Mapped[int | None] = mapped_column(Integer)
     # Why it failed (refused host, timeout, HTTP status, bad JSON), in words.
     error: Mapped[str | None] = mapped_column(Text)

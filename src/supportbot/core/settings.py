@@ -195,6 +195,12 @@ class Settings(BaseSettings):
         description="Also offer the actions to the model as OpenAI tools (a model that calls tools);"
         " the phrase matcher runs either way.",
     )
+    actions_approval_ttl_hours: float = Field(
+        24.0,
+        gt=0,
+        description="A write or irreversible action not approved within this many hours cannot be"
+        " approved any more: Approve then says it expired (the call is cancelled, audited).",
+    )
 
     # --- review web app ------------------------------------------------------------------------
     review_admins: CommaList = Field(

@@ -3,13 +3,15 @@
 Rows are upserted by external id: a re-import updates changed tickets and leaves the others
 alone, never duplicating. Rows are written in batches of a few hundred per transaction; a bad row
 stops nothing: it is reported (file:line: reason) and the rest go in. Any format of
-``retrieval.formats`` comes this way (CSV, JSONL, helpdesks, help-center articles, Slack); a
-record that is no ticket (a conversation no agent answered) is counted as skipped, not failed.
+``retrieval.formats`` comes this way (CSV, JSONL, helpdesks, help-center articles, Slack, also
+fetched live); a record that is no ticket (a conversation no agent answered) is counted as
+skipped, not failed.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,9 +109,23 @@ def import_tickets(
     progress: bool = False,
     batch: int = BATCH,
 ) -> ImportReport:
-    report = ImportReport(path=str(path))
+    found = read_items(path, fields=fields, fmt=fmt, progress=progress)
+    return import_records(sessions, found, label=str(path), source=source, batch=batch)
+
+
+def import_records(
+    sessions: sessionmaker[Session],
+    found: Iterable[Record | RowError | Skipped],
+    *,
+    label: str,
+    source: str = "import",
+    batch: int = BATCH,
+) -> ImportReport:
+    """Store what a reader found (a file's, or a live fetch's), ``label`` naming where it came
+    from in the report: the one path every import takes."""
+    report = ImportReport(path=label)
     pending: list[Record] = []
-    for item in read_items(path, fields=fields, fmt=fmt, progress=progress):
+    for item in found:
         if isinstance(item, RowError):
             report.errors.append(item)
             continue

@@ -7,7 +7,9 @@ missing one is asked for (the next turn continues the action); never guessed. Th
 
 - ``read``: called at once (usecases.action_http), answered from the result's fields;
 - ``write``: the customer is told in plain words what will be done, with Approve / Cancel;
-- ``irreversible``: the same, but only an admin may approve it.
+- ``irreversible``: the same, but only an admin may approve it; where a support channel is set,
+  the approval is asked of the support team there (the bot posts ``approval_request``), and the
+  customer is told a person must approve it.
 
 ``approve`` starts a pending call with one conditional UPDATE (a second click runs nothing),
 calls it, and answers; ``cancel`` ends it uncalled. Every call, approval, cancellation and refused
@@ -27,19 +29,26 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from supportbot.core import store
-from supportbot.core.actions_config import ActionSpec, Catalogue, Risk, load_actions, render
+from supportbot.core.actions_config import ActionSpec, Catalogue, Risk, load_actions
 from supportbot.core.db import transaction
 from supportbot.core.enums import ActionState, HandoverReason, Outcome, Role
 from supportbot.core.errors import ModelUnavailable
 from supportbot.core.models import ActionCall, Conversation
 from supportbot.core.originals import Sealer
-from supportbot.core.pii import redact_text
 from supportbot.core.settings import Settings
-from supportbot.usecases.action_calls import FAILED, Calls, Decided, detail
+from supportbot.usecases.action_calls import (
+    FAILED,
+    ApprovalAsk,
+    Approvers,
+    Calls,
+    Decided,
+    describe,
+    detail,
+)
 from supportbot.usecases.action_http import Resolver, resolve
 from supportbot.usecases.action_match import Found, find_params, match_action, tool_of
 from supportbot.usecases.decide import Decision
-from supportbot.usecases.messages import Reply
+from supportbot.usecases.messages import TEAM, Reply
 from supportbot.usecases.replies import store_reply
 
 if TYPE_CHECKING:
@@ -54,6 +63,11 @@ ASK_APPROVAL = {
         "to approve it first."
     ),
 }
+# An irreversible one put to the support channel: the customer is told, the team has the buttons.
+ASK_TEAM = (
+    "Here is what I would do: {what}\nIt cannot be undone, so a member of our support team has to "
+    "approve it first. I've asked them; you'll hear here once they have."
+)
 APPROVER = {Risk.write: "customer", Risk.irreversible: "agent"}
 TOOLS_SYSTEM = "Call a tool only when the customer asks for exactly what it does."
 
@@ -209,9 +223,10 @@ class ActionDesk:
                 detail=detail(call, found.values),
             )
             call_id = call.id
-        what = redact_text(render(action.confirm, found.values))
-        text = ASK_APPROVAL[action.risk].format(what=what)
-        details = {"action": action.name, "action_call": call_id, "approval_by": APPROVER[action.risk]}
+        team = action.risk is Risk.irreversible and bool(self.settings.support_channel)
+        text = (ASK_TEAM if team else ASK_APPROVAL[action.risk]).format(what=describe(action, found.values))
+        approver = TEAM if team else APPROVER[action.risk]
+        details = {"action": action.name, "action_call": call_id, "approval_by": approver}
         why = f"action {action.name}: approval asked"
         return self._reply(asked, Decision(Outcome.action, text, why), details, shown_in)
 
@@ -258,10 +273,38 @@ class ActionDesk:
 
     # --- Approve / Cancel (usecases.action_calls) --------------------------------------------
 
-    def approve(self, *, call_id: int, user: str, in_thread: tuple[str, str] | None) -> Decided:
-        """Approve a pending call and run it, once (see ``Calls.approve``)."""
-        return self.calls.approve(call_id=call_id, user=user, in_thread=in_thread)
+    def approval_request(self, call_id: int) -> ApprovalAsk | None:
+        """What to ask the support team for a pending irreversible call (None: asked before)."""
+        return self.calls.approval_request(call_id)
 
-    def cancel(self, *, call_id: int, user: str, in_thread: tuple[str, str] | None) -> Decided:
+    def note_approval_request(self, call_id: int, *, channel: str, ts: str) -> None:
+        """Where it was asked: that message's buttons alone count from now on."""
+        self.calls.note_approval_request(call_id, channel=channel, ts=ts)
+
+    def approve(
+        self,
+        *,
+        call_id: int,
+        user: str,
+        in_thread: tuple[str, str] | None,
+        in_message: tuple[str, str] | None = None,
+        approvers: Approvers | None = None,
+    ) -> Decided:
+        """Approve a pending call and run it, once (see ``Calls.approve``)."""
+        return self.calls.approve(
+            call_id=call_id, user=user, in_thread=in_thread, in_message=in_message, approvers=approvers
+        )
+
+    def cancel(
+        self,
+        *,
+        call_id: int,
+        user: str,
+        in_thread: tuple[str, str] | None,
+        in_message: tuple[str, str] | None = None,
+        approvers: Approvers | None = None,
+    ) -> Decided:
         """Cancel a pending call: it is never run (see ``Calls.cancel``)."""
-        return self.calls.cancel(call_id=call_id, user=user, in_thread=in_thread)
+        return self.calls.cancel(
+            call_id=call_id, user=user, in_thread=in_thread, in_message=in_message, approvers=approvers
+        )

@@ -134,7 +134,8 @@ def two_line_summary(sessions: Sessions, *, conversation_id: int) -> str:
         return summary_of(store.summary_turns(s, conversation_id=conversation_id))
 
 
-def _group_for(session: Session, conversation: Conversation, default_group: str | None) -> str | None:
+def group_for(session: Session, conversation: Conversation, default_group: str | None) -> str | None:
+    """The support group a conversation's hand-overs tag: its channel's own, else ``default_group``."""
     if not conversation.slack_channel:
         return default_group
     config = store.get_channel_settings(
@@ -181,7 +182,7 @@ def hand_over(
             detail={"kind": kind.value, **({"reason": reason} if reason else {})},
         )
         return HandedOver(
-            HandoverView.of(conversation), _group_for(s, conversation, default_group), open_before
+            HandoverView.of(conversation), group_for(s, conversation, default_group), open_before
         )
 
 
@@ -227,7 +228,7 @@ def _check_agent(
     """Forbidden (the refusal audited, nothing else changed) unless ``agent`` is on the team.
     Slack is asked outside any transaction."""
     with sessions() as s:
-        group = _group_for(s, _in_thread(s, conversation_id, in_thread), None)
+        group = group_for(s, _in_thread(s, conversation_id, in_thread), None)
     if agents.may_act(agent, group=group):
         return
     with transaction(sessions) as s:

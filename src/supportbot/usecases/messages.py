@@ -37,6 +37,9 @@ class Source:
     category: str | None = None
 
 
+TEAM = "team"  # who approves an action's call put to the support channel (``Reply.approval_by``)
+
+
 @dataclass
 class Reply:
     message_id: int
@@ -56,13 +59,20 @@ class Reply:
     # Other solved questions the customer may pick instead (usecases.related); none on a hand-over.
     related: tuple[str, ...] = ()
     # A declared action waiting for its approval (usecases.actions): its call's id, and who may
-    # approve it ("customer": a write; "agent": an irreversible one, an admin).
+    # approve it ("customer": a write; "agent": an irreversible one, an admin; "team": one put to
+    # the support channel, whose request has the buttons).
     approval: int | None = None
     approval_by: str | None = None
 
     @property
     def escalated(self) -> bool:
         return self.outcome.escalates
+
+    @property
+    def approval_here(self) -> int | None:
+        """The call whose Approve / Cancel go under this reply (None: none, or the support
+        team approves it in the support channel)."""
+        return self.approval if self.approval_by != TEAM else None
 
     @classmethod
     def stored(cls, reply: Message) -> Reply:

@@ -17,13 +17,20 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
 
-def slack_client(settings: Settings) -> WebClient:
-    """A WebClient with the bot token, against ``settings.slack_api_url`` when it is set."""
+def slack_client(settings: Settings, *, rate_limit_retries: int = 0) -> WebClient:
+    """A WebClient with the bot token, against ``settings.slack_api_url`` when it is set.
+    ``rate_limit_retries``: calls answered ``ratelimited`` (HTTP 429) are retried this many times,
+    each after the Retry-After Slack sends (for bulk reads; a reply to a customer never waits)."""
     from slack_sdk import WebClient
 
     # slack_sdk joins the method name onto the base URL as it is: it must end with "/".
     base_url = settings.slack_api_url.rstrip("/") + "/" if settings.slack_api_url else WebClient.BASE_URL
-    return WebClient(token=settings.secret("slack_bot_token"), base_url=base_url)
+    client = WebClient(token=settings.secret("slack_bot_token"), base_url=base_url)
+    if rate_limit_retries:
+        from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries))
+    return client
 
 
 def post_to_slack(settings: Settings, *, channel: str, text: str, thread_ts: str | None = None) -> bool:

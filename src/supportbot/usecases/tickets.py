@@ -1,10 +1,11 @@
-"""Import solved tickets (a JSONL/CSV export, or the team's resolved conversations) and keep the
-index in step with them: the one way the CLI, the first start and anything else fill the store."""
+"""Import solved tickets (an export, a Slack channel's history fetched live, or the team's resolved
+conversations) and keep the index in step with them: the one way the CLI, the first start and
+anything else fill the store."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,10 +64,56 @@ def import_tickets(
     from supportbot.retrieval.importer import import_tickets as read_into_store
     from supportbot.retrieval.sources import FieldMap
 
-    with _index_writer(app, enabled=update_index, progress=progress) as writer:
-        report = read_into_store(
+    def write() -> Any:
+        return read_into_store(
             app.sessions, path, fields=fields or FieldMap(), fmt=fmt, source=source, progress=progress
         )
+
+    return _stored(app, write, update_index=update_index, progress=progress)
+
+
+# A bulk read waits out Slack's rate limits (Retry-After) this many times per call before it gives up.
+SLACK_RATE_LIMIT_RETRIES = 10
+
+
+def import_slack_channels(
+    app: AppContext,
+    channels: Sequence[str],
+    *,
+    oldest: str | None = None,
+    fields: Any = None,
+    source: str = "slack",
+    update_index: bool = True,
+    progress: bool = False,
+) -> Imported:
+    """Fetch the history of Slack ``channels`` (ids; threads started at ``oldest`` or later) with
+    the bot token, and import their threads as a Slack export's are: the same reading, the same
+    store path. Everything is fetched before the first write (a refused channel writes nothing)."""
+    from supportbot.core.errors import ConfigError
+    from supportbot.retrieval.formats.slack_live import channel_ids, read_channels
+    from supportbot.retrieval.importer import import_records
+    from supportbot.retrieval.sources import FieldMap
+    from supportbot.usecases.notify import slack_client
+
+    if not app.settings.secret("slack_bot_token"):
+        raise ConfigError(
+            "SLACK_BOT_TOKEN is not set: reading a channel's history takes the bot's token "
+            "(scopes channels:history, groups:history)"
+        )
+    client = slack_client(app.settings, rate_limit_retries=SLACK_RATE_LIMIT_RETRIES)
+    found = read_channels(client, channels, fields=fields or FieldMap(), oldest=oldest, progress=progress)
+    label = "Slack " + ", ".join(f"#{c}" for c in channel_ids(channels))
+
+    def write() -> Any:
+        return import_records(app.sessions, found, label=label, source=source)
+
+    return _stored(app, write, update_index=update_index, progress=progress)
+
+
+def _stored(app: AppContext, write: Callable[[], Any], *, update_index: bool, progress: bool) -> Imported:
+    """Run an import (``write``: its report) and embed the tickets it changed into the index."""
+    with _index_writer(app, enabled=update_index, progress=progress) as writer:
+        report = write()
         update = writer.apply(changed=report.changed_ids) if writer is not None else None
     return Imported(report, update)
 

@@ -27,11 +27,11 @@ from supportbot.bot.listeners.door import Door
 from supportbot.bot.metrics import BotMetrics
 from supportbot.bot.spool import Entry, transient
 from supportbot.bot.streaming import StreamedReply
-from supportbot.bot.support_channel import Request, post_relay, post_request
+from supportbot.bot.support_channel import Request, post_approval_request, post_relay, post_request
 from supportbot.core.originals import Sealer
 from supportbot.usecases.alerts import check_surge, note_posted
 from supportbot.usecases.answer import Responder
-from supportbot.usecases.messages import Reply
+from supportbot.usecases.messages import TEAM, Reply
 from supportbot.usecases.respond import Pipeline, Plan, Step, Where
 from supportbot.usecases.threads import attach_slack_ts
 
@@ -143,8 +143,12 @@ class Answering:
         self.after_reply(entry, reply)
 
     def after_reply(self, entry: Entry, reply: Reply) -> None:
-        """A hand-over the gate decided puts the thread in front of the support team; in an
-        assistant thread, an answer's related questions become its suggested prompts."""
+        """A hand-over the gate decided puts the thread in front of the support team, and so does
+        an irreversible action's approval; in an assistant thread, an answer's related questions
+        become its suggested prompts."""
+        desk, support = self.responder.actions, self.settings.support_channel
+        if reply.approval is not None and reply.approval_by == TEAM and desk is not None and support:
+            post_approval_request(self.client, desk, reply.approval, support_channel=support)
         escalation = self.pipeline.escalate(reply)
         if escalation is None:
             suggest_related(self.client, entry.incoming, reply)

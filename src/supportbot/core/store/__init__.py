@@ -7,8 +7,10 @@ from supportbot.core.store.actions import (
     action_calls,
     cancel_action_call,
     create_action_call,
+    expire_action_call,
     finish_action_call,
     get_action_call,
+    note_approval_request,
     start_action_call,
 )
 from supportbot.core.store.analytics import analytics_tallies
@@ -163,6 +165,7 @@ __all__ = [
     "create_model_version",
     "delete_ticket",
     "enqueue_job",
+    "expire_action_call",
     "find_conversation",
     "find_message",
     "find_model_version",
@@ -190,6 +193,7 @@ __all__ = [
     "mark_waiting",
     "message_by_slack_ts",
     "note_alert_posted",
+    "note_approval_request",
     "note_human_joined",
     "note_mood",
     "open_request",

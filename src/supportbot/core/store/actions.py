@@ -50,11 +50,16 @@ def get_action_call(session: Session, *, call_id: int) -> ActionCall | None:
     return session.get(ActionCall, call_id)
 
 
-def _leave_pending(session: Session, *, call_id: int, to: ActionState, decided_by: str) -> bool:
+def _leave_pending(
+    session: Session, *, call_id: int, to: ActionState, decided_by: str | None, error: str | None = None
+) -> bool:
+    values: dict[str, Any] = {"state": to, "decided_by": decided_by, "decided_at": utcnow()}
+    if error is not None:
+        values["error"] = error
     result = session.execute(
         update(ActionCall)
         .where(ActionCall.id == call_id, ActionCall.state == ActionState.pending)
-        .values(state=to, decided_by=decided_by, decided_at=utcnow())
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     assert isinstance(result, CursorResult)
@@ -71,6 +76,20 @@ def start_action_call(session: Session, *, call_id: int, decided_by: str) -> boo
 def cancel_action_call(session: Session, *, call_id: int, decided_by: str) -> bool:
     """pending → cancelled; False when it was not pending any more."""
     return _leave_pending(session, call_id=call_id, to=ActionState.cancelled, decided_by=decided_by)
+
+
+def expire_action_call(session: Session, *, call_id: int, why: str) -> bool:
+    """pending → cancelled because nobody approved it in time (``why`` kept as its error); False
+    when it was not pending any more. Decided by nobody: who pressed Approve is in the audit."""
+    return _leave_pending(session, call_id=call_id, to=ActionState.cancelled, decided_by=None, error=why)
+
+
+def note_approval_request(session: Session, *, call_id: int, channel: str, ts: str) -> None:
+    """Where the support team was asked to approve the call: its buttons count only there."""
+    call = session.get(ActionCall, call_id)
+    assert call is not None, f"call {call_id} does not exist"
+    call.approval_channel, call.approval_ts = channel, ts
+    session.flush()
 
 
 def finish_action_call(

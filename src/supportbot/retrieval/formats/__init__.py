@@ -2,9 +2,10 @@
 
 Besides the CSV/JSONL exports of ``retrieval.sources``: Zendesk, Freshdesk and Intercom JSON
 exports (``zendesk.py``, ``freshdesk.py``, ``intercom.py``), help-center articles
-(``helpcenter.py``) and a Slack channel's history (``slack_export.py``). Every reader yields the
-same ``Record`` / ``RowError`` / ``Skipped`` as the CSV reader, so all of them go through the one
-import path: redacted before the first write, upserted by external id.
+(``helpcenter.py``) and a Slack channel's history (``slack_export.py``; fetched through the Web
+API instead of read from files: ``slack_live.py``). Every reader yields the same ``Record`` /
+``RowError`` / ``Skipped`` as the CSV reader, so all of them go through the one import path:
+redacted before the first write, upserted by external id.
 
 The format is told from the name where that is unambiguous (a folder of per-day JSON files is a
 Slack export, of .md/.html files a help center; a .md or .html file one article) and, for a JSON

@@ -17,6 +17,8 @@ thread ts → messages), or simply a list of messages. Each thread becomes a tic
 
 External ids are ``slack-<channel>-<thread ts>``: the channel is the export's folder name (for a
 single saved file, the file's name), so a later export of the same channel updates its threads.
+
+The messages of a live fetch (``slack_live.py``) are read by the same ``message`` and ``threads``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import html
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,8 +53,8 @@ NO_PARENT = "the thread's first message is not in the export"
 
 @dataclass(frozen=True)
 class Message:
-    file: str
-    line: int
+    file: str  # where it was read: a file, or a live fetch's channel and ts
+    line: int  # its line in the file, or its position in a live fetch
     channel: str
     ts: str
     thread_ts: str
@@ -71,6 +73,9 @@ class Users:
     names: dict[str, frozenset[str]]  # id → lowercased names (handle, real and display name)
 
 
+NO_USERS = Users(frozenset(), {})
+
+
 def read(path: Path, *, fields: FieldMap, lines: bool = False) -> Iterator[Record | RowError | Skipped]:
     if path.is_dir():
         files = _day_files(path)
@@ -78,15 +83,9 @@ def read(path: Path, *, fields: FieldMap, lines: bool = False) -> Iterator[Recor
     else:
         files = [(path, path.stem)]
         users = _users(path.parent / "users.json")
-    users = users or Users(frozenset(), {})
-    seen: dict[tuple[str, str], Message] = {}
-    for file, channel in files:
-        for item in _messages(file, channel, users, lines=lines):
-            if isinstance(item, RowError):
-                yield item
-            else:
-                seen.setdefault((item.channel, item.ts), item)
-    yield from _threads(list(seen.values()), _agents(fields.agents, users))
+    users = users or NO_USERS
+    found = (item for file, channel in files for item in _messages(file, channel, users, lines=lines))
+    yield from threads(found, agent_ids(fields.agents, users))
 
 
 def _day_files(root: Path) -> list[tuple[Path, str]]:
@@ -126,7 +125,7 @@ def _users(path: Path) -> Users | None:
     return Users(frozenset(bots), names)
 
 
-def _agents(given: tuple[str, ...], users: Users) -> set[str]:
+def agent_ids(given: tuple[str, ...], users: Users) -> set[str]:
     """The Slack ids of the ``--agent`` users, given as ids or (with users.json) names."""
     wanted = {a.strip().lstrip("@").lower() for a in given if a.strip()}
     ids = {a.upper() for a in wanted}
@@ -140,7 +139,7 @@ def _messages(file: Path, channel: str, users: Users, *, lines: bool) -> Iterato
             yield RowError(item.line, item.reason, str(file))
             continue
         for raw in _flatten(item.value):
-            yield _message(file, item.line, channel, raw, users)
+            yield message(raw, channel=channel, line=item.line, file=str(file), users=users)
 
 
 def _flatten(value: Any) -> Iterator[Any]:
@@ -161,20 +160,21 @@ def _flatten(value: Any) -> Iterator[Any]:
         yield value
 
 
-def _message(file: Path, line: int, channel: str, raw: Any, users: Users) -> Message | RowError:
+def message(raw: Any, *, channel: str, line: int, file: str, users: Users = NO_USERS) -> Message | RowError:
+    """One message as Slack gives it (in an export's file or a Web API response), read."""
     if not isinstance(raw, dict):
-        return RowError(line, f"not a Slack message but {type(raw).__name__}", str(file))
+        return RowError(line, f"not a Slack message but {type(raw).__name__}", file)
     ts = text_value(raw.get("ts"))
     if ts is None or not _TS.fullmatch(ts):
-        return RowError(line, "a message without a valid 'ts'", str(file))
+        return RowError(line, "a message without a valid 'ts'", file)
     thread_ts = text_value(raw.get("thread_ts")) or ts
     if not _TS.fullmatch(thread_ts):
-        return RowError(line, "a message with an invalid 'thread_ts'", str(file))
+        return RowError(line, "a message with an invalid 'thread_ts'", file)
     user = text_value(raw.get("user"))
     bot = bool(raw.get("bot_id")) or raw.get("subtype") not in _KEPT_SUBTYPES or user in users.bots
     raw_text = raw.get("text")
     text = clean(raw_text) if isinstance(raw_text, str) else ""
-    return Message(str(file), line, channel, ts, thread_ts, user, text, bot or user is None)
+    return Message(file, line, channel, ts, thread_ts, user, text, bot or user is None)
 
 
 def clean(text: str) -> str:
@@ -186,6 +186,18 @@ def clean(text: str) -> str:
     text = _CHANNEL.sub(r"#\1", text)
     text = _SPECIAL.sub(r"@\1", text)
     return html.unescape(text).strip()
+
+
+def threads(found: Iterable[Message | RowError], agents: set[str]) -> Iterator[Record | Skipped | RowError]:
+    """Read messages as threads, each a ticket or skipped; a message seen twice (in two files, or
+    as a broadcast reply and in its thread) counts once, errors pass through."""
+    seen: dict[tuple[str, str], Message] = {}
+    for item in found:
+        if isinstance(item, RowError):
+            yield item
+        else:
+            seen.setdefault((item.channel, item.ts), item)
+    yield from _threads(list(seen.values()), agents)
 
 
 def _threads(messages: list[Message], agents: set[str]) -> Iterator[Record | Skipped | RowError]:
