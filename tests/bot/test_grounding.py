@@ -136,3 +136,42 @@ def test_a_draft_about_another_request_than_its_sources_is_not_sent(bot_factory)
 
     shown = set(re.findall(r"\d{7}", reply.text))
     assert shown <= {"4821937"}
+
+
+def test_a_draft_caught_in_a_loop_is_not_sent(bot_factory):
+    """A small model that falls into a loop is stopped: its draft becomes the best ticket, with the
+    reason stored; words an answer repeats as often as its sources do (a "2.4 GHz" said three
+    times) are no loop."""
+    from supportbot.core.grounding import loop_in
+    from supportbot.usecases.messages import Incoming
+    from supportbot.usecases.model_client import Completion
+
+    looping = (
+        "Open Settings and reset the password, then choose the items, choose the items are unworn "
+        "and choose the items are unworn and choose the items are unworn and."
+    )
+    assert loop_in(looping) == "choose the items"
+    source = "Use 2.4 GHz Wi-Fi: join your 2.4 GHz network, or give the 2.4 GHz band its own name."
+    assert loop_in("It needs 2.4 GHz Wi-Fi, your 2.4 GHz network, the 2.4 GHz band.", [source]) is None
+
+    class Looping:
+        def complete(self, messages):
+            return Completion(
+                text=looping, model="m", version="v", mode="chat", latency_ms=1,
+                prompt_tokens=1, completion_tokens=1, mean_logprob=-0.1, finish_reason="stop",
+            )  # fmt: skip
+
+    bot = bot_factory()
+    bot.responder.model = Looping()
+    recorded = bot.responder.record(
+        Incoming(
+            text="I forgot my password and cannot sign in. How do I reset it?",
+            source="local",
+            channel="CL",
+            thread_ts="1.1",
+            ts="1.1",
+        )
+    )
+    reply = bot.responder.answer(recorded.message.id)
+    assert reply.outcome == "fallback" and "repeats itself" in reply.reason, reply.reason
+    assert "choose the items" not in reply.text and reply.text.strip()

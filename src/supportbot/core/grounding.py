@@ -7,16 +7,23 @@ makes the draft unusable (the responder then falls back or hands over). Every in
 returned so it can be recorded on the reply.
 
 Then the draft against what its tickets agree on (``check_against_sources``): a draft about
-another request, or a "no past case fits" beside a close match, becomes the best ticket.
+another request, a draft caught in a loop, or a "no past case fits" beside a close match,
+becomes the best ticket.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from supportbot.core.db import Sessions
 from supportbot.core.identifiers import PLACEHOLDER_RE, find_identifiers
+from supportbot.core.scoring import words
+
+# A small model can fall into a loop ("choose the items are unworn and choose the items are
+# unworn and ..."): this many words said this many times, more often than any source says them.
+LOOP_WORDS, LOOP_TIMES = 3, 3
 
 
 @dataclass
@@ -161,7 +168,8 @@ class SourceCheck:
 
     kind: ``send``; ``no_case`` (the model found no past case: hand over); ``close_match`` (it
     found none, but the closest ticket is a close one: show that); ``disagrees`` (the draft is
-    about another request than its tickets agree on: show the best ticket)."""
+    about another request than its tickets agree on: show the best ticket); ``loops`` (the draft
+    repeats itself: show the best ticket)."""
 
     kind: str
     why: str | None = None
@@ -169,7 +177,29 @@ class SourceCheck:
 
     @property
     def show_best(self) -> bool:
-        return self.kind in ("close_match", "disagrees")
+        return self.kind in ("close_match", "disagrees", "loops")
+
+
+def _runs(text: str) -> Counter[tuple[str, ...]]:
+    said = words(text)
+    return Counter(tuple(said[i : i + LOOP_WORDS]) for i in range(len(said) - LOOP_WORDS + 1))
+
+
+def loop_in(draft: str, sources: Iterable[str] = ()) -> str | None:
+    """The words a draft repeats in a loop: said ``LOOP_TIMES`` times or more, and more often than
+    in any of its sources (an answer may say "2.4 GHz" three times where its ticket does); None
+    when it has none."""
+    runs = _runs(draft)
+    repeated = {run: n for run, n in runs.items() if n >= LOOP_TIMES}
+    if not repeated:
+        return None
+    most = Counter[tuple[str, ...]]()
+    for source in sources:
+        most |= _runs(source)
+    for run, n in sorted(repeated.items(), key=lambda item: -item[1]):
+        if n > most[run]:
+            return " ".join(run)
+    return None
 
 
 def check_against_sources(
@@ -181,7 +211,7 @@ def check_against_sources(
     disagree_below: float,
     close_match_score: float,
 ) -> SourceCheck:
-    """The bot's two checks of a draft against its retrieved tickets (best first), in one place
+    """The bot's checks of a draft against its retrieved tickets (best first), in one place
     for the bot and the evaluation report. ``weights`` may be a callable, asked only when the
     agreement is measured."""
     from supportbot.core.prompt import CANNOT_HELP
@@ -199,4 +229,6 @@ def check_against_sources(
                 f" they agree on < {disagree_below:.2f})"
             )
             return SourceCheck("disagrees", why, score)
+    if (loop := loop_in(draft, resolutions)) is not None:
+        return SourceCheck("loops", f"the draft repeats itself ({loop!r} again and again)")
     return SourceCheck("send")

@@ -133,6 +133,10 @@ def decide(
             why="the drafted answer stated identifiers it could not back up",
             below=below,
         )
+    if verdict.kind == "loops":
+        return fallback(
+            sources, masker=masker, settings=settings, why=verdict.why or verdict.kind, below=below
+        )
     if verdict.kind == "disagrees":
         details["agreement"] = verdict.coverage
         return fallback(
