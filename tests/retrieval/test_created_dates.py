@@ -71,7 +71,9 @@ def test_the_export_date_is_kept_and_a_bad_one_is_named_by_line(sessions, tmp_pa
     assert ticket.created_at.replace(tzinfo=None) == datetime(2024, 3, 1, 10)
 
 
-def test_an_export_written_newest_first_still_lets_the_newest_answer_win(sessions, embedder, tmp_path):
+def test_an_export_written_newest_first_still_lets_the_newest_answer_win(
+    sessions, embedder, tmp_path, monkeypatch
+):
     # The file lists the new policy's tickets first (ids 1-3 by import order) and the old ones
     # after; only their dates say the new policy came later.
     rows = [
@@ -91,3 +93,11 @@ def test_an_export_written_newest_first_still_lets_the_newest_answer_win(session
     assert requests is not None and len(requests.successor) == 1
     hits = retriever.search("password reset please", k=3)
     assert hits and all(h.resolution == NEW for h in hits)
+    # Only an old ticket is a candidate (the index's nearest): a new one replaces it all the same,
+    # though the index did not return it.
+    from supportbot.retrieval import search
+
+    monkeypatch.setattr(search, "REQUEST_CANDIDATES", 1)
+    nearest = Retriever.from_index(folder, sessions=sessions, embedder=embedder, request_weight=0)
+    assert [h.resolution for h in nearest.search("password reset please", k=1)] == [OLD]
+    assert [h.resolution for h in retriever.search("password reset please", k=1)] == [NEW]

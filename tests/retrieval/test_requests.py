@@ -123,6 +123,8 @@ def test_the_newest_answer_to_the_same_questions_wins():
     ranked = groups.rank(query, candidates, weight=1.0)
     assert ranked[0][0] in (7, 8)
     assert not {1, 2, 3} & {t for t, _ in ranked}
+    # Each old hit takes the next new ticket: three old hits, the new request's two tickets.
+    assert {t for t, _ in ranked} >= {7, 8}
     # Told the tickets' order, the first reply coming last, it is the one that wins.
     later = RequestGroups.build(replies, by_id, when={1: 9, 2: 9, 3: 9, 4: 9})
     assert later is not None and later.successor == {later.group_of[7]: later.group_of[1]}

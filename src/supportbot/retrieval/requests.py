@@ -17,7 +17,8 @@ the old reply's tickets stop, the new one's begin, and the old ones (hundreds, a
 since the change) sit nearest to the next customer's question. A request whose tickets all come
 before another's first, asked alike (question centroids at least ``SAME_QUESTIONS`` apart in
 cosine), is superseded by it: a hit in the old request is replaced by the new request's ticket
-nearest the question, ranked where the old hit ranked (its own similarity kept as its score).
+nearest the question (the next hit by the next nearest, and so on while the new request has
+tickets), ranked where the old hit ranked (its own similarity kept as its score).
 Measured on the two shops' histories: the policy change of bench/second_shop (free returns →
 a return fee) is the one pair found, its centroids at 0.80; distinct requests, one ending
 before the other begins, sit at 0.68 and below in both sets, and same-request groups (agents'
@@ -131,15 +132,19 @@ class RequestGroups:
             return score + weight * (float(fit[group]) if group is not None else score)
 
         ranked: dict[int, tuple[float, float]] = {}  # ticket → (rank key, its similarity)
+        nearest: dict[int, list[tuple[int, float]]] = {}  # a successor's tickets, nearest last
         for ticket, score in candidates:
             group = self.group_of.get(ticket)
             at = key(ticket, score, group)
             if group is not None and group in self.successor:
                 newer = self.successor[group]
-                ids, vectors = self.members[newer]
-                sims = vectors @ query
-                best = int(np.argmax(sims))
-                ticket, score = int(ids[best]), float(sims[best])
+                if newer not in nearest:
+                    ids, vectors = self.members[newer]
+                    sims = vectors @ query
+                    nearest[newer] = [(int(ids[r]), float(sims[r])) for r in np.argsort(sims)]
+                if not nearest[newer]:
+                    continue  # each of the new request's tickets already stands for an old hit
+                ticket, score = nearest[newer].pop()  # the next of them: old hits never collapse to one
                 at = max(at, key(ticket, score, newer))
             if ticket not in ranked or at > ranked[ticket][0]:
                 ranked[ticket] = (at, score)

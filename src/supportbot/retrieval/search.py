@@ -260,14 +260,17 @@ class Retriever:
         vectors = self.embedder.encode([texts[i] for i in todo], progress=progress)
         with omp_threads(self.faiss_threads):
             scores, ids = state.index.search(vectors, fetch)
-        wanted = {int(t) for row in ids for t in row if t >= 0}
-        with self.sessions() as session:
-            rows = fetch_rows(session, wanted)
-        for n, (slot, row_scores, row_ids) in enumerate(zip(todo, scores, ids, strict=True)):
-            hits = results[slot]
+        ranked: list[list[tuple[int, float]]] = []
+        for n, (row_scores, row_ids) in enumerate(zip(scores, ids, strict=True)):
             candidates = [(int(t), float(s)) for s, t in zip(row_scores, row_ids, strict=True) if t >= 0]
             if state.requests is not None:
                 candidates = state.requests.rank(vectors[n], candidates, weight=self.request_weight)
+            ranked.append(candidates)
+        # After ranking: a superseded hit's replacement need not have been a candidate itself.
+        with self.sessions() as session:
+            rows = fetch_rows(session, {t for candidates in ranked for t, _ in candidates})
+        for slot, candidates in zip(todo, ranked, strict=True):
+            hits = results[slot]
             for ticket_id, score in candidates:
                 row = rows.get(int(ticket_id))
                 if row is None or (floor is not None and score < floor):
