@@ -149,6 +149,7 @@ def _calibrate_base(out: Path, *, data: Sequence[str], ctx: Any, retriever: Any)
         f" {cal['disagree_below']:.2f}, close match {cal['close_match_score']:.2f}, confidence gate"
         f" {cal['escalate_below_score']:.2f} (right request as sent {cal['right_request']:.3f},"
         f" top ticket {top:.3f})"
+        + ("" if cal.get("earns", True) else "; the model adds too little F1 to be trusted: strictest floor")
     )
     return cal
 

@@ -12,7 +12,7 @@ from supportbot.core.db import transaction
 from supportbot.core.grounding import TermWeights
 from supportbot.core.models import ModelVersion
 from supportbot.core.settings import Settings
-from supportbot.training.calibration import calibrate, calibration_split
+from supportbot.training.calibration import FLOORS, MIN_F1_GAIN, calibrate, calibration_split
 from supportbot.training.config import FinetuneConfig
 from supportbot.training.data import load_chat_jsonl, prepare
 from supportbot.training.eval_set import eval_sets
@@ -137,3 +137,31 @@ def test_the_gate_follows_how_high_a_teams_scores_run_but_never_rises_above_the_
     crisp = [0.7 + i * 0.002 for i in range(100)]  # the sample's kind: all well above 0.5
     assert gate_score(crisp, configured=0.5) == 0.5
     assert gate_score([], configured=0.5) == 0.5
+
+
+def test_a_model_that_adds_little_to_the_tickets_f1_gets_the_strictest_floor():
+    """Where the drafts are as often right as the ticket (here: always) the model is still only
+    trusted beyond the strictest floor if it words answers clearly better than the ticket."""
+    reference = "Open Orders > Track parcel; tracking can take 48 hours to update. Thanks, Sam"
+    ticket = "Tracking can take 48 hours to update: open Orders > Track parcel. Best, Jo from the team"
+    weights = TermWeights([reference, ticket, "Refunds reach your bank within 5 working days."] * 3)
+
+    def run(draft: str):
+        return calibrate(
+            [draft] * 20,
+            references=[reference] * 20,
+            right=lambda i, text: "track parcel" in text.lower(),
+            resolutions=[[ticket, reference]] * 20,
+            top_scores=[0.8] * 20,
+            best=[ticket] * 20,
+            weights=weights,
+            split="test",
+            judged_by="keyphrases",
+        )
+
+    much_better = run(reference)  # the agents' own words: F1 1.0 against the ticket's ~0.6
+    assert much_better.earns and much_better.f1 - much_better.top_ticket["f1"] >= MIN_F1_GAIN
+    assert much_better.disagree_below < max(FLOORS)
+    a_little = run(ticket + " Thanks")  # one of the agents' words more: +0.04
+    assert 0 < a_little.f1 - a_little.top_ticket["f1"] < MIN_F1_GAIN
+    assert not a_little.earns and a_little.disagree_below == max(FLOORS)
