@@ -151,6 +151,7 @@ def test_a_draft_caught_in_a_loop_is_not_sent(bot_factory):
         "and choose the items are unworn and choose the items are unworn and."
     )
     assert loop_in(looping) == "choose the items"
+    assert loop_in(looping, times=0) is None  # the setting's "off"
     source = "Use 2.4 GHz Wi-Fi: join your 2.4 GHz network, or give the 2.4 GHz band its own name."
     assert loop_in("It needs 2.4 GHz Wi-Fi, your 2.4 GHz network, the 2.4 GHz band.", [source]) is None
 
@@ -161,7 +162,7 @@ def test_a_draft_caught_in_a_loop_is_not_sent(bot_factory):
                 prompt_tokens=1, completion_tokens=1, mean_logprob=-0.1, finish_reason="stop",
             )  # fmt: skip
 
-    bot = bot_factory()
+    bot = bot_factory(loop_times=3)  # the default (the test world turns it off for its tiny model)
     bot.responder.model = Looping()
     recorded = bot.responder.record(
         Incoming(

@@ -185,12 +185,14 @@ def _runs(text: str) -> Counter[tuple[str, ...]]:
     return Counter(tuple(said[i : i + LOOP_WORDS]) for i in range(len(said) - LOOP_WORDS + 1))
 
 
-def loop_in(draft: str, sources: Iterable[str] = ()) -> str | None:
-    """The words a draft repeats in a loop: said ``LOOP_TIMES`` times or more, and more often than
+def loop_in(draft: str, sources: Iterable[str] = (), times: int = LOOP_TIMES) -> str | None:
+    """The words a draft repeats in a loop: said ``times`` times or more, and more often than
     in any of its sources (an answer may say "2.4 GHz" three times where its ticket does); None
-    when it has none."""
+    when it has none (or ``times`` is 0: the check is off)."""
+    if times <= 0:
+        return None
     runs = _runs(draft)
-    repeated = {run: n for run, n in runs.items() if n >= LOOP_TIMES}
+    repeated = {run: n for run, n in runs.items() if n >= times}
     if not repeated:
         return None
     most = Counter[tuple[str, ...]]()
@@ -210,6 +212,7 @@ def check_against_sources(
     weights: TermWeights | Callable[[], TermWeights],
     disagree_below: float,
     close_match_score: float,
+    loop_times: int = LOOP_TIMES,
 ) -> SourceCheck:
     """The bot's checks of a draft against its retrieved tickets (best first), in one place
     for the bot and the evaluation report. ``weights`` may be a callable, asked only when the
@@ -229,6 +232,6 @@ def check_against_sources(
                 f" they agree on < {disagree_below:.2f})"
             )
             return SourceCheck("disagrees", why, score)
-    if (loop := loop_in(draft, resolutions)) is not None:
+    if (loop := loop_in(draft, resolutions, loop_times)) is not None:
         return SourceCheck("loops", f"the draft repeats itself ({loop!r} again and again)")
     return SourceCheck("send")

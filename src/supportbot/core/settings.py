@@ -129,6 +129,12 @@ class Settings(BaseSettings):
         " of the best resolution that another retrieved one also has) is about another request: the best"
         " ticket is shown instead (0: off).",
     )
+    loop_times: int = Field(
+        3,
+        ge=0,
+        description="A draft saying the same three words this many times, more often than any of its"
+        " tickets does, is caught in a loop: the best ticket is shown instead (0: off).",
+    )
     close_match_score: float = Field(
         0.55,
         ge=0.0,

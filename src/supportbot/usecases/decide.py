@@ -115,6 +115,7 @@ def decide(
         weights=weights,
         disagree_below=floors.disagree_below,
         close_match_score=floors.close_match_score,
+        loop_times=settings.loop_times,
     )
     if why is None and verdict.kind == "no_case":
         why = verdict.why

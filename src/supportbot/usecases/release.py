@@ -117,5 +117,6 @@ class Releaser:
             weights=self.weights,
             disagree_below=self.floors.disagree_below,
             close_match_score=self.floors.close_match_score,
+            loop_times=self.settings.loop_times,
         )
         return said if verdict.kind == "send" else None
