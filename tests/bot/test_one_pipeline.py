@@ -38,6 +38,7 @@ def ask_file(
         "SUPPORTBOT_MAX_ANSWER_TOKENS": str(s.max_answer_tokens),
         "SUPPORTBOT_ESCALATE_BELOW_LOGPROB": str(s.escalate_below_logprob),
         "SUPPORTBOT_DISAGREE_BELOW": str(s.disagree_below),
+        "SUPPORTBOT_LOOP_TIMES": str(s.loop_times),
         "SUPPORTBOT_SENTIMENT_MODEL": str(sentiment_dir),
     }
     done = subprocess.run(
