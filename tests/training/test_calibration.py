@@ -12,7 +12,7 @@ from supportbot.core.db import transaction
 from supportbot.core.grounding import TermWeights
 from supportbot.core.models import ModelVersion
 from supportbot.core.settings import Settings
-from supportbot.training.calibration import FLOORS, MIN_F1_GAIN, calibrate, calibration_split
+from supportbot.training.calibration import FLOORS, MIN_F1_GAIN, as_sent_with, calibrate, calibration_split
 from supportbot.training.config import FinetuneConfig
 from supportbot.training.data import load_chat_jsonl, prepare
 from supportbot.training.eval_set import eval_sets
@@ -165,3 +165,27 @@ def test_a_model_that_adds_little_to_the_tickets_f1_gets_the_strictest_floor():
     a_little = run(ticket + " Thanks")  # one of the agents' words more: +0.04
     assert 0 < a_little.f1 - a_little.top_ticket["f1"] < MIN_F1_GAIN
     assert not a_little.earns and a_little.disagree_below == max(FLOORS)
+
+
+def test_the_checks_are_judged_at_the_bots_loop_setting():
+    """Calibration and the report's "as sent" column apply the loop check as the bot will
+    (SUPPORTBOT_LOOP_TIMES): a team that turns it off gets the looping drafts judged as sent."""
+    ticket = "Open Orders > Track parcel; tracking can take 48 hours to update."
+    looping = "Open Orders > Track parcel. " * 4 + "Tracking can take 48 hours to update."
+    weights = TermWeights([ticket, "Refunds reach your bank within 5 working days."] * 3)
+
+    def sent(loop_times: int) -> list[str]:
+        out, _ = as_sent_with(
+            [looping],
+            resolutions=[[ticket, ticket]],
+            top_scores=[0.8],
+            best=[ticket],
+            weights=weights,
+            disagree_below=0.0,
+            close_match_score=0.55,
+            loop_times=loop_times,
+        )
+        return out
+
+    assert sent(3) == [ticket]  # the default: a draft caught in a loop becomes the best ticket
+    assert sent(0) == [looping]  # off, as the bot would send it

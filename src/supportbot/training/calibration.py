@@ -41,12 +41,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from supportbot.core.grounding import LOOP_TIMES, check_against_sources
 from supportbot.core.scoring import token_f1
 
 FLOORS = (0.0, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 1.0)
 CLOSE_MATCH = (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 1.0)  # 1.0: never (always hand over)
 GATE_SHARE = 0.02
 MIN_F1_GAIN = 0.05  # what a model must add to the top ticket's F1 to be sent beyond the strictest floor
+
+
+def not_earned_note() -> str:
+    """What the report and `train` say when a model did not earn its risk (``Calibration.earns``)."""
+    return (
+        f"the model's best F1 gain over the top ticket was under {MIN_F1_GAIN:g}, so the strictest floor"
+        " was kept (the best ticket unless a draft says everything its tickets agree on)"
+    )
 
 
 @dataclass
@@ -119,11 +128,11 @@ def calibration_split(ids: Sequence[str]) -> tuple[set[str], set[str]]:
 def as_sent_with(
     drafts: Sequence[str], *, resolutions: Sequence[Sequence[str]], top_scores: Sequence[float | None],
     best: Sequence[str], weights: Any, disagree_below: float, close_match_score: float,
+    loop_times: int = LOOP_TIMES,
 ) -> tuple[list[str], int]:  # fmt: skip
     """The drafts after the checks at these settings (``best``: each question's top ticket as the
-    bot shows it); and how many were replaced."""
-    from supportbot.core.grounding import check_against_sources
-
+    bot shows it; ``loop_times``: the bot's loop check, SUPPORTBOT_LOOP_TIMES); and how many were
+    replaced."""
     out, replaced = [], 0
     for draft, res, top, shown in zip(drafts, resolutions, top_scores, best, strict=True):
         verdict = check_against_sources(
@@ -133,6 +142,7 @@ def as_sent_with(
             weights=weights,
             disagree_below=disagree_below,
             close_match_score=close_match_score,
+            loop_times=loop_times,
         )
         if verdict.show_best and shown:
             out.append(shown)
@@ -145,7 +155,7 @@ def as_sent_with(
 def calibrate(
     drafts: Sequence[str], *, references: Sequence[str], right: Callable[[int, str], bool],
     resolutions: Sequence[Sequence[str]], top_scores: Sequence[float | None], best: Sequence[str],
-    weights: Any, split: str, judged_by: str, gate_configured: float = 0.5,
+    weights: Any, split: str, judged_by: str, gate_configured: float = 0.5, loop_times: int = LOOP_TIMES,
 ) -> Calibration:  # fmt: skip
     """The settings the bot should use with this model (see the module doc). ``right(i, text)``:
     does ``text`` name question i's request."""
@@ -157,7 +167,7 @@ def calibrate(
         for floor in FLOORS:
             sent, replaced = as_sent_with(
                 drafts, resolutions=resolutions, top_scores=top_scores, best=best, weights=weights,
-                disagree_below=floor, close_match_score=close,
+                disagree_below=floor, close_match_score=close, loop_times=loop_times,
             )  # fmt: skip
             table.append(
                 {

@@ -24,7 +24,7 @@ from supportbot.training.baseline import (
     present,
     top_ticket_answers,
 )
-from supportbot.training.calibration import MIN_F1_GAIN, Calibration
+from supportbot.training.calibration import Calibration, not_earned_note
 from supportbot.training.config import FinetuneConfig
 from supportbot.training.context import tickets_for
 from supportbot.training.data import Conversation
@@ -191,6 +191,7 @@ def answer_columns(
             tickets=retrieved.contexts,
             tops=retrieved.tops,
             weights=cols.weights,
+            loop_times=settings.loop_times,
             **floors,
         )
     if prompts is not None:  # what the tickets add: the same model, none in the prompt
@@ -215,10 +216,7 @@ def calibration_notes(cal: Calibration | None, settings: Settings) -> list[str]:
         else "no setting made the answers as often right as the top ticket: the highest right-request rate was kept"
     )
     if not cal.earns:
-        verdict += (
-            f"; the model's best F1 gain over the top ticket was under {MIN_F1_GAIN:g}, so the strictest"
-            " floor was kept (the best ticket unless a draft says everything its tickets agree on)"
-        )
+        verdict += "; " + not_earned_note()
     return [
         f"checks after the model, calibrated for this model on {cal.split}, never on the questions"
         f" above: agreement floor {cal.disagree_below:g}, close match {close}, hand over under a closest"
