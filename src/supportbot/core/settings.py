@@ -112,6 +112,13 @@ class Settings(BaseSettings):
         description="How much a ticket's whole request (its tickets grouped by reply) counts beside"
         " its own similarity when ranking (retrieval.requests; 0: similarity alone).",
     )
+    sentence_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="How much a message's best sentence counts beside the whole message when ranking"
+        " (retrieval.sentences; 0: the whole message alone).",
+    )
     related_questions: int = Field(
         3, ge=0, le=3, description="Solved questions offered under an answer (usecases.related; 0: none)."
     )

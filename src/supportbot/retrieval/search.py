@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from supportbot.core.store.ticket_reads import fetch_rows
@@ -44,6 +45,8 @@ from supportbot.retrieval.index_files import load_index
 from supportbot.retrieval.manifest import Manifest, manifest_stamp
 from supportbot.retrieval.requests import DEFAULT_WEIGHT, MAX_TICKETS, RequestGroups, group_index
 from supportbot.retrieval.rows import table_fingerprint
+from supportbot.retrieval.sentences import DEFAULT_WEIGHT as SENTENCE_WEIGHT
+from supportbot.retrieval.sentences import rerank, sentences
 
 if TYPE_CHECKING:
     from supportbot.core.settings import Settings
@@ -113,6 +116,7 @@ class Retriever:
         refresh_interval_s: float = 2.0,
         faiss_threads: int | None = 1,
         request_weight: float = DEFAULT_WEIGHT,
+        sentence_weight: float = SENTENCE_WEIGHT,
     ) -> None:
         self.folder = Path(folder)
         self.sessions = sessions
@@ -128,6 +132,9 @@ class Retriever:
         # How much a ticket's whole request counts beside its own similarity (retrieval.requests;
         # 0: similarity alone).
         self.request_weight = request_weight
+        # How much a message's best sentence counts beside the whole message when ranking
+        # (retrieval.sentences; 0: the whole message alone).
+        self.sentence_weight = sentence_weight
         self._reload_lock = threading.Lock()
         self._next_check = 0.0
         self._state = self._load()
@@ -145,6 +152,7 @@ class Retriever:
         kwargs.setdefault("k", settings.retrieval_k)
         kwargs.setdefault("min_score", settings.min_score)
         kwargs.setdefault("request_weight", settings.request_weight)
+        kwargs.setdefault("sentence_weight", settings.sentence_weight)
         return cls(folder=settings.index_dir, sessions=sessions, embedder=embedder, **kwargs)
 
     @classmethod
@@ -257,14 +265,28 @@ class Retriever:
         todo = [i for i, t in enumerate(texts) if t and t.strip()]
         if not todo or state.index.count == 0:
             return results
-        vectors = self.embedder.encode([texts[i] for i in todo], progress=progress)
+        parts = [sentences(texts[i]) if self.sentence_weight > 0 else [] for i in todo]
+        starts = np.cumsum([0, *(len(p) for p in parts)])
+        encoded = self.embedder.encode(
+            [texts[i] for i in todo] + [s for p in parts for s in p], progress=progress
+        )
+        vectors, part_vectors = encoded[: len(todo)], encoded[len(todo) :]
         with omp_threads(self.faiss_threads):
             scores, ids = state.index.search(vectors, fetch)
+            part_ids = state.index.search(part_vectors, fetch)[1] if len(part_vectors) else None
         ranked: list[list[tuple[int, float]]] = []
         for n, (row_scores, row_ids) in enumerate(zip(scores, ids, strict=True)):
             candidates = [(int(t), float(s)) for s, t in zip(row_scores, row_ids, strict=True) if t >= 0]
+            own: dict[int, float] | None = None
+            if part_ids is not None and parts[n]:
+                mine = part_vectors[starts[n] : starts[n + 1]]
+                candidates, own = self._by_sentence(
+                    state, vectors[n], mine, candidates, part_ids[starts[n] : starts[n + 1]]
+                )
             if state.requests is not None:
                 candidates = state.requests.rank(vectors[n], candidates, weight=self.request_weight)
+            if own is not None:  # the score is the similarity to the whole message
+                candidates = [(t, own.get(t, s)) for t, s in candidates]
             ranked.append(candidates)
         # After ranking: a superseded hit's replacement need not have been a candidate itself.
         with self.sessions() as session:
@@ -290,3 +312,22 @@ class Retriever:
                     )
                 )
         return results
+
+    def _by_sentence(
+        self,
+        state: _State,
+        query: np.ndarray,
+        parts: np.ndarray,
+        candidates: list[tuple[int, float]],
+        part_ids: np.ndarray,
+    ) -> tuple[list[tuple[int, float]], dict[int, float] | None]:
+        """The candidates and the sentences' nearest tickets ranked by retrieval.sentences (with
+        each one's similarity to the whole message); the candidates as they were where the index
+        cannot give their vectors back."""
+        pool = list(dict.fromkeys([t for t, _ in candidates] + [int(t) for t in part_ids.ravel() if t >= 0]))
+        try:
+            stored = state.index.vectors(pool)
+        except Exception as exc:  # an index kind without stored vectors
+            log.debug("ranked by the whole message: %s", exc)
+            return candidates, None
+        return rerank(query, parts, candidates, vectors=stored, ids=pool, weight=self.sentence_weight)
