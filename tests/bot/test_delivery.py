@@ -69,3 +69,21 @@ def test_a_torn_last_line_costs_only_itself(tmp_path):
     Inbox(reopened, pool=ThreadPoolExecutor(max_workers=1)).accept(kind="mention", incoming=incoming(3))
     reopened.close()
     assert [e.key for e in Spool(tmp_path).read()] == ["C1:1.0", "C1:3.0"]
+
+
+def test_a_relayed_entry_stays_relayed_across_a_restart_and_a_compaction(tmp_path):
+    """What a retry must not post again (a hand-over's relay) is known after a restart, and a
+    compaction of the file keeps it."""
+    spool = Spool(tmp_path)
+    inbox = Inbox(spool, pool=ThreadPoolExecutor(max_workers=1))
+    relayed = inbox.accept(kind="im", incoming=incoming(1))
+    inbox.accept(kind="im", incoming=incoming(2))
+    (entry,) = [e for e in inbox._snapshot() if e.key == relayed]
+    inbox.note_relayed(entry)
+    spool.close()
+    assert {e.key: e.relayed for e in Spool(tmp_path).read()} == {"C1:1.0": True, "C1:2.0": False}
+    again = Spool(tmp_path)
+    entries = again.read()
+    again.compact(lambda: entries)
+    again.close()
+    assert {e.key: e.relayed for e in Spool(tmp_path).read()} == {"C1:1.0": True, "C1:2.0": False}

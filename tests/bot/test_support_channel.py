@@ -247,3 +247,28 @@ def test_the_support_team_is_asked_of_slack_once_a_minute(fake_slack):
     fake.usergroups["S0BILLING"] = [STRANGER]
     assert team.may_act(STRANGER, group="S0BILLING")  # the channel's own group counts too
     assert SupportTeam(None, group=None).may_act(STRANGER)  # no group at all: as before
+
+
+def test_a_retried_delivery_relays_the_customers_turn_once(desk):
+    """The customer's turn goes to the request's thread before the bot answers it; when the
+    answer then fails for a moment (the database restarting) and the delivery is retried, the
+    turn is not posted to the support team twice."""
+    from sqlalchemy.exc import OperationalError
+
+    thread, _, request = handed_over_dm(desk)
+    listener = desk.server.inbox.deliver.__self__
+    answer, failed = listener.answer, []
+
+    def answer_failing_once(entry, plan):
+        if not failed:
+            failed.append(entry.key)
+            raise OperationalError("SELECT 1", {}, Exception("the database is restarting"))
+        return answer(entry, plan)
+
+    listener.answer = answer_failing_once
+    asked = dm_in_thread(desk, "How do I reset my password?", thread_ts=thread)
+    desk.wait_reply(DM, asked["ts"])
+    desk.wait_idle()
+    assert failed == [f"{DM}:{asked['ts']}"]  # the first delivery failed, the retry answered
+    relayed = [t for t in texts_in(desk, SUPPORT, request["ts"]) if "reset my password" in t]
+    assert len(relayed) == 1, relayed

@@ -160,6 +160,14 @@ class Inbox:
         except SpoolError:
             log.exception("could not note the placeholder of %s", entry.key)
 
+    def note_relayed(self, entry: Entry) -> None:
+        """This entry's hand-over relay is posted: a retry of the entry does not post it again."""
+        entry.relayed = True  # before the append, as the placeholder
+        try:
+            self.spool.append({"op": "relayed", "key": entry.key})
+        except SpoolError:
+            log.exception("could not note the relay of %s", entry.key)
+
     def _finish(self, entry: Entry) -> None:
         with self._lock:
             # Out of pending before "done" is written: a compaction in between leaves it out.

@@ -41,6 +41,7 @@ class Entry:
     # Runs so far; an entry read back from disk counts as tried (it may have been half done).
     attempts: int = 0
     held: bool = False  # the customer has been told the answer is delayed
+    relayed: bool = False  # its hand-over relay is posted (a retry must not post it twice)
     busy: bool = field(default=False, repr=False)  # a thread is working on it
     queued: bool = field(default=False, repr=False)  # handed to the pool, not yet started
 
@@ -140,6 +141,8 @@ class Spool:
                         entries[key].placeholder_ts = str(record["ts"])
                     elif op == "held" and key in entries:
                         entries[key].held = True
+                    elif op == "relayed" and key in entries:
+                        entries[key].relayed = True
                     elif op == "done":
                         entries.pop(key, None)
                 except (ValueError, KeyError, TypeError) as exc:
@@ -267,4 +270,6 @@ def records_of(entry: Entry) -> list[dict[str, Any]]:
         out.append({"op": "placeholder", "key": entry.key, "ts": entry.placeholder_ts})
     if entry.held:
         out.append({"op": "held", "key": entry.key})
+    if entry.relayed:
+        out.append({"op": "relayed", "key": entry.key})
     return out

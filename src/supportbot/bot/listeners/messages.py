@@ -79,8 +79,8 @@ class Answering:
         plan = self.pipeline.take(entry.incoming, where=Where(entry.kind), retry=entry.attempts > 0)
         if plan.step is Step.repeat:
             log.info("message %s already handled (a second delivery)", entry.key)
-        if plan.relay is not None:
-            self.relay(plan)
+        if plan.relay is not None and not entry.relayed and self.relay(plan):
+            self.inbox.note_relayed(entry)  # a retry (the answer failing below) posts it once
         try:
             if plan.step is Step.handover:
                 assert plan.reply is not None
@@ -169,17 +169,20 @@ class Answering:
             self.client, self.responder.sessions, request, support_channel=self.settings.support_channel
         )
 
-    def relay(self, plan: Plan) -> None:
+    def relay(self, plan: Plan) -> bool:
         """A hand-over's relay: an agent's reply to the customer (a failure is the entry's), or the
-        customer's turn to the support team (a failure must not cost the customer the answer)."""
+        customer's turn to the support team (a failure must not cost the customer the answer).
+        Whether it was posted."""
         assert plan.relay is not None
         if plan.relay.to_customer:
             post_relay(self.client, plan.relay)
-            return
+            return True
         try:
             post_relay(self.client, plan.relay)
         except Exception:
             log.exception("could not relay message %s to the support channel", plan.question_id)
+            return False
+        return True
 
     def answer(self, entry: Entry, plan: Plan) -> None:
         """Stream the answer as it is written, or (streaming off, or a retry of an entry that
