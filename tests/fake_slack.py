@@ -56,6 +56,11 @@ class FakeSlack:
         self.usergroups: dict[str, list[str]] = {}
         # Channels whose history can be read (conversations.history/replies); see add_history.
         self.channels: set[str] = set()
+        # Channels conversations.list shows (channel id -> name) and those archived; an error
+        # it answers instead (e.g. missing_scope), when set.
+        self.channel_names: dict[str, str] = {}
+        self.archived: set[str] = set()
+        self.list_error: str | None = None
         # Slack may return fewer messages than ``limit`` asks for: at most this many a page.
         self.max_page: int | None = None
         # method -> how many more calls are answered HTTP 429 ratelimited (with Retry-After).
@@ -218,6 +223,21 @@ class FakeSlack:
                 }
             top.append(m)
         return self._page(top, args, 999)
+
+    def _conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The channels (channels:read), a page at a time; archived ones only when not excluded."""
+        if self.list_error:
+            return {"ok": False, "error": self.list_error}
+        skip_archived = str(args.get("exclude_archived")) in ("1", "true", "True")
+        channels = [
+            {"id": c, "name": name, "is_archived": c in self.archived, "is_channel": True}
+            for c, name in sorted(self.channel_names.items())
+            if not (skip_archived and c in self.archived)
+        ]
+        page = self._page(channels, args, 1000)
+        if page.get("ok"):
+            page["channels"] = page.pop("messages")
+        return page
 
     def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
         channel, ts = args.get("channel"), args.get("ts")

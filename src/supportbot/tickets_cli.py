@@ -76,9 +76,10 @@ def tickets() -> None:
     "--slack-channel",
     "slack_channels",
     multiple=True,
-    metavar="CHANNEL_ID",
+    metavar="CHANNEL",
     help="Fetch this Slack channel's threads with the bot token (SLACK_BOT_TOKEN; scopes "
-    "channels:history, groups:history) instead of reading FILE. Repeat for several.",
+    "channels:history, groups:history) instead of reading FILE: its id (C0123ABCD) or its name "
+    "(#support; scope channels:read, groups:read for private ones). Repeat for several.",
 )
 @click.option(
     "--oldest",
@@ -153,7 +154,7 @@ def import_cmd(
     intercom    conversations: the customer's opening; admins' replies (notes dropped)
     helpcenter  a folder of .md/.html articles: a ticket per section (--base-url)
     slack       an export folder, or saved conversations.history/replies: threads, agents' replies;
-                or --slack-channel C0123ABCD: the same, fetched through the Slack Web API
+                or --slack-channel C0123ABCD (or #support): the same, fetched through the Slack Web API
     """
     from supportbot.core.errors import InvalidInput
     from supportbot.core.resources import sample_dir

@@ -64,6 +64,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "users_info": {"users:read"},
     # `tickets import --slack-channel`: a channel's past threads, public and private channels alike.
     "conversations_history": {"channels:history", "groups:history"},
+    "conversations_list": {"channels:read", "groups:read"},
     "conversations_replies": {"channels:history", "groups:history"},
     "assistant_threads_setStatus": {"assistant:write"},
     "assistant_threads_setSuggestedPrompts": {"assistant:write"},

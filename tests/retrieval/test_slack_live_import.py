@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from supportbot.cli import cli, main
-from supportbot.core.errors import InvalidInput, SupportbotError
+from supportbot.core.errors import ConfigError, InvalidInput, SupportbotError
 from supportbot.core.models import Ticket
 from supportbot.core.settings import load_settings
 from supportbot.retrieval.dates import parse_when
@@ -151,7 +151,7 @@ def test_oldest_rate_limits_and_refusals(slack):
 
     with pytest.raises(InvalidInput, match="Slack channel C0NOPE: channel_not_found"):
         read_channels(client, [CHANNEL, "C0NOPE"], fields=AGENTS)
-    with pytest.raises(InvalidInput, match="a channel id such as C0123ABCD"):
+    with pytest.raises(InvalidInput, match="'#support': no channel of that name"):
         read_channels(client, ["#support"], fields=AGENTS)
     with pytest.raises(InvalidInput, match="by their Slack user ids"):
         read_channels(client, [CHANNEL], fields=FieldMap(agents=("alice",)))
@@ -219,3 +219,34 @@ def test_the_command_fails_in_one_line(home, slack, monkeypatch, capsys):
     assert run("--oldest", "2024-01-01", "--sample").startswith("error: --oldest is for --slack-channel")
     main(["tickets", "import", "--slack-channel", CHANNEL, "--agent", "UAGENT1", "--no-index", "--json"])
     assert json.loads(capsys.readouterr().out)["created"] == 3  # the refused run wrote nothing before
+
+
+def test_a_channel_is_found_by_its_name(slack):
+    """`--slack-channel #support` (or `support`): looked up among the channels the bot can see,
+    over pages; an archived channel of that name does not count, a missing scope says which."""
+    fake, url = slack
+    fake.channel_names = {
+        "C0OTHER": "random",
+        "C0BILL": "billing",
+        CHANNEL: "support",
+        "C0OLD": "support-old",
+    }
+    fake.archived = {"C0OLD"}
+    client = client_for(url)
+    by_id = read_channels(client, [CHANNEL], fields=AGENTS)
+    assert not fake.calls_to("conversations.list")  # ids need no look-up
+    for name in ("#support", "support", "#Support"):
+        assert read_channels(client, [name], fields=AGENTS) == by_id
+    assert {c.args["channel"] for c in fake.calls_to("conversations.history")} == {CHANNEL}
+    assert len(fake.calls_to("conversations.list")) == 3 * 2  # 3 unarchived channels listed 2 a page
+    assert all(
+        c.args["exclude_archived"] in ("1", "true", "True") for c in fake.calls_to("conversations.list")
+    )
+    # a channel named twice (by id and by name) is read once
+    assert read_channels(client, [CHANNEL, "#support"], fields=AGENTS) == by_id
+    with pytest.raises(InvalidInput, match="'#support-old': no channel of that name"):
+        read_channels(client, ["#support-old"], fields=AGENTS)
+    fake.list_error = "missing_scope"
+    with pytest.raises(ConfigError, match="needs the bot scope channels:read"):
+        read_channels(client, ["#support"], fields=AGENTS)
+    assert read_channels(client, [CHANNEL.lower()], fields=AGENTS) == by_id  # an id, even in lower case

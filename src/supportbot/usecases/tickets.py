@@ -86,11 +86,11 @@ def import_slack_channels(
     update_index: bool = True,
     progress: bool = False,
 ) -> Imported:
-    """Fetch the history of Slack ``channels`` (ids; threads started at ``oldest`` or later) with
+    """Fetch the history of Slack ``channels`` (ids or names; threads started at ``oldest`` or later) with
     the bot token, and import their threads as a Slack export's are: the same reading, the same
     store path. Everything is fetched before the first write (a refused channel writes nothing)."""
     from supportbot.core.errors import ConfigError
-    from supportbot.retrieval.formats.slack_live import channel_ids, read_channels
+    from supportbot.retrieval.formats.slack_live import read_channels, resolve_channels
     from supportbot.retrieval.importer import import_records
     from supportbot.retrieval.sources import FieldMap
     from supportbot.usecases.notify import slack_client
@@ -101,8 +101,9 @@ def import_slack_channels(
             "(scopes channels:history, groups:history)"
         )
     client = slack_client(app.settings, rate_limit_retries=SLACK_RATE_LIMIT_RETRIES)
-    found = read_channels(client, channels, fields=fields or FieldMap(), oldest=oldest, progress=progress)
-    label = "Slack " + ", ".join(f"#{c}" for c in channel_ids(channels))
+    ids = resolve_channels(client, channels)
+    found = read_channels(client, ids, fields=fields or FieldMap(), oldest=oldest, progress=progress)
+    label = "Slack " + ", ".join(f"#{c}" for c in ids)
 
     def write() -> Any:
         return import_records(app.sessions, found, label=label, source=source)

@@ -14,6 +14,11 @@ fetched before anything is returned, so a channel Slack refuses stops the import
 first write. The client comes from the caller (``usecases.notify.slack_client``: the bot token,
 the configured API URL, retries after ``ratelimited`` as Retry-After says). Scopes:
 ``channels:history``, and ``groups:history`` for private channels; the bot must be a member.
+
+A channel is given by its id (``C0123ABCD``) or its name (``#support``): names are looked up with
+``conversations.list`` (scope ``channels:read``, ``groups:read`` for private channels), archived
+channels left out. Slack's ids are upper case with digits and its names lower case, so a bare
+word is an id when it reads as one (``c0123abcd`` too) and a name otherwise; ``#`` always names.
 """
 
 from __future__ import annotations
@@ -55,6 +60,69 @@ def channel_ids(given: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
+def is_channel_id(value: str) -> bool:
+    """Whether ``value`` names a channel by id (else by name): see the module's docstring."""
+    value = value.strip()
+    if value.startswith("#"):
+        return False
+    return bool(_CHANNEL_ID.fullmatch(value)) or (
+        bool(_CHANNEL_ID.fullmatch(value.upper())) and any(c.isdigit() for c in value)
+    )
+
+
+def resolve_channels(client: WebClient, given: Sequence[str]) -> list[str]:
+    """The ids of the channels asked for, each once, in the order given: ids as they are, names
+    looked up in the channels the bot can see (one ``conversations.list`` walk, only when a name
+    is given). InvalidInput names a name no channel has; ConfigError a missing scope."""
+    names = {g.strip().lstrip("#").lower() for g in given if not is_channel_id(g)}
+    known = _channels_by_name(client) if names else {}
+    ids = []
+    for g in given:
+        if is_channel_id(g):
+            ids.append(g.strip().upper())
+            continue
+        name = g.strip().lstrip("#").lower()
+        if name not in known:
+            raise InvalidInput(
+                f"--slack-channel '#{name}': no channel of that name that the bot can see "
+                "(not archived; a private one needs the bot invited), or give its id (C0123ABCD)"
+            )
+        ids.append(known[name])
+    return channel_ids(ids)
+
+
+def _channels_by_name(client: WebClient) -> dict[str, str]:
+    """Every unarchived channel the token can list: name → id."""
+    from slack_sdk.errors import SlackApiError
+
+    found: dict[str, str] = {}
+    cursor = None
+    while True:
+        try:
+            page = client.conversations_list(
+                types="public_channel,private_channel", exclude_archived=True, limit=PAGE, cursor=cursor
+            )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+            if error in _TOKEN_ERRORS:
+                raise ConfigError(f"Slack refused the bot token (SLACK_BOT_TOKEN): {error}") from None
+            if error == "missing_scope":
+                raise ConfigError(
+                    "finding a channel by name needs the bot scope channels:read (groups:read for "
+                    "private channels): add it and reinstall the app, or give the channel's id"
+                ) from None
+            raise SupportbotError(f"Slack could not list the channels: {error}") from None
+        except OSError as exc:
+            reason = getattr(exc, "reason", None) or exc
+            raise SupportbotError(f"cannot reach the Slack API to list the channels: {reason}") from None
+        for channel in page.get("channels") or []:
+            if isinstance(channel, dict) and channel.get("name") and channel.get("id"):
+                found.setdefault(str(channel["name"]).lower(), str(channel["id"]))
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return found
+
+
 def agent_user_ids(given: Sequence[str]) -> set[str]:
     """The ``--agent`` users as Slack user ids: a live fetch reads no users list to find names in."""
     ids = {a.strip().lstrip("@").upper() for a in given if a.strip()}
@@ -86,13 +154,13 @@ def read_channels(
     progress: bool = False,
     page_size: int = PAGE,
 ) -> list[Record | RowError | Skipped]:
-    """Every thread of ``channels`` (started at ``oldest`` or later: a date) as a ticket, a skip or
-    an error. A refusal by Slack is a ConfigError (the token) or InvalidInput naming the channel."""
+    """Every thread of ``channels`` (ids or names; started at ``oldest`` or later: a date) as a
+    ticket, a skip or an error. A refusal by Slack is a ConfigError (the token) or InvalidInput naming the channel."""
     from supportbot.retrieval.formats import check_options
 
     check_options("slack", fields)
     agents = agent_user_ids(fields.agents)
-    ids = channel_ids(channels)
+    ids = resolve_channels(client, channels)
     since = oldest_ts(oldest)
     found: list[Message | RowError] = []
     with _bar(progress) as bar:
