@@ -165,27 +165,48 @@ def test_a_model_that_adds_little_to_the_tickets_f1_gets_the_strictest_floor():
     a_little = run(ticket + " Thanks")  # one of the agents' words more: +0.04
     assert 0 < a_little.f1 - a_little.top_ticket["f1"] < MIN_F1_GAIN
     assert not a_little.earns and a_little.disagree_below == max(FLOORS)
+    # ... and its "no past case fits" shows the best ticket: the confidence gate alone hands over
+    assert much_better.close_match_score > 0 and a_little.close_match_score == 0.0
 
 
-def test_the_checks_are_judged_at_the_bots_loop_setting():
-    """Calibration and the report's "as sent" column apply the loop check as the bot will
-    (SUPPORTBOT_LOOP_TIMES): a team that turns it off gets the looping drafts judged as sent."""
-    ticket = "Open Orders > Track parcel; tracking can take 48 hours to update."
-    looping = "Open Orders > Track parcel. " * 4 + "Tracking can take 48 hours to update."
-    weights = TermWeights([ticket, "Refunds reach your bank within 5 working days."] * 3)
+def test_a_model_that_has_not_earned_its_risk_does_not_hand_over_what_its_ticket_answers():
+    """A "no past case fits" from a model kept to the strictest floor becomes the best ticket,
+    however low (above the gate) the ticket scores; from a trusted model it hands over below
+    the close-match score it was calibrated to."""
+    from supportbot.core.prompt import CANNOT_HELP
 
-    def sent(loop_times: int) -> list[str]:
-        out, _ = as_sent_with(
-            [looping],
-            resolutions=[[ticket, ticket]],
-            top_scores=[0.8],
-            best=[ticket],
+    reference = "Open Orders > Track parcel; tracking can take 48 hours to update. Thanks, Sam"
+    ticket = "Tracking can take 48 hours to update: open Orders > Track parcel. Best, Jo from the team"
+    other = "Refunds reach your bank within 5 working days."
+    weights = TermWeights([reference, ticket, other] * 3)
+
+    def run(drafts: list[str], last_best: str):
+        best = [ticket] * (len(drafts) - 1) + [last_best]
+        return calibrate(
+            drafts,
+            references=[reference] * len(drafts),
+            right=lambda i, text: "track parcel" in text.lower(),
+            resolutions=[[b, reference] for b in best],
+            top_scores=[0.8] * (len(drafts) - 1) + [0.38],
+            best=best,
             weights=weights,
-            disagree_below=0.0,
-            close_match_score=0.55,
-            loop_times=loop_times,
+            split="test",
+            judged_by="keyphrases",
         )
+
+    def sent(cal, shown: str) -> list[str]:
+        out, _ = as_sent_with(
+            [CANNOT_HELP], resolutions=[[shown, reference]], top_scores=[0.38], best=[shown], weights=weights,
+            disagree_below=cal.disagree_below, close_match_score=cal.close_match_score,
+        )  # fmt: skip
         return out
 
-    assert sent(3) == [ticket]  # the default: a draft caught in a loop becomes the best ticket
-    assert sent(0) == [looping]  # off, as the bot would send it
+    # a model adding little to the ticket's wording, unsure of a question its ticket answers
+    little = run([ticket + " Thanks"] * 19 + [CANNOT_HELP], ticket)
+    assert not little.earns and little.close_match_score == 0.0
+    assert little.right_request == little.top_ticket["right_request"] == 1.0  # shown, not handed over
+    assert sent(little, ticket) == [ticket]
+    # a model wording answers as the agents do, unsure of a question no ticket answers
+    trusted = run([reference] * 19 + [CANNOT_HELP], other)
+    assert trusted.earns and trusted.close_match_score > 0.38
+    assert sent(trusted, other) != [other]  # handed over (the bot sends its hand-over message)

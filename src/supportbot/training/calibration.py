@@ -12,10 +12,15 @@ the settings also hold for wordings the history never saw.
 The rule, in order: the answers as the bot would send them must name the right request at least
 as often as the top retrieved ticket does on these questions (the bot is never worse than its
 own best source); among the settings that hold, the best token F1 against the agents' replies;
-then the lower floor (fewer drafts thrown away). Where none holds, the highest right-request rate.
-And the model must earn its risk: where its best setting beats the top ticket's F1 by less than
+then the lower floor (fewer drafts thrown away). And the model must earn its risk (where no
+setting holds, it has not): where its best setting beats the top ticket's F1 by less than
 ``MIN_F1_GAIN``, the strictest floor is chosen instead (a draft that does not say everything its
-tickets agree on becomes the best ticket). These questions are worded as the history is, and
+tickets agree on becomes the best ticket), and its "no past case fits" shows the best ticket
+rather than handing over (``SHOW_ON_NO_CASE``): a model not trusted to word answers does not
+decide hand-overs either, the confidence gate does. (On another shop's newest questions, run D,
+the one question the bot lost to its first source was such a hand-over: a size question the
+model did not recognise, its first source right, the calibrated close-match score 0.45 above
+the ticket's 0.38.) These questions are worded as the history is, and
 the questions to come will not be: on another shop's newest questions (bench/own_data.py, run
 B), a base model more often right than the first source on its validation questions — as worded
 and thinned alike — was right 0.69 against 0.85 on new wordings, its F1 gain there +0.04. A model
@@ -46,6 +51,7 @@ from supportbot.core.scoring import token_f1
 
 FLOORS = (0.0, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 1.0)
 CLOSE_MATCH = (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 1.0)  # 1.0: never (always hand over)
+SHOW_ON_NO_CASE = 0.0  # the close-match score at which a "no past case fits" always shows the best ticket
 GATE_SHARE = 0.02
 MIN_F1_GAIN = 0.05  # what a model must add to the top ticket's F1 to be sent beyond the strictest floor
 
@@ -54,7 +60,9 @@ def not_earned_note() -> str:
     """What the report and `train` say when a model did not earn its risk (``Calibration.earns``)."""
     return (
         f"the model's best F1 gain over the top ticket was under {MIN_F1_GAIN:g}, so the strictest floor"
-        " was kept (the best ticket unless a draft says everything its tickets agree on)"
+        " was kept (the best ticket unless a draft says everything its tickets agree on), and its"
+        " 'no past case fits' shows the best ticket instead of handing over (the confidence gate"
+        " still hands over)"
     )
 
 
@@ -179,15 +187,27 @@ def calibrate(
                 }
             )
     holding = [r for r in table if r["right_request"] >= top_right - 1e-9]
-    earns = True
+    earns = False  # where no setting holds, the model has not earned its risk either
     if holding:
         chosen = max(holding, key=lambda r: (round(r["f1"], 4), r["right_request"], -r["disagree_below"]))
         earns = chosen["f1"] - top_f1 >= MIN_F1_GAIN - 1e-9
-    else:
-        chosen = max(table, key=lambda r: (r["right_request"], r["f1"]))
     if not earns:
-        strictest = [r for r in table if r["disagree_below"] == max(FLOORS)]
-        chosen = max(strictest, key=lambda r: (r["right_request"], round(r["f1"], 4)))
+        # A model not trusted to word answers is not trusted to judge them either: its "no past
+        # case fits" shows the best ticket, and only the confidence gate (on retrieval's score)
+        # hands over — the bot is then its first source, but for drafts that say everything
+        # their tickets agree on.
+        sent, replaced = as_sent_with(
+            drafts, resolutions=resolutions, top_scores=top_scores, best=best, weights=weights,
+            disagree_below=max(FLOORS), close_match_score=SHOW_ON_NO_CASE, loop_times=loop_times,
+        )  # fmt: skip
+        chosen = {
+            "disagree_below": max(FLOORS),
+            "close_match_score": SHOW_ON_NO_CASE,
+            "right_request": sum(right(i, t) for i, t in enumerate(sent)) / max(1, n),
+            "f1": sum(token_f1(t, references[i]) for i, t in enumerate(sent)) / max(1, n),
+            "replaced": replaced / max(1, n),
+        }
+        table.append(chosen)
     return Calibration(
         disagree_below=chosen["disagree_below"],
         close_match_score=chosen["close_match_score"],

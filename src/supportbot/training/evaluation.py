@@ -213,7 +213,7 @@ def calibration_notes(cal: Calibration | None, settings: Settings) -> list[str]:
     verdict = (
         "as sent, as often right as the top ticket or more"
         if cal.holds
-        else "no setting made the answers as often right as the top ticket: the highest right-request rate was kept"
+        else "no setting made the answers as often right as the top ticket"
     )
     if not cal.earns:
         verdict += "; " + not_earned_note()
