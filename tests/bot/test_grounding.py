@@ -176,3 +176,74 @@ def test_a_draft_caught_in_a_loop_is_not_sent(bot_factory):
     reply = bot.responder.answer(recorded.message.id)
     assert reply.outcome == "fallback" and "repeats itself" in reply.reason, reply.reason
     assert "choose the items" not in reply.text and reply.text.strip()
+
+
+def test_a_span_of_time_its_tickets_contradict_is_not_sent():
+    """ "Within 30 days" where every ticket that states days says 60 (a policy the model learned
+    before it changed): the best ticket instead. The conversation's own spans and the spans of
+    a unit the tickets never state pass."""
+    from supportbot.core.grounding import TermWeights, check_against_sources, contradicted_span
+
+    tickets = [
+        "Returns are accepted within 60 days of delivery since the policy change.",
+        "Delivered 50 days earlier, eligible under the 60-day policy. Refund in 5-7 business days.",
+    ]
+    assert contradicted_span("You can return it within 30 days.", tickets) == (
+        "30 days, where its tickets say 5 or 7 or 50 or 60"
+    )
+    assert contradicted_span("Within 60 days; the refund takes 5 to 7 business days.", tickets) is None
+    assert (
+        contradicted_span("It arrived 45 days ago, so within 60 days.", tickets, ["delivered 45 days ago"])
+        is None
+    )
+    assert contradicted_span("Tracking updates within 48 hours.", tickets) is None  # no hours in the tickets
+
+    def kind(draft: str, conversation=()) -> str:
+        return check_against_sources(
+            draft, tickets, 0.8, weights=TermWeights(tickets), disagree_below=0.0, close_match_score=0.55,
+            conversation=conversation,
+        ).kind  # fmt: skip
+
+    assert kind("Returns are accepted within 30 days of delivery.") == "contradicts"
+    assert kind("Returns are accepted within 60 days of delivery.") == "send"
+
+
+def test_the_bot_shows_the_best_ticket_instead_of_a_span_its_tickets_contradict(bot_factory):
+    """Through the answer pipeline: a model that restates its first ticket with another number of
+    days is not sent; the ticket is, and the reason is stored."""
+    import re
+
+    from supportbot.usecases.messages import Incoming
+    from supportbot.usecases.model_client import Completion
+
+    seen: list[str] = []
+
+    class Outdated:
+        """Restates the first span of days in its prompt's tickets as a week longer."""
+
+        def complete(self, messages):
+            prompt = "\n".join(str(m.get("content", "")) for m in messages)
+            found = re.search(r"(\d+)[\s-]*(?:business |working )?days?", prompt)
+            seen.append(found.group(0) if found else "")
+            days = int(found.group(1)) + 7 if found else 0
+            return Completion(
+                text=f"Returns are accepted within {days} days of delivery.", model="m", version="v",
+                mode="chat", latency_ms=1, prompt_tokens=1, completion_tokens=1, mean_logprob=-0.1,
+                finish_reason="stop",
+            )  # fmt: skip
+
+    bot = bot_factory(disagree_below=0.0)
+    bot.responder.model = Outdated()
+    recorded = bot.responder.record(
+        Incoming(
+            text="How many days do I have to return an item?",
+            source="local",
+            channel="CR",
+            thread_ts="1.1",
+            ts="1.1",
+        )
+    )
+    reply = bot.responder.answer(recorded.message.id)
+    assert seen and seen[0], "the prompt's tickets state no span of days: pick another question"
+    assert reply.outcome == "fallback" and reply.reason.startswith("the draft states"), reply.reason
+    assert "Returns are accepted within" not in reply.text

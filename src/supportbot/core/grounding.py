@@ -13,6 +13,7 @@ becomes the best ticket.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -177,7 +178,7 @@ class SourceCheck:
 
     @property
     def show_best(self) -> bool:
-        return self.kind in ("close_match", "disagrees", "loops")
+        return self.kind in ("close_match", "disagrees", "loops", "contradicts")
 
 
 def _runs(text: str) -> Counter[tuple[str, ...]]:
@@ -204,6 +205,46 @@ def loop_in(draft: str, sources: Iterable[str] = (), times: int = LOOP_TIMES) ->
     return None
 
 
+# "30 days", "2-4 business days", "a 60-day window", "48 hours": a span of time and its unit.
+_SPAN = re.compile(
+    r"\b(\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(\d+(?:\.\d+)?))?[\s-]*(?:business|working|calendar)?[\s-]*"
+    r"(minute|hour|day|week|month|year)s?\b",
+    re.IGNORECASE,
+)
+
+
+def spans(text: str) -> set[tuple[str, str]]:
+    """The spans of time ``text`` states, as (unit, number): both ends of a range."""
+    out: set[tuple[str, str]] = set()
+    for m in _SPAN.finditer(text):
+        unit = m.group(3).lower()
+        out.update((unit, n) for n in (m.group(1), m.group(2)) if n)
+    return out
+
+
+def contradicted_span(draft: str, sources: Iterable[str], conversation: Iterable[str] = ()) -> str | None:
+    """A span of time the draft states where its tickets state the same unit with other numbers
+    only, and the conversation does not state it either ("returns within 30 days" where the
+    tickets say 60 days: a policy the model learned before it changed); None when it has none.
+    A span the tickets never mention in that unit is no contradiction."""
+    said = spans(draft)
+    if not said:
+        return None
+    known: set[tuple[str, str]] = set()
+    for text in sources:
+        known |= spans(text)
+    heard: set[tuple[str, str]] = set()
+    for text in conversation:
+        heard |= spans(text)
+    for unit, number in sorted(said):
+        if (unit, number) in known or (unit, number) in heard:
+            continue
+        others = sorted({n for u, n in known if u == unit}, key=float)
+        if others:
+            return f"{number} {unit}s, where its tickets say {' or '.join(others)}"
+    return None
+
+
 def check_against_sources(
     draft: str,
     resolutions: list[str],
@@ -213,6 +254,7 @@ def check_against_sources(
     disagree_below: float,
     close_match_score: float,
     loop_times: int = LOOP_TIMES,
+    conversation: Iterable[str] = (),
 ) -> SourceCheck:
     """The bot's checks of a draft against its retrieved tickets (best first), in one place
     for the bot and the evaluation report. ``weights`` may be a callable, asked only when the
@@ -234,4 +276,6 @@ def check_against_sources(
             return SourceCheck("disagrees", why, score)
     if (loop := loop_in(draft, resolutions, loop_times)) is not None:
         return SourceCheck("loops", f"the draft repeats itself ({loop!r} again and again)")
+    if (span := contradicted_span(draft, resolutions, conversation)) is not None:
+        return SourceCheck("contradicts", f"the draft states {span}")
     return SourceCheck("send")

@@ -76,6 +76,7 @@ def as_sent(
         disagree_below=disagree_below,
         close_match_score=close_match_score,
         loop_times=loop_times,
+        questions=questions,
     )
     return sent
 
@@ -114,4 +115,5 @@ def calibrate_checks(
         judged_by="keyphrases" if all(i.keyphrases for i in items) else "the agent reply's telling words",
         gate_configured=settings.escalate_below_score,
         loop_times=settings.loop_times,
+        questions=questions,
     )

@@ -136,13 +136,15 @@ def calibration_split(ids: Sequence[str]) -> tuple[set[str], set[str]]:
 def as_sent_with(
     drafts: Sequence[str], *, resolutions: Sequence[Sequence[str]], top_scores: Sequence[float | None],
     best: Sequence[str], weights: Any, disagree_below: float, close_match_score: float,
-    loop_times: int = LOOP_TIMES,
+    loop_times: int = LOOP_TIMES, questions: Sequence[str] | None = None,
 ) -> tuple[list[str], int]:  # fmt: skip
     """The drafts after the checks at these settings (``best``: each question's top ticket as the
-    bot shows it; ``loop_times``: the bot's loop check, SUPPORTBOT_LOOP_TIMES); and how many were
+    bot shows it; ``loop_times``: the bot's loop check, SUPPORTBOT_LOOP_TIMES; ``questions``: the
+    customers' messages, the conversation a span of time may come from); and how many were
     replaced."""
     out, replaced = [], 0
-    for draft, res, top, shown in zip(drafts, resolutions, top_scores, best, strict=True):
+    asked = questions if questions is not None else [""] * len(drafts)
+    for draft, res, top, shown, question in zip(drafts, resolutions, top_scores, best, asked, strict=True):
         verdict = check_against_sources(
             draft,
             list(res),
@@ -151,6 +153,7 @@ def as_sent_with(
             disagree_below=disagree_below,
             close_match_score=close_match_score,
             loop_times=loop_times,
+            conversation=[question],
         )
         if verdict.show_best and shown:
             out.append(shown)
@@ -164,9 +167,10 @@ def calibrate(
     drafts: Sequence[str], *, references: Sequence[str], right: Callable[[int, str], bool],
     resolutions: Sequence[Sequence[str]], top_scores: Sequence[float | None], best: Sequence[str],
     weights: Any, split: str, judged_by: str, gate_configured: float = 0.5, loop_times: int = LOOP_TIMES,
+    questions: Sequence[str] | None = None,
 ) -> Calibration:  # fmt: skip
     """The settings the bot should use with this model (see the module doc). ``right(i, text)``:
-    does ``text`` name question i's request."""
+    does ``text`` name question i's request; ``questions``: the customers' messages."""
     n = len(drafts)
     top_right = sum(right(i, best[i]) for i in range(n)) / max(1, n)
     top_f1 = sum(token_f1(best[i], references[i]) for i in range(n)) / max(1, n)
@@ -175,7 +179,7 @@ def calibrate(
         for floor in FLOORS:
             sent, replaced = as_sent_with(
                 drafts, resolutions=resolutions, top_scores=top_scores, best=best, weights=weights,
-                disagree_below=floor, close_match_score=close, loop_times=loop_times,
+                disagree_below=floor, close_match_score=close, loop_times=loop_times, questions=questions,
             )  # fmt: skip
             table.append(
                 {
@@ -199,6 +203,7 @@ def calibrate(
         sent, replaced = as_sent_with(
             drafts, resolutions=resolutions, top_scores=top_scores, best=best, weights=weights,
             disagree_below=max(FLOORS), close_match_score=SHOW_ON_NO_CASE, loop_times=loop_times,
+            questions=questions,
         )  # fmt: skip
         chosen = {
             "disagree_below": max(FLOORS),

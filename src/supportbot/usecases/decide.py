@@ -116,6 +116,7 @@ def decide(
         disagree_below=floors.disagree_below,
         close_match_score=floors.close_match_score,
         loop_times=settings.loop_times,
+        conversation=turns,
     )
     if why is None and verdict.kind == "no_case":
         why = verdict.why
@@ -134,7 +135,7 @@ def decide(
             why="the drafted answer stated identifiers it could not back up",
             below=below,
         )
-    if verdict.kind == "loops":
+    if verdict.kind in ("loops", "contradicts"):
         return fallback(
             sources, masker=masker, settings=settings, why=verdict.why or verdict.kind, below=below
         )

@@ -118,5 +118,6 @@ class Releaser:
             disagree_below=self.floors.disagree_below,
             close_match_score=self.floors.close_match_score,
             loop_times=self.settings.loop_times,
+            conversation=self.turns,
         )
         return said if verdict.kind == "send" else None
