@@ -213,10 +213,10 @@ _SPAN = re.compile(
 )
 
 
-def spans(text: str) -> set[tuple[str, str]]:
-    """The spans of time ``text`` states, as (unit, number): both ends of a range."""
+def spans(*texts: str) -> set[tuple[str, str]]:
+    """The spans of time the texts state, as (unit, number): both ends of a range."""
     out: set[tuple[str, str]] = set()
-    for m in _SPAN.finditer(text):
+    for m in (m for text in texts for m in _SPAN.finditer(text)):
         unit = m.group(3).lower()
         out.update((unit, n) for n in (m.group(1), m.group(2)) if n)
     return out
@@ -230,15 +230,8 @@ def contradicted_span(draft: str, sources: Iterable[str], conversation: Iterable
     said = spans(draft)
     if not said:
         return None
-    known: set[tuple[str, str]] = set()
-    for text in sources:
-        known |= spans(text)
-    heard: set[tuple[str, str]] = set()
-    for text in conversation:
-        heard |= spans(text)
-    for unit, number in sorted(said):
-        if (unit, number) in known or (unit, number) in heard:
-            continue
+    known, heard = spans(*sources), spans(*conversation)
+    for unit, number in sorted(said - known - heard):
         others = sorted({n for u, n in known if u == unit}, key=float)
         if others:
             return f"{number} {unit}s, where its tickets say {' or '.join(others)}"

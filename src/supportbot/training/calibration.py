@@ -174,22 +174,22 @@ def calibrate(
     n = len(drafts)
     top_right = sum(right(i, best[i]) for i in range(n)) / max(1, n)
     top_f1 = sum(token_f1(best[i], references[i]) for i in range(n)) / max(1, n)
-    table = []
-    for close in CLOSE_MATCH:
-        for floor in FLOORS:
-            sent, replaced = as_sent_with(
-                drafts, resolutions=resolutions, top_scores=top_scores, best=best, weights=weights,
-                disagree_below=floor, close_match_score=close, loop_times=loop_times, questions=questions,
-            )  # fmt: skip
-            table.append(
-                {
-                    "disagree_below": floor,
-                    "close_match_score": close,
-                    "right_request": sum(right(i, t) for i, t in enumerate(sent)) / max(1, n),
-                    "f1": sum(token_f1(t, references[i]) for i, t in enumerate(sent)) / max(1, n),
-                    "replaced": replaced / max(1, n),
-                }
-            )
+
+    def judged(floor: float, close: float) -> dict[str, float]:
+        """The answers as sent at these settings, judged: one row of the table."""
+        sent, replaced = as_sent_with(
+            drafts, resolutions=resolutions, top_scores=top_scores, best=best, weights=weights,
+            disagree_below=floor, close_match_score=close, loop_times=loop_times, questions=questions,
+        )  # fmt: skip
+        return {
+            "disagree_below": floor,
+            "close_match_score": close,
+            "right_request": sum(right(i, t) for i, t in enumerate(sent)) / max(1, n),
+            "f1": sum(token_f1(t, references[i]) for i, t in enumerate(sent)) / max(1, n),
+            "replaced": replaced / max(1, n),
+        }
+
+    table = [judged(floor, close) for close in CLOSE_MATCH for floor in FLOORS]
     holding = [r for r in table if r["right_request"] >= top_right - 1e-9]
     earns = False  # where no setting holds, the model has not earned its risk either
     if holding:
@@ -200,18 +200,7 @@ def calibrate(
         # case fits" shows the best ticket, and only the confidence gate (on retrieval's score)
         # hands over — the bot is then its first source, but for drafts that say everything
         # their tickets agree on.
-        sent, replaced = as_sent_with(
-            drafts, resolutions=resolutions, top_scores=top_scores, best=best, weights=weights,
-            disagree_below=max(FLOORS), close_match_score=SHOW_ON_NO_CASE, loop_times=loop_times,
-            questions=questions,
-        )  # fmt: skip
-        chosen = {
-            "disagree_below": max(FLOORS),
-            "close_match_score": SHOW_ON_NO_CASE,
-            "right_request": sum(right(i, t) for i, t in enumerate(sent)) / max(1, n),
-            "f1": sum(token_f1(t, references[i]) for i, t in enumerate(sent)) / max(1, n),
-            "replaced": replaced / max(1, n),
-        }
+        chosen = judged(max(FLOORS), SHOW_ON_NO_CASE)
         table.append(chosen)
     return Calibration(
         disagree_below=chosen["disagree_below"],
