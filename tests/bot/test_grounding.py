@@ -7,6 +7,24 @@ from supportbot.core.grounding import guard
 TICKET = "Refunds go back to the original card within 5 business days. See https://help.example/refunds"
 
 
+def said(text: str):
+    """A scripted model's completion of ``text``."""
+    from supportbot.usecases.model_client import Completion
+
+    return Completion(
+        text=text, model="m", version="v", mode="chat", latency_ms=1,
+        prompt_tokens=1, completion_tokens=1, mean_logprob=-0.1, finish_reason="stop",
+    )  # fmt: skip
+
+
+def ask(bot, text: str, *, channel: str, ts: str = "1.1"):
+    """A customer's message recorded and answered by the bot's pipeline: its reply."""
+    from supportbot.usecases.messages import Incoming
+
+    recorded = bot.responder.record(Incoming(text=text, source="local", channel=channel, thread_ts=ts, ts=ts))
+    return bot.responder.answer(recorded.message.id)
+
+
 def test_an_invented_order_number_becomes_the_customers_own():
     result = guard(
         "I've checked order #5551234 and it is on its way.",
@@ -75,28 +93,16 @@ def test_a_close_match_is_shown_when_the_model_finds_no_past_case(bot_factory):
     """ "I can't find this" from the model hands over, unless the closest ticket is a close match:
     then that ticket is shown (the history does hold the answer)."""
     from supportbot.core.prompt import CANNOT_HELP
-    from supportbot.usecases.messages import Incoming
 
     class Unhelpful:
         """A model that always says no past case fits."""
 
         def complete(self, messages):
-            from supportbot.usecases.model_client import Completion
-
-            return Completion(
-                text=CANNOT_HELP, model="m", version="v", mode="chat", latency_ms=1,
-                prompt_tokens=1, completion_tokens=1, mean_logprob=-0.1, finish_reason="stop",
-            )  # fmt: skip
-
-    def ask(bot, text, ts):
-        recorded = bot.responder.record(
-            Incoming(text=text, source="local", channel="CM", thread_ts=ts, ts=ts)
-        )
-        return bot.responder.answer(recorded.message.id)
+            return said(CANNOT_HELP)
 
     close = bot_factory(close_match_score=0.55)
     close.responder.model = Unhelpful()
-    reply = ask(close, "I forgot my password and cannot sign in. How do I reset it?", "1.1")
+    reply = ask(close, "I forgot my password and cannot sign in. How do I reset it?", channel="CM", ts="1.1")
     assert reply.sources[0].score >= 0.55
     assert reply.outcome == "fallback" and "closest ticket scores" in reply.reason
     assert reply.text.strip() and "solved ticket" not in reply.text  # the resolution as the answer
@@ -106,7 +112,7 @@ def test_a_close_match_is_shown_when_the_model_finds_no_past_case(bot_factory):
 
     strict = bot_factory(close_match_score=1.0)
     strict.responder.model = Unhelpful()
-    reply = ask(strict, "I forgot my password and cannot sign in. How do I reset it?", "1.2")
+    reply = ask(strict, "I forgot my password and cannot sign in. How do I reset it?", channel="CM", ts="1.2")
     assert reply.outcome == "handover" and reply.reason == "the model found no past case that fits"
 
 
@@ -114,19 +120,9 @@ def test_a_draft_about_another_request_than_its_sources_is_not_sent(bot_factory)
     """Every draft of the tiny model counts as disagreeing at a floor of 0.99: the best ticket is
     shown instead, without the past customer's specifics, and the reason is stored."""
     from supportbot.core.models import Message
-    from supportbot.usecases.messages import Incoming
 
     bot = bot_factory(disagree_below=0.99)
-    recorded = bot.responder.record(
-        Incoming(
-            text="Can I change the delivery address of order 4821937?",
-            source="local",
-            channel="CG",
-            thread_ts="1.1",
-            ts="1.1",
-        )
-    )
-    reply = bot.responder.answer(recorded.message.id)
+    reply = ask(bot, "Can I change the delivery address of order 4821937?", channel="CG")
     assert reply.outcome == "fallback" and "about another request" in reply.reason, reply.reason
     with bot.sessions() as s:
         stored = s.get(Message, reply.message_id)
@@ -143,8 +139,6 @@ def test_a_draft_caught_in_a_loop_is_not_sent(bot_factory):
     reason stored; words an answer repeats as often as its sources do (a "2.4 GHz" said three
     times) are no loop."""
     from supportbot.core.grounding import loop_in
-    from supportbot.usecases.messages import Incoming
-    from supportbot.usecases.model_client import Completion
 
     looping = (
         "Open Settings and reset the password, then choose the items, choose the items are unworn "
@@ -157,23 +151,11 @@ def test_a_draft_caught_in_a_loop_is_not_sent(bot_factory):
 
     class Looping:
         def complete(self, messages):
-            return Completion(
-                text=looping, model="m", version="v", mode="chat", latency_ms=1,
-                prompt_tokens=1, completion_tokens=1, mean_logprob=-0.1, finish_reason="stop",
-            )  # fmt: skip
+            return said(looping)
 
     bot = bot_factory(loop_times=3)  # the default (the test world turns it off for its tiny model)
     bot.responder.model = Looping()
-    recorded = bot.responder.record(
-        Incoming(
-            text="I forgot my password and cannot sign in. How do I reset it?",
-            source="local",
-            channel="CL",
-            thread_ts="1.1",
-            ts="1.1",
-        )
-    )
-    reply = bot.responder.answer(recorded.message.id)
+    reply = ask(bot, "I forgot my password and cannot sign in. How do I reset it?", channel="CL")
     assert reply.outcome == "fallback" and "repeats itself" in reply.reason, reply.reason
     assert "choose the items" not in reply.text and reply.text.strip()
 
@@ -213,9 +195,6 @@ def test_the_bot_shows_the_best_ticket_instead_of_a_span_its_tickets_contradict(
     days is not sent; the ticket is, and the reason is stored."""
     import re
 
-    from supportbot.usecases.messages import Incoming
-    from supportbot.usecases.model_client import Completion
-
     seen: list[str] = []
 
     class Outdated:
@@ -226,24 +205,11 @@ def test_the_bot_shows_the_best_ticket_instead_of_a_span_its_tickets_contradict(
             found = re.search(r"(\d+)[\s-]*(?:business |working )?days?", prompt)
             seen.append(found.group(0) if found else "")
             days = int(found.group(1)) + 7 if found else 0
-            return Completion(
-                text=f"Returns are accepted within {days} days of delivery.", model="m", version="v",
-                mode="chat", latency_ms=1, prompt_tokens=1, completion_tokens=1, mean_logprob=-0.1,
-                finish_reason="stop",
-            )  # fmt: skip
+            return said(f"Returns are accepted within {days} days of delivery.")
 
     bot = bot_factory(disagree_below=0.0)
     bot.responder.model = Outdated()
-    recorded = bot.responder.record(
-        Incoming(
-            text="How many days do I have to return an item?",
-            source="local",
-            channel="CR",
-            thread_ts="1.1",
-            ts="1.1",
-        )
-    )
-    reply = bot.responder.answer(recorded.message.id)
+    reply = ask(bot, "How many days do I have to return an item?", channel="CR")
     assert seen and seen[0], "the prompt's tickets state no span of days: pick another question"
     assert reply.outcome == "fallback" and reply.reason.startswith("the draft states"), reply.reason
     assert "Returns are accepted within" not in reply.text
