@@ -268,6 +268,7 @@ def make_settings(tmp_path: Path, db_url: str, fake_url: str, model_url: str, **
         support_group_id=SUPPORT_GROUP,
         escalate_below_logprob=-50.0,  # the tiny test model is never confident
         disagree_below=0.0,  # nor are its drafts about any request in particular
+        same_request_below=0.0,  # nor about its first source's
         loop_times=0,  # and it repeats itself: tests of the loop check turn it on
     )
     return load_settings(**(values | overrides))

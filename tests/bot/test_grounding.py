@@ -134,6 +134,50 @@ def test_a_draft_about_another_request_than_its_sources_is_not_sent(bot_factory)
     assert shown <= {"4821937"}
 
 
+def test_a_draft_that_does_not_name_its_first_sources_request_is_not_sent(bot_factory):
+    """The model words the answer, retrieval chooses the request: a draft sharing too few of the
+    first source's telling words (another request, however well its other tickets agree) becomes
+    that ticket, with the reason stored; a draft restating it is sent. 0 turns the check off."""
+    from supportbot.core.grounding import TermWeights, check_against_sources
+    from supportbot.core.scoring import REQUEST_SIMILARITY
+
+    tickets = [
+        "Reset the password from the sign-in page: choose Forgot password and follow the e-mailed link.",
+        "Refunds go back to the original card within 5 business days of the return arriving.",
+    ]
+    weights = TermWeights(tickets)
+
+    def kind(draft: str, below: float = REQUEST_SIMILARITY) -> str:
+        return check_against_sources(
+            draft, tickets, 0.8, weights=weights, disagree_below=0.0, close_match_score=0.55,
+            same_request_below=below,
+        ).kind  # fmt: skip
+
+    refund = "Your refund goes back to the original card within 5 business days."
+    assert kind(refund) == "another_request"
+    assert kind("Choose Forgot password on the sign-in page and follow the link we e-mail you.") == "send"
+    assert kind(refund, below=0.0) == "send"
+
+    class Elsewhere:
+        def complete(self, messages):
+            return said(refund)
+
+    bot = bot_factory(same_request_below=REQUEST_SIMILARITY)
+    bot.responder.model = Elsewhere()
+    reply = ask(bot, "I forgot my password and cannot sign in. How do I reset it?", channel="CQ")
+    assert reply.outcome == "fallback" and "first source's request" in reply.reason, reply.reason
+    assert "refund" not in reply.text.lower() and reply.text.strip()
+
+    bot = bot_factory(same_request_below=0.0)
+    bot.responder.model = Elsewhere()
+    assert (
+        ask(
+            bot, "I forgot my password and cannot sign in. How do I reset it?", channel="CQ", ts="1.2"
+        ).outcome
+        == "model"
+    )
+
+
 def test_a_draft_caught_in_a_loop_is_not_sent(bot_factory):
     """A small model that falls into a loop is stopped: its draft becomes the best ticket, with the
     reason stored; words an answer repeats as often as its sources do (a "2.4 GHz" said three

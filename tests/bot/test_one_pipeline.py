@@ -39,6 +39,7 @@ def ask_file(
         "SUPPORTBOT_ESCALATE_BELOW_LOGPROB": str(s.escalate_below_logprob),
         "SUPPORTBOT_DISAGREE_BELOW": str(s.disagree_below),
         "SUPPORTBOT_LOOP_TIMES": str(s.loop_times),
+        "SUPPORTBOT_SAME_REQUEST_BELOW": str(s.same_request_below),
         "SUPPORTBOT_SENTIMENT_MODEL": str(sentiment_dir),
     }
     done = subprocess.run(

@@ -64,18 +64,26 @@ def test_the_chosen_settings_keep_the_answers_as_often_right_as_the_top_ticket()
     def right(i: int, text: str) -> bool:
         return names_request(text, references[i], weights)
 
-    cal = calibrate(
-        drafts,
-        references=references,
-        right=right,
-        resolutions=resolutions,
-        top_scores=[0.8] * 30,
-        best=best,
-        weights=weights,
-        split="test",
-        judged_by="reference words",
-    )
-    # Off, the wrong drafts would be sent: right 2/3 of the time against the ticket's 1.0.
+    def calibrated(**checks: float):
+        return calibrate(
+            drafts,
+            references=references,
+            right=right,
+            resolutions=resolutions,
+            top_scores=[0.8] * 30,
+            best=best,
+            weights=weights,
+            split="test",
+            judged_by="reference words",
+            **checks,
+        )
+
+    # The first-source check alone already catches drafts naming another procedure than the
+    # first ticket's: even with the floor off, every answer as sent is right.
+    off = next(r for r in calibrated().table if r["disagree_below"] == 0.0 and r["close_match_score"] == 0.55)
+    assert off["right_request"] == 1.0
+    # Without it, the floor has to: off, the wrong drafts would be sent (2/3 against 1.0).
+    cal = calibrated(same_request_below=0.0)
     off = next(r for r in cal.table if r["disagree_below"] == 0.0 and r["close_match_score"] == 0.55)
     assert off["right_request"] < cal.top_ticket["right_request"] == 1.0
     assert cal.holds and cal.right_request >= cal.top_ticket["right_request"]

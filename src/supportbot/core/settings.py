@@ -15,6 +15,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from supportbot.core.errors import ConfigError
+from supportbot.core.scoring import REQUEST_SIMILARITY
 
 ENV_PREFIX = "SUPPORTBOT_"
 
@@ -141,6 +142,14 @@ class Settings(BaseSettings):
         ge=0,
         description="A draft saying the same three words this many times, more often than any of its"
         " tickets does, is caught in a loop: the best ticket is shown instead (0: off).",
+    )
+    same_request_below: float = Field(
+        REQUEST_SIMILARITY,
+        ge=0.0,
+        le=1.0,
+        description="A draft whose IDF-weighted cosine with its first source's resolution is under this does"
+        " not name that ticket's request: the first source is shown instead (core.scoring.REQUEST_SIMILARITY;"
+        " 0: off).",
     )
     close_match_score: float = Field(
         0.55,

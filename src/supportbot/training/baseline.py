@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from supportbot.core.grounding import LOOP_TIMES
+from supportbot.core.scoring import REQUEST_SIMILARITY
 from supportbot.training.calibration import Calibration
 from supportbot.training.config import FinetuneConfig
 from supportbot.training.context import tickets_for
@@ -61,6 +62,7 @@ def top_ticket_answers(settings: Settings, sessions: Sessions, questions: Sequen
 def as_sent(
     drafts: Sequence[str], questions: Sequence[str], *, tickets: Sequence[Sequence[Any]], tops: Sequence[Any],
     weights: Any, disagree_below: float, close_match_score: float, loop_times: int = LOOP_TIMES,
+    same_request_below: float = REQUEST_SIMILARITY,
 ) -> list[str]:  # fmt: skip
     """The drafts after the bot's checks against its sources (core.grounding.check_against_sources,
     at these settings), given each question's retrieved tickets and top hit. The identifier guard
@@ -77,6 +79,7 @@ def as_sent(
         close_match_score=close_match_score,
         loop_times=loop_times,
         questions=questions,
+        same_request_below=same_request_below,
     )
     return sent
 
@@ -116,4 +119,5 @@ def calibrate_checks(
         gate_configured=settings.escalate_below_score,
         loop_times=settings.loop_times,
         questions=questions,
+        same_request_below=settings.same_request_below,
     )

@@ -1,7 +1,8 @@
 """The checks after the model, calibrated on a team's own questions.
 
 The bot's checks against its sources (``core.grounding.check_against_sources``) have two
-settings: the agreement floor (a draft saying less than this share of what its tickets agree on
+calibrated settings (the others, a loop, a contradicted span, a draft not naming its first
+source's request, are fixed and applied under every setting tried): the agreement floor (a draft saying less than this share of what its tickets agree on
 becomes the best ticket) and the close-match score (a "no past case fits" beside a ticket this
 close shows that ticket). Their best values depend on the team's data: how alike its resolutions
 are, how its agents write. So every fine-tune chooses them on questions of its own, held apart
@@ -47,7 +48,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from supportbot.core.grounding import LOOP_TIMES, check_against_sources
-from supportbot.core.scoring import token_f1
+from supportbot.core.scoring import REQUEST_SIMILARITY, token_f1
 
 FLOORS = (0.0, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 1.0)
 CLOSE_MATCH = (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 1.0)  # 1.0: never (always hand over)
@@ -137,9 +138,11 @@ def as_sent_with(
     drafts: Sequence[str], *, resolutions: Sequence[Sequence[str]], top_scores: Sequence[float | None],
     best: Sequence[str], weights: Any, disagree_below: float, close_match_score: float,
     loop_times: int = LOOP_TIMES, questions: Sequence[str] | None = None,
+    same_request_below: float = REQUEST_SIMILARITY,
 ) -> tuple[list[str], int]:  # fmt: skip
     """The drafts after the checks at these settings (``best``: each question's top ticket as the
-    bot shows it; ``loop_times``: the bot's loop check, SUPPORTBOT_LOOP_TIMES; ``questions``: the
+    bot shows it; ``loop_times``, ``same_request_below``: the bot's loop and first-source checks,
+    SUPPORTBOT_LOOP_TIMES and SUPPORTBOT_SAME_REQUEST_BELOW; ``questions``: the
     customers' messages, the conversation a span of time may come from); and how many were
     replaced."""
     out, replaced = [], 0
@@ -154,6 +157,7 @@ def as_sent_with(
             close_match_score=close_match_score,
             loop_times=loop_times,
             conversation=[question],
+            same_request_below=same_request_below,
         )
         if verdict.show_best and shown:
             out.append(shown)
@@ -167,7 +171,7 @@ def calibrate(
     drafts: Sequence[str], *, references: Sequence[str], right: Callable[[int, str], bool],
     resolutions: Sequence[Sequence[str]], top_scores: Sequence[float | None], best: Sequence[str],
     weights: Any, split: str, judged_by: str, gate_configured: float = 0.5, loop_times: int = LOOP_TIMES,
-    questions: Sequence[str] | None = None,
+    questions: Sequence[str] | None = None, same_request_below: float = REQUEST_SIMILARITY,
 ) -> Calibration:  # fmt: skip
     """The settings the bot should use with this model (see the module doc). ``right(i, text)``:
     does ``text`` name question i's request; ``questions``: the customers' messages."""
@@ -180,6 +184,7 @@ def calibrate(
         sent, replaced = as_sent_with(
             drafts, resolutions=resolutions, top_scores=top_scores, best=best, weights=weights,
             disagree_below=floor, close_match_score=close, loop_times=loop_times, questions=questions,
+            same_request_below=same_request_below,
         )  # fmt: skip
         return {
             "disagree_below": floor,

@@ -192,6 +192,7 @@ def answer_columns(
             tops=retrieved.tops,
             weights=cols.weights,
             loop_times=settings.loop_times,
+            same_request_below=settings.same_request_below,
             **floors,
         )
     if prompts is not None:  # what the tickets add: the same model, none in the prompt

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from supportbot.core.prompt import CANNOT_HELP
-from supportbot.core.scoring import rouge_l, token_f1
+from supportbot.core.scoring import REQUEST_SIMILARITY, rouge_l, token_f1, weighted_cosine
 from supportbot.training.eval_set import EvalItem
 
 
@@ -33,34 +33,6 @@ def invented_numbers(answer: str, *, question: str, reference: str) -> list[str]
 def has_keyphrases(answer: str, keyphrases: Sequence[str]) -> bool:
     low = answer.lower()
     return all(k.lower() in low for k in keyphrases)
-
-
-# The least IDF-weighted cosine between an answer and the agent's reply that counts as naming the
-# same request. Answers about the right request share the reply's telling words (a menu path, a
-# form, a duration); the words every reply uses (greetings, "order", "thanks") weigh almost
-# nothing. Checked against keyphrase labels on two differently built shops (bench/own_data.py):
-# on the bundled sample's 420 questions it agreed with the keyphrases on 97% of top-ticket and
-# second-ticket answers.
-REQUEST_SIMILARITY = 0.1
-
-
-def weighted_cosine(a: str, b: str, weights: Any) -> float:
-    """Cosine of the two texts' bags of words (identifiers generalised), each word weighted by its
-    inverse document frequency over the team's tickets (``weights.idf``)."""
-    import math
-    from collections import Counter
-
-    from supportbot.core.identifiers import generalise
-    from supportbot.core.scoring import words
-
-    def vector(text: str) -> dict[str, float]:
-        counts = Counter(w for w in words(generalise(text)) if not w.startswith("<"))
-        return {w: n * weights.idf(w) for w, n in counts.items()}
-
-    va, vb = vector(a), vector(b)
-    dot = sum(v * vb.get(w, 0.0) for w, v in va.items())
-    norm = math.sqrt(sum(v * v for v in va.values())) * math.sqrt(sum(v * v for v in vb.values()))
-    return dot / norm if norm else 0.0
 
 
 def names_request(answer: str, reference: str, weights: Any, *, at_least: float = REQUEST_SIMILARITY) -> bool:

@@ -117,6 +117,7 @@ def decide(
         close_match_score=floors.close_match_score,
         loop_times=settings.loop_times,
         conversation=turns,
+        same_request_below=settings.same_request_below,
     )
     if why is None and verdict.kind == "no_case":
         why = verdict.why
@@ -135,7 +136,7 @@ def decide(
             why="the drafted answer stated identifiers it could not back up",
             below=below,
         )
-    if verdict.kind in ("loops", "contradicts"):
+    if verdict.kind in ("another_request", "loops", "contradicts"):
         return fallback(
             sources, masker=masker, settings=settings, why=verdict.why or verdict.kind, below=below
         )

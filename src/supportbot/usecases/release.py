@@ -119,5 +119,6 @@ class Releaser:
             close_match_score=self.floors.close_match_score,
             loop_times=self.settings.loop_times,
             conversation=self.turns,
+            same_request_below=self.settings.same_request_below,
         )
         return said if verdict.kind == "send" else None
