@@ -83,6 +83,42 @@ def test_supportbot_follows_promote_and_rollback(registry, model_dir, adapter_di
         assert ask(client) == ("v2", expected["beta"])
 
 
+def test_a_request_for_the_active_version_outlives_a_promotion_on_its_way_in(
+    model_dir, adapter_dirs, reference
+):
+    """A promotion swaps the version while a request for "supportbot" is on its way into the loop:
+    resolved to the old version, queued only after that version was unloaded, it runs on the new
+    one under the new fingerprint (it used to fail: "unloaded before this request ran"). A
+    request naming the unloaded adapter itself still fails."""
+    import asyncio
+
+    from supportbot.serving.engine import load_engine
+    from tests.serving.test_robustness import greedy, run
+
+    adapters = {name: str(adapter_dirs[name]) for name in ("alpha", "beta")}
+    engine = load_engine(str(model_dir), adapters=adapters, device="cpu").start()
+    try:
+        ids = reference.chat_ids(QUESTION)
+        engine.set_alias("supportbot", "alpha", fingerprint="v1")
+        stale, named = engine.resolve("supportbot"), engine.resolve("alpha")
+        engine.set_alias("supportbot", "beta", fingerprint="v2")  # promote ...
+        engine.unload_adapter("alpha").result()  # ... and retire the old version
+        meta = {"system_fingerprint": stale.fingerprint}
+
+        async def main():
+            job = engine.submit(prompts=[ids], params=greedy(25), target=stale, meta=meta)
+            gone = engine.submit(prompts=[ids], params=greedy(25), target=named)
+            return job, await run(job), await run(gone)
+
+        job, (text, _, error), (_, _, gone_error) = asyncio.run(main())
+        assert error is None, error
+        assert text == reference.expected(ids, adapter="beta", max_new_tokens=25)["text"]
+        assert meta["system_fingerprint"] == job.target.fingerprint == "v2"
+        assert gone_error is not None and "unloaded" in gone_error
+    finally:
+        engine.stop()
+
+
 def test_empty_registry_serves_the_base(registry, model_dir):
     from supportbot.serving.embedded import EmbeddedServer
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from supportbot.serving import common
 from supportbot.serving.adapters import Target
@@ -61,12 +62,14 @@ async def generate_checked(
     rules: OutputRules,
     arrived: float,
     is_disconnected: Callable[[], Awaitable[bool]] | None = None,
+    meta: dict[str, Any] | None = None,
 ) -> tuple[list[CheckedChoice], int] | None:
     """Every choice's checked answer and the completion tokens of all attempts; None if the
-    client left. Raises APIError when a choice fails every attempt."""
+    client left. Raises APIError when a choice fails every attempt. ``meta``: the response's
+    fields (Engine.submit)."""
 
     async def once(p: SamplingParams, count: int) -> dict[int, ChoiceOutput] | None:
-        job = engine.submit(prompts=[prompt], params=p, target=target, n=count, arrived=arrived)
+        job = engine.submit(prompts=[prompt], params=p, target=target, n=count, arrived=arrived, meta=meta)
         return await common.collect(job, is_disconnected)
 
     first = await once(params, n)

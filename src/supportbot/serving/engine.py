@@ -222,9 +222,14 @@ class Engine:
         n: int = 1,
         stream: bool = False,
         arrived: float | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> Job:
-        """Queue a request (call from the event loop); its events come from ``job.events()``."""
-        job = Job(prompts=prompts, n=n, params=params, target=target, stream=stream, arrived=arrived)
+        """Queue a request (call from the event loop); its events come from ``job.events()``.
+        ``meta``: the response's fields, its system_fingerprint updated if the job's alias has
+        moved on by the time it runs."""
+        job = Job(
+            prompts=prompts, n=n, params=params, target=target, stream=stream, arrived=arrived, meta=meta
+        )
         if not self.alive:
             job.fail("the generation loop is not running", 503)
             return job

@@ -69,12 +69,16 @@ class Job:
         target: Target,
         stream: bool,
         arrived: float | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> None:
         self.id = next(self._ids)
         self.prompts = [list(p) for p in prompts]
         self.n = n
         self.params = params
         self.target = target
+        # The response's fields (system_fingerprint among them), kept right if the target moves
+        # before the job runs (``scheduler.Scheduler.add``).
+        self.meta = meta
         self.stream = stream
         self.arrived = arrived if arrived is not None else time.perf_counter()
         self.first_token_at: float | None = None

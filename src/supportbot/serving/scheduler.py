@@ -16,6 +16,7 @@ import time
 from collections import deque
 
 from supportbot.serving.adapters import AdapterManager
+from supportbot.serving.job import Job
 from supportbot.serving.metrics import ServerMetrics
 from supportbot.serving.outputs import OutputProcessor
 from supportbot.serving.runner import ForwardFailed, ModelRunner
@@ -50,9 +51,29 @@ class Scheduler:
     def add(self, seqs: list[Seq]) -> None:
         """A request's sequences arrive (in the loop's thread): they wait for room in the batch."""
         for seq in seqs:
+            if seq.key is not None and not self.adapters.holds(seq.key):
+                self._follow_alias(seq.job)
             if seq.key is not None:
                 self.adapters.acquire(seq.key)
             self.waiting.append(seq)
+
+    def _follow_alias(self, job: Job) -> None:
+        """A request for an alias ("supportbot": the active version) whose version was unloaded
+        between the request's arrival and now runs on what the alias points at now: a promotion
+        swaps the version while requests are on their way into the loop, and those asked for the
+        active version, not for the one being retired. Only where the prompt reads the same (chat
+        template and end tokens); otherwise it fails at admission as a request for an unloaded
+        adapter does."""
+        old = job.target
+        try:
+            now = self.adapters.resolve(old.name)
+        except KeyError:
+            return
+        if now.key == old.key or (now.chat_template, now.eos_ids) != (old.chat_template, old.eos_ids):
+            return
+        job.target = now
+        if job.meta is not None:
+            job.meta["system_fingerprint"] = now.fingerprint
 
     def step(self) -> None:
         """One turn of the loop: drop the abandoned, admit who fits, and decode one token."""

@@ -87,6 +87,7 @@ class ChatServing:
                 rules=rules,
                 arrived=arrived,
                 is_disconnected=is_disconnected,
+                meta=meta,
             )
             if checked is None:
                 return None
@@ -96,8 +97,9 @@ class ChatServing:
                 return common.guarded_stream(None, replay)
             return self._response(meta, choices, len(prompt), spent, want_logprobs=bool(request.logprobs))
         job = engine.submit(
-            prompts=[prompt], params=params, target=target, n=n, stream=bool(request.stream), arrived=arrived
-        )
+            prompts=[prompt], params=params, target=target, n=n, stream=bool(request.stream), arrived=arrived,
+            meta=meta,
+        )  # fmt: skip
         if request.stream:
             return common.guarded_stream(job, streamer.live(job, len(prompt), n))
         results = await common.collect(job, is_disconnected)

@@ -114,15 +114,16 @@ class CompletionServing:
             logprobs=request.logprobs,
             ignore_eos=request.ignore_eos,
         )
-        job = engine.submit(
-            prompts=prompts, params=params, target=target, n=n, stream=bool(request.stream), arrived=arrived
-        )
         meta: dict[str, Any] = {
             "id": common.new_id("cmpl"),
             "created": int(time.time()),
             "model": request.model,
             "system_fingerprint": target.fingerprint,
         }
+        job = engine.submit(
+            prompts=prompts, params=params, target=target, n=n, stream=bool(request.stream), arrived=arrived,
+            meta=meta,
+        )  # fmt: skip
         echoes = [engine.tokenizer.decode(p) if request.echo else "" for p in prompts]
         prompt_tokens = sum(len(p) for p in prompts)
         if request.stream:
