@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from supportbot.bot.blocks import HANDOVER_BLOCK, delayed_text
 from supportbot.core.enums import Role
 from supportbot.core.models import Message
+from tests.slack_world import wait_until
 
 # The audit's scenario is a 30 s outage; set lower for a quick local run.
 OUTAGE_S = float(os.environ.get("SUPPORTBOT_TEST_OUTAGE_S", "30"))
@@ -65,6 +66,8 @@ def test_a_database_outage_during_a_burst_of_20_deliveries_loses_nothing(bot_fac
     bot = bot_factory(outage.url)
     warm, _ = bot.mention("Hello, is anyone there?", channel="C0BEFORE")
     bot.wait_reply("C0BEFORE", warm["ts"])
+    # Its delivery finishes after Slack shows the reply: the outage starts once nothing is pending.
+    assert wait_until(lambda: bot.health().json()["deliveries"]["pending"] == 0)
 
     outage.start()
     began = time.monotonic()
