@@ -138,7 +138,7 @@ def test_a_draft_that_does_not_name_its_first_sources_request_is_not_sent(bot_fa
     """The model words the answer, retrieval chooses the request: a draft sharing too few of the
     first source's telling words (another request, however well its other tickets agree) becomes
     that ticket, with the reason stored; a draft restating it is sent. 0 turns the check off."""
-    from supportbot.core.grounding import TermWeights, check_against_sources
+    from supportbot.core.grounding import FixedChecks, TermWeights, check_against_sources
     from supportbot.core.scoring import REQUEST_SIMILARITY
 
     tickets = [
@@ -150,7 +150,7 @@ def test_a_draft_that_does_not_name_its_first_sources_request_is_not_sent(bot_fa
     def kind(draft: str, below: float = REQUEST_SIMILARITY) -> str:
         return check_against_sources(
             draft, tickets, 0.8, weights=weights, disagree_below=0.0, close_match_score=0.55,
-            same_request_below=below,
+            fixed=FixedChecks(same_request_below=below),
         ).kind  # fmt: skip
 
     refund = "Your refund goes back to the original card within 5 business days."

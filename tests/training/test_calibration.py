@@ -9,7 +9,7 @@ from pathlib import Path
 
 from supportbot.core import store
 from supportbot.core.db import transaction
-from supportbot.core.grounding import TermWeights
+from supportbot.core.grounding import FixedChecks, TermWeights
 from supportbot.core.models import ModelVersion
 from supportbot.core.settings import Settings
 from supportbot.training.calibration import FLOORS, MIN_F1_GAIN, as_sent_with, calibrate, calibration_split
@@ -64,7 +64,7 @@ def test_the_chosen_settings_keep_the_answers_as_often_right_as_the_top_ticket()
     def right(i: int, text: str) -> bool:
         return names_request(text, references[i], weights)
 
-    def calibrated(**checks: float):
+    def calibrated(**checks: FixedChecks):
         return calibrate(
             drafts,
             references=references,
@@ -83,7 +83,7 @@ def test_the_chosen_settings_keep_the_answers_as_often_right_as_the_top_ticket()
     off = next(r for r in calibrated().table if r["disagree_below"] == 0.0 and r["close_match_score"] == 0.55)
     assert off["right_request"] == 1.0
     # Without it, the floor has to: off, the wrong drafts would be sent (2/3 against 1.0).
-    cal = calibrated(same_request_below=0.0)
+    cal = calibrated(fixed=FixedChecks(same_request_below=0.0))
     off = next(r for r in cal.table if r["disagree_below"] == 0.0 and r["close_match_score"] == 0.55)
     assert off["right_request"] < cal.top_ticket["right_request"] == 1.0
     assert cal.holds and cal.right_request >= cal.top_ticket["right_request"]

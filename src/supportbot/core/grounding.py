@@ -17,10 +17,14 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from supportbot.core.db import Sessions
 from supportbot.core.identifiers import PLACEHOLDER_RE, find_identifiers
 from supportbot.core.scoring import REQUEST_SIMILARITY, weighted_cosine, words
+
+if TYPE_CHECKING:
+    from supportbot.core.settings import Settings
 
 # A small model can fall into a loop ("choose the items are unworn and choose the items are
 # unworn and ..."): this many words said this many times, more often than any source says them.
@@ -240,6 +244,20 @@ def contradicted_span(draft: str, sources: Iterable[str], conversation: Iterable
     return None
 
 
+@dataclass(frozen=True)
+class FixedChecks:
+    """The settings of the checks that are not calibrated per model version: the loop check
+    (SUPPORTBOT_LOOP_TIMES) and the first-source check (SUPPORTBOT_SAME_REQUEST_BELOW). One value
+    for the bot, the streamed release, calibration and the report alike."""
+
+    loop_times: int = LOOP_TIMES
+    same_request_below: float = REQUEST_SIMILARITY
+
+    @classmethod
+    def of(cls, settings: Settings) -> FixedChecks:
+        return cls(settings.loop_times, settings.same_request_below)
+
+
 def check_against_sources(
     draft: str,
     resolutions: list[str],
@@ -248,15 +266,14 @@ def check_against_sources(
     weights: TermWeights | Callable[[], TermWeights],
     disagree_below: float,
     close_match_score: float,
-    loop_times: int = LOOP_TIMES,
     conversation: Iterable[str] = (),
-    same_request_below: float = REQUEST_SIMILARITY,
+    fixed: FixedChecks = FixedChecks(),
 ) -> SourceCheck:
     """The bot's checks of a draft against its retrieved tickets (best first), in one place
-    for the bot and the evaluation report. ``weights`` may be a callable, asked only when the
-    agreement is measured.
+    for the bot and the evaluation report. ``weights`` may be a callable, asked only when a check
+    weighs words (the agreement, the first source's request).
 
-    ``same_request_below``: a draft whose IDF-weighted cosine with the first source's resolution
+    ``fixed.same_request_below``: a draft whose IDF-weighted cosine with the first source's resolution
     is under this does not name that ticket's request (core.scoring.REQUEST_SIMILARITY, the
     project's measure of naming a request): the first source is shown instead. The model words
     the answer; which request it answers is retrieval's choice, and a draft that switches to
@@ -280,6 +297,7 @@ def check_against_sources(
                 f" they agree on < {disagree_below:.2f})"
             )
             return SourceCheck("disagrees", why, score)
+    same_request_below = fixed.same_request_below
     if same_request_below > 0 and resolutions and resolutions[0].strip():
         similarity = weighted_cosine(draft, resolutions[0], weights() if callable(weights) else weights)
         if similarity < same_request_below:
@@ -288,7 +306,7 @@ def check_against_sources(
                 f" {similarity:.2f} < {same_request_below:.2f})"
             )
             return SourceCheck("another_request", why)
-    if (loop := loop_in(draft, resolutions, loop_times)) is not None:
+    if (loop := loop_in(draft, resolutions, fixed.loop_times)) is not None:
         return SourceCheck("loops", f"the draft repeats itself ({loop!r} again and again)")
     if (span := contradicted_span(draft, resolutions, conversation)) is not None:
         return SourceCheck("contradicts", f"the draft states {span}")

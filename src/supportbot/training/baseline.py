@@ -11,8 +11,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from supportbot.core.grounding import LOOP_TIMES
-from supportbot.core.scoring import REQUEST_SIMILARITY
+from supportbot.core.grounding import FixedChecks
 from supportbot.training.calibration import Calibration
 from supportbot.training.config import FinetuneConfig
 from supportbot.training.context import tickets_for
@@ -61,8 +60,7 @@ def top_ticket_answers(settings: Settings, sessions: Sessions, questions: Sequen
 
 def as_sent(
     drafts: Sequence[str], questions: Sequence[str], *, tickets: Sequence[Sequence[Any]], tops: Sequence[Any],
-    weights: Any, disagree_below: float, close_match_score: float, loop_times: int = LOOP_TIMES,
-    same_request_below: float = REQUEST_SIMILARITY,
+    weights: Any, disagree_below: float, close_match_score: float, fixed: FixedChecks = FixedChecks(),
 ) -> list[str]:  # fmt: skip
     """The drafts after the bot's checks against its sources (core.grounding.check_against_sources,
     at these settings), given each question's retrieved tickets and top hit. The identifier guard
@@ -77,9 +75,8 @@ def as_sent(
         weights=weights,
         disagree_below=disagree_below,
         close_match_score=close_match_score,
-        loop_times=loop_times,
         questions=questions,
-        same_request_below=same_request_below,
+        fixed=fixed,
     )
     return sent
 
@@ -117,7 +114,6 @@ def calibrate_checks(
         split=split,
         judged_by="keyphrases" if all(i.keyphrases for i in items) else "the agent reply's telling words",
         gate_configured=settings.escalate_below_score,
-        loop_times=settings.loop_times,
         questions=questions,
-        same_request_below=settings.same_request_below,
+        fixed=FixedChecks.of(settings),
     )

@@ -47,8 +47,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from supportbot.core.grounding import LOOP_TIMES, check_against_sources
-from supportbot.core.scoring import REQUEST_SIMILARITY, token_f1
+from supportbot.core.grounding import FixedChecks, check_against_sources
+from supportbot.core.scoring import token_f1
 
 FLOORS = (0.0, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 1.0)
 CLOSE_MATCH = (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 1.0)  # 1.0: never (always hand over)
@@ -137,12 +137,11 @@ def calibration_split(ids: Sequence[str]) -> tuple[set[str], set[str]]:
 def as_sent_with(
     drafts: Sequence[str], *, resolutions: Sequence[Sequence[str]], top_scores: Sequence[float | None],
     best: Sequence[str], weights: Any, disagree_below: float, close_match_score: float,
-    loop_times: int = LOOP_TIMES, questions: Sequence[str] | None = None,
-    same_request_below: float = REQUEST_SIMILARITY,
+    questions: Sequence[str] | None = None, fixed: FixedChecks = FixedChecks(),
 ) -> tuple[list[str], int]:  # fmt: skip
     """The drafts after the checks at these settings (``best``: each question's top ticket as the
-    bot shows it; ``loop_times``, ``same_request_below``: the bot's loop and first-source checks,
-    SUPPORTBOT_LOOP_TIMES and SUPPORTBOT_SAME_REQUEST_BELOW; ``questions``: the
+    bot shows it; ``fixed``: the bot's checks that are not calibrated, its loop and first-source
+    checks; ``questions``: the
     customers' messages, the conversation a span of time may come from); and how many were
     replaced."""
     out, replaced = [], 0
@@ -155,9 +154,8 @@ def as_sent_with(
             weights=weights,
             disagree_below=disagree_below,
             close_match_score=close_match_score,
-            loop_times=loop_times,
             conversation=[question],
-            same_request_below=same_request_below,
+            fixed=fixed,
         )
         if verdict.show_best and shown:
             out.append(shown)
@@ -170,8 +168,8 @@ def as_sent_with(
 def calibrate(
     drafts: Sequence[str], *, references: Sequence[str], right: Callable[[int, str], bool],
     resolutions: Sequence[Sequence[str]], top_scores: Sequence[float | None], best: Sequence[str],
-    weights: Any, split: str, judged_by: str, gate_configured: float = 0.5, loop_times: int = LOOP_TIMES,
-    questions: Sequence[str] | None = None, same_request_below: float = REQUEST_SIMILARITY,
+    weights: Any, split: str, judged_by: str, gate_configured: float = 0.5,
+    questions: Sequence[str] | None = None, fixed: FixedChecks = FixedChecks(),
 ) -> Calibration:  # fmt: skip
     """The settings the bot should use with this model (see the module doc). ``right(i, text)``:
     does ``text`` name question i's request; ``questions``: the customers' messages."""
@@ -183,8 +181,7 @@ def calibrate(
         """The answers as sent at these settings, judged: one row of the table."""
         sent, replaced = as_sent_with(
             drafts, resolutions=resolutions, top_scores=top_scores, best=best, weights=weights,
-            disagree_below=floor, close_match_score=close, loop_times=loop_times, questions=questions,
-            same_request_below=same_request_below,
+            disagree_below=floor, close_match_score=close, questions=questions, fixed=fixed,
         )  # fmt: skip
         return {
             "disagree_below": floor,

@@ -175,7 +175,7 @@ def answer_columns(
         # What the bot sends: a draft about another request than its tickets agree on, or a
         # "no past case fits" with a close match, becomes the best ticket (usecases/decide.py),
         # at the settings calibrated for this model on other questions than these.
-        from supportbot.core.grounding import TermWeights
+        from supportbot.core.grounding import FixedChecks, TermWeights
 
         cols.weights = TermWeights.from_store(retrieved.retriever.sessions)
         floors = {"disagree_below": settings.disagree_below, "close_match_score": settings.close_match_score}
@@ -191,8 +191,7 @@ def answer_columns(
             tickets=retrieved.contexts,
             tops=retrieved.tops,
             weights=cols.weights,
-            loop_times=settings.loop_times,
-            same_request_below=settings.same_request_below,
+            fixed=FixedChecks.of(settings),
             **floors,
         )
     if prompts is not None:  # what the tickets add: the same model, none in the prompt

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from supportbot.core.enums import HandoverReason, Outcome
-from supportbot.core.grounding import TermWeights, check_against_sources, guard
+from supportbot.core.grounding import FixedChecks, TermWeights, check_against_sources, guard
 from supportbot.core.identifiers import Masker, generalise, present_past
 from supportbot.core.settings import Settings
 from supportbot.usecases.floors import Floors
@@ -115,9 +115,8 @@ def decide(
         weights=weights,
         disagree_below=floors.disagree_below,
         close_match_score=floors.close_match_score,
-        loop_times=settings.loop_times,
         conversation=turns,
-        same_request_below=settings.same_request_below,
+        fixed=FixedChecks.of(settings),
     )
     if why is None and verdict.kind == "no_case":
         why = verdict.why

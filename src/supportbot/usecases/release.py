@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from supportbot.core.grounding import TermWeights, check_against_sources, guard
+from supportbot.core.grounding import FixedChecks, TermWeights, check_against_sources, guard
 from supportbot.core.identifiers import Masker, generalise
 from supportbot.core.prompt import CANNOT_HELP, complete_sentences
 from supportbot.core.settings import Settings
@@ -117,8 +117,7 @@ class Releaser:
             weights=self.weights,
             disagree_below=self.floors.disagree_below,
             close_match_score=self.floors.close_match_score,
-            loop_times=self.settings.loop_times,
             conversation=self.turns,
-            same_request_below=self.settings.same_request_below,
+            fixed=FixedChecks.of(self.settings),
         )
         return said if verdict.kind == "send" else None
