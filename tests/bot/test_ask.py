@@ -50,7 +50,12 @@ def test_a_file_of_questions_gets_one_json_line_each_in_order(home, model_server
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in rows] == ["q1", "7", "q3"]
     for row in rows:
-        assert set(row) == {"id", "answer", "outcome", "sources", "latency_ms"}
+        assert set(row) - {"unsent_draft", "reason"} == {"id", "answer", "outcome", "sources", "latency_ms"}
+        # A draft the checks did not send comes with the reason; a sent answer has none.
+        if "unsent_draft" in row:
+            assert row["outcome"] != "model" and row["reason"] and row["unsent_draft"] != row["answer"]
+        else:
+            assert "reason" not in row
         assert row["outcome"] in ("model", "fallback", "handover") and row["answer"]
         assert row["sources"] and all(set(s) == {"id", "score"} for s in row["sources"])
         assert isinstance(row["latency_ms"], int)

@@ -167,15 +167,13 @@ def test_a_draft_that_does_not_name_its_first_sources_request_is_not_sent(bot_fa
     reply = ask(bot, "I forgot my password and cannot sign in. How do I reset it?", channel="CQ")
     assert reply.outcome == "fallback" and "first source's request" in reply.reason, reply.reason
     assert "refund" not in reply.text.lower() and reply.text.strip()
+    # What the model drafted is kept with the reply, for the review and the evaluation of checks.
+    assert reply.unsent_draft == refund
 
     bot = bot_factory(same_request_below=0.0)
     bot.responder.model = Elsewhere()
-    assert (
-        ask(
-            bot, "I forgot my password and cannot sign in. How do I reset it?", channel="CQ", ts="1.2"
-        ).outcome
-        == "model"
-    )
+    sent = ask(bot, "I forgot my password and cannot sign in. How do I reset it?", channel="CQ", ts="1.2")
+    assert sent.outcome == "model" and sent.unsent_draft is None
 
 
 def test_a_draft_caught_in_a_loop_is_not_sent(bot_factory):

@@ -84,13 +84,17 @@ def reply_json(question: Question, outcome: Handled) -> dict[str, Any]:
     reply = outcome.reply
     if reply is None:
         return {"id": question.id, "answer": None, "outcome": "quiet", "sources": [], "latency_ms": 0}
-    return {
+    row: dict[str, Any] = {
         "id": question.id,
         "answer": reply.text,
         "outcome": reply.outcome,
         "sources": [{"id": s.external_id, "score": round(s.score, 4)} for s in reply.sources],
         "latency_ms": reply.latency_ms,
     }
+    if reply.unsent_draft is not None:  # what the model drafted, and why it was not sent
+        row["unsent_draft"] = reply.unsent_draft
+        row["reason"] = reply.reason
+    return row
 
 
 def ask_one(pipeline: Pipeline, question: Question, *, run: str) -> Handled:

@@ -29,10 +29,19 @@ from supportbot.core.errors import ModelUnavailable, NotFound
 from supportbot.core.grounding import TermWeights
 from supportbot.core.identifiers import Masker
 from supportbot.core.mood import MoodScorer
+from supportbot.core.pii import redact_text
 from supportbot.core.prompt import ContextTicket, build_messages, trim_history
 from supportbot.core.settings import Settings
 from supportbot.usecases.actions import ActionDesk
-from supportbot.usecases.decide import HANDOVER_TEXTS, Decision, decide, draft_of, fallback, handover_text
+from supportbot.usecases.decide import (
+    HANDOVER_TEXTS,
+    Decision,
+    Draft,
+    decide,
+    draft_of,
+    fallback,
+    handover_text,
+)
 from supportbot.usecases.floors import FloorBook
 from supportbot.usecases.followup import search_in_thread
 from supportbot.usecases.messages import Incoming, Reply, Source
@@ -141,6 +150,7 @@ class Responder:
         mark = time.perf_counter()
         details["top_score"] = sources[0].score if sources else None
         topic = self._mandatory_topic(sources)
+        draft: Draft | None = None
         if topic is not None:
             why = f"topic “{topic}” always goes to a person"
             details["handover_reason"] = HandoverReason.topic.value
@@ -151,8 +161,9 @@ class Responder:
             details["model_ms"] = completion.latency_ms
             details["mean_logprob"] = completion.mean_logprob
             details["finish_reason"] = completion.finish_reason
+            draft = draft_of(completion, masker)
             decision = decide(
-                draft_of(completion, masker),
+                draft,
                 turns=[text for _, text in question.turns] + [question.text],
                 sources=sources,
                 masker=masker,
@@ -163,6 +174,10 @@ class Responder:
                 floors=self.floors.for_version(completion.version, settings=self.settings),
             )
         details["reason"] = decision.reason
+        if draft is not None and decision.outcome is not Outcome.model:
+            # What the model drafted and the checks did not send: for the review (why this
+            # answer) and for evaluating the checks. Redacted like every stored text.
+            details["unsent_draft"] = redact_text(draft.text)
         if decision.outcome is Outcome.handover:
             details.setdefault("handover_reason", HandoverReason.gate.value)
         timings["guard_ms"] = _ms_since(mark)

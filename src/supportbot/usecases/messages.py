@@ -63,6 +63,9 @@ class Reply:
     # the support channel, whose request has the buttons).
     approval: int | None = None
     approval_by: str | None = None
+    # The model's draft when the checks did not send it (redacted as the model saw the question):
+    # for the review and the evaluation of the checks (usecases.decide).
+    unsent_draft: str | None = None
 
     @property
     def escalated(self) -> bool:
@@ -93,6 +96,7 @@ class Reply:
             related=tuple(str(q) for q in details.get("related") or ()),
             approval=details.get("action_call") if details.get("approval_by") else None,
             approval_by=details.get("approval_by"),
+            unsent_draft=details.get("unsent_draft"),
         )
 
 

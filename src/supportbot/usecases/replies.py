@@ -74,4 +74,5 @@ def store_reply(
         reason=decision.reason,
         handover_reason=reason_of(details),
         related=tuple(details.get("related") or ()),
+        unsent_draft=details.get("unsent_draft"),
     )
