@@ -5,7 +5,8 @@
 Every step is the `supportbot` command a team would type, in a fresh SUPPORTBOT_HOME, timed:
 `tickets import`, `index build`, `train base --data`, `train run --data` (its report: before vs
 after on the held-out questions), `model promote` (which may refuse), then `supportbot ask
---file` on the held-out questions and on two-turn follow-up threads. The answers are scored in
+--file` on the held-out questions, on two-turn follow-up threads and on changes of subject (a
+held-out question asked after another request's first turn). The answers are scored in
 the same run against the top-ticket baseline: each held-out question answered with its best
 retrieved ticket, as the bot would show it.
 
@@ -208,6 +209,50 @@ def top_source_right(
     return round(sum(hits) / max(1, len(hits)), 3)
 
 
+def new_subject_threads(
+    questions: list[dict[str, Any]], threads: list[dict[str, Any]], *, n: int = 100, seed: int = 0
+) -> list[dict[str, Any]]:
+    """Held-out questions asked in a thread after another request's first turn (a follow-up
+    thread's): a change of subject, to be searched on its own words, not the thread's."""
+    import random
+
+    rnd = random.Random(seed)
+    out = []
+    for i, q in enumerate(questions[:n]):
+        other = rnd.choice([t for t in threads if t["intent"] != q.get("intent")])
+        first = next(turn for turn in other["turns"] if isinstance(turn, str))
+        out.append({"id": f"new-{i + 1}", "turns": [first, q.get("question") or q.get("query")]})
+    return out
+
+
+def ask_new_subjects(
+    rows: list[dict[str, Any]], items: list[Any], followups: Path, *, work: Path, env: dict[str, str],
+    log: Path, seconds: dict[str, float], ticket_intents: dict[str, str], n: int = 100,
+) -> dict[str, Any] | None:  # fmt: skip
+    """Right request of the second turn, and of its first source, beside the same questions
+    asked alone (the held-out answers)."""
+    threads = [json.loads(line) for line in followups.read_text().splitlines() if line.strip()]
+    asked = new_subject_threads(rows, threads, n=n)
+    path, answers = work / "data" / "new_subject.jsonl", work / "new_subject.answers.jsonl"
+    path.write_text("".join(json.dumps(t) + "\n" for t in asked))
+    try:
+        seconds["ask (new subjects)"] = supportbot(
+            ["ask", "--file", str(path), "--json"], env=env, log=log, stdout=answers
+        )
+    except Failed as exc:
+        print(f"  new subjects not measured: {exc}")
+        return None
+    got = read_answers(answers)
+    replies = [got[t["id"]] for t in asked]
+    return {
+        "n": len(asked),
+        "right_request": score([r["answer"] for r in replies], items[: len(asked)])["keyphrase_accuracy"],
+        "top_source_right": top_source_right(
+            replies, [i.intent for i in items[: len(asked)]], ticket_intents
+        ),
+    }
+
+
 def outcomes(rows: list[dict[str, Any]]) -> dict[str, float]:
     from collections import Counter
 
@@ -335,6 +380,11 @@ def main() -> None:
                 [i.intent for i in items],
                 ticket_intents,
             )
+    if files.get("followups") and Path(files["followups"]).exists():
+        result["new_subject"] = ask_new_subjects(
+            rows, items, Path(files["followups"]), work=work, env=env, log=log, seconds=seconds,
+            ticket_intents=files["ticket_intents"],
+        )  # fmt: skip
     manifest = home / "models" / "adapters" / (version or "v1") / "supportbot.json"
     if manifest.exists():
         m = json.loads(manifest.read_text())["metrics"]
@@ -371,6 +421,12 @@ def report(result: dict[str, Any], out: Path) -> None:
     if "followups" in result:
         lines.append(
             f"follow-ups (second turn of {result['followups']['n']} threads): right request {result['followups']['right_request']:.3f}"
+        )
+    if result.get("new_subject"):
+        ns = result["new_subject"]
+        lines.append(
+            f"new subjects (a held-out question after another request's first turn, {ns['n']} threads):"
+            f" right request {ns['right_request']:.3f}, first source {ns['top_source_right']:.3f}"
         )
     if "finetune" in result:
         lines.append(f"fine-tune: {json.dumps(result['finetune'])}")

@@ -59,3 +59,23 @@ def test_ask_file_threads_ask_the_follow_up_after_the_first_turn(bot):
     got = {q.id: handled.reply for q, handled in ask_many(pipeline, questions, concurrency=2)}
     assert INTENT[got["t1"].sources[0].external_id] == "double_charge"
     assert INTENT[got["q1"].sources[0].external_id] != "double_charge"
+
+
+def test_a_new_subject_in_a_thread_is_searched_on_its_own_words(bot):
+    """A self-contained question after another request's turn: the thread, which still names the
+    first subject, can edge past the question's own closest ticket, and must not drag it back."""
+    from supportbot.usecases.followup import pick, thread_query
+
+    retriever = bot.responder.retriever
+    earlier = "Can I change my login email address?"
+    question = "Hi Brindle team, I want to leave Brindle Plus but keep my normal account. Any ideas?"
+    alone, with_thread = retriever.search_many([question, thread_query(question, [earlier])], k=5)
+    assert INTENT[alone[0].external_id] == "plus_cancel"
+    # "Whichever scores higher" answered the e-mail address again.
+    assert with_thread[0].score > alone[0].score
+    assert INTENT[pick(alone, with_thread, self_contained=1.0)[0].external_id] == "change_email"
+
+    first = turn(bot, earlier, "6.0001", thread="6.0001")
+    assert INTENT[first.sources[0].external_id] == "change_email"
+    second = turn(bot, question, "6.0002", thread="6.0001")
+    assert INTENT[second.sources[0].external_id] == "plus_cancel"
