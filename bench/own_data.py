@@ -17,8 +17,8 @@ conversations, its 420 held-out questions).
 
 "Right request": the answer contains every keyphrase of the question's intent (the intent's
 procedure named, as in the fine-tune's report). Printed: right request and token F1 of the bot's
-answers and of the top ticket, outcomes, follow-ups beside single turns, the fine-tune's before
-and after, the calibrated floors, and each step's seconds. Written to bench/results/own_data-SET.{json,md}.
+answers and of the top ticket, outcomes, follow-ups and new subjects beside single turns, the
+fine-tune's before and after, the calibrated floors, and each step's seconds. Written to bench/results/own_data-SET.{json,md}.
 """
 
 from __future__ import annotations
