@@ -226,12 +226,12 @@ def new_subject_threads(
 
 
 def ask_new_subjects(
-    rows: list[dict[str, Any]], items: list[Any], followups: Path, *, work: Path, env: dict[str, str],
-    log: Path, seconds: dict[str, float], ticket_intents: dict[str, str], n: int = 100,
+    rows: list[dict[str, Any]], items: list[Any], threads: list[dict[str, Any]], *, work: Path,
+    env: dict[str, str], log: Path, seconds: dict[str, float], ticket_intents: dict[str, str], n: int = 100,
 ) -> dict[str, Any] | None:  # fmt: skip
     """Right request of the second turn, and of its first source, beside the same questions
-    asked alone (the held-out answers)."""
-    threads = [json.loads(line) for line in followups.read_text().splitlines() if line.strip()]
+    asked alone (the held-out answers); ``threads``: the follow-up threads, whose first turns
+    open them."""
     asked = new_subject_threads(rows, threads, n=n)
     path, answers = work / "data" / "new_subject.jsonl", work / "new_subject.answers.jsonl"
     path.write_text("".join(json.dumps(t) + "\n" for t in asked))
@@ -380,9 +380,8 @@ def main() -> None:
                 [i.intent for i in items],
                 ticket_intents,
             )
-    if files.get("followups") and Path(files["followups"]).exists():
         result["new_subject"] = ask_new_subjects(
-            rows, items, Path(files["followups"]), work=work, env=env, log=log, seconds=seconds,
+            rows, items, threads, work=work, env=env, log=log, seconds=seconds,
             ticket_intents=files["ticket_intents"],
         )  # fmt: skip
     manifest = home / "models" / "adapters" / (version or "v1") / "supportbot.json"

@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING
 
 from supportbot.core.db import Sessions
@@ -289,8 +290,13 @@ def check_against_sources(
             why = f"the model found no past case that fits, but the closest ticket scores {top_score:.2f}"
             return SourceCheck("close_match", why)
         return SourceCheck("no_case", "the model found no past case that fits")
+
+    @cache  # asked at most once, and only by a check that weighs words
+    def term_weights() -> TermWeights:
+        return weights() if callable(weights) else weights
+
     if disagree_below > 0 and len(resolutions) >= 2:
-        score = coverage(draft, resolutions, weights() if callable(weights) else weights)
+        score = coverage(draft, resolutions, term_weights())
         if score is not None and score < disagree_below:
             why = (
                 f"the draft is about another request than its sources (it says {score:.2f} of what"
@@ -299,7 +305,7 @@ def check_against_sources(
             return SourceCheck("disagrees", why, score)
     same_request_below = fixed.same_request_below
     if same_request_below > 0 and resolutions and resolutions[0].strip():
-        similarity = weighted_cosine(draft, resolutions[0], weights() if callable(weights) else weights)
+        similarity = weighted_cosine(draft, resolutions[0], term_weights())
         if similarity < same_request_below:
             why = (
                 f"the draft does not name its first source's request (weighted cosine"
