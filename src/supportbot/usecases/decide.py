@@ -135,12 +135,9 @@ def decide(
             why="the drafted answer stated identifiers it could not back up",
             below=below,
         )
-    if verdict.kind in ("another_request", "loops", "contradicts"):
-        return fallback(
-            sources, masker=masker, settings=settings, why=verdict.why or verdict.kind, below=below
-        )
     if verdict.kind == "disagrees":
         details["agreement"] = verdict.coverage
+    if verdict.show_best:  # about another request, a loop, a contradicted span: the best ticket
         return fallback(
             sources, masker=masker, settings=settings, why=verdict.why or verdict.kind, below=below
         )
