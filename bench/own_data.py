@@ -98,10 +98,12 @@ def prepare_set(name: str, folder: Path, *, tickets: int, held_out: int) -> dict
     chats = str(folder / "chats.jsonl")
     import csv
 
+    from supportbot.core.salutation import neutral_reply
+
     labels = json.loads((folder / "ticket_intents.json").read_text())
     with (folder / "tickets.csv").open(newline="") as handle:
-        replies = [
-            (labels[r["Ticket ID"]], r["Public reply"])
+        replies = [  # as the bot could show them: no past customer's or agent's name
+            (labels[r["Ticket ID"]], neutral_reply(r["Public reply"]))
             for r in csv.DictReader(handle)
             if r["Public reply"].strip()
         ]

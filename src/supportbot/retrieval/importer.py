@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from supportbot.core.db import transaction
 from supportbot.core.pii import redact
-from supportbot.core.salutation import neutral_salutation
+from supportbot.core.salutation import neutral_reply
 from supportbot.core.store import upsert_ticket
 from supportbot.retrieval.formats import read_items
 from supportbot.retrieval.sources import FieldMap, Record, RowError, Skipped
@@ -49,8 +49,9 @@ def redact_ticket(question: str, body: str | None, resolution: str) -> Redacted:
         result = redact(text)
         counts.update(result.counts)
         out.append(result.text)
-    # The reply's salutation names the past customer: never shown to, or learned for, another.
-    return Redacted(out[0] or "", out[1], neutral_salutation(out[2] or ""), counts)
+    # The reply's salutation names the past customer and its sign-off the past agent: neither is
+    # shown to, or learned for, another customer.
+    return Redacted(out[0] or "", out[1], neutral_reply(out[2] or ""), counts)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from supportbot.core.identifiers import Masker
 from supportbot.core.pii import redact
 from supportbot.core.resources import sample_dir
-from supportbot.core.salutation import neutral_salutation
+from supportbot.core.salutation import neutral_reply
 
 T = TypeVar("T")
 
@@ -215,7 +215,8 @@ class Prepared:
 
 def clean(conversation: Conversation, pii: Counter[str]) -> Conversation:
     """Redact PII, drop system turns (the prompt renderer adds ours), take the customer's name out
-    of the agent's salutation (core.salutation), mask identifiers."""
+    of the agent's salutation and the agent's sign-off off the reply (core.salutation), mask
+    identifiers."""
     masker = Masker()
     messages = []
     for m in conversation.messages:
@@ -223,7 +224,7 @@ def clean(conversation: Conversation, pii: Counter[str]) -> Conversation:
             continue
         redacted = redact(m["content"])
         pii.update(redacted.counts)
-        text = neutral_salutation(redacted.text) if m["role"] == "assistant" else redacted.text
+        text = neutral_reply(redacted.text) if m["role"] == "assistant" else redacted.text
         messages.append({"role": m["role"], "content": masker.mask(text)})
     return Conversation(conversation.id, messages, conversation.source, conversation.meta)
 
