@@ -169,7 +169,6 @@ def test_a_model_that_adds_little_to_the_tickets_f1_gets_the_strictest_floor():
 
     much_better = run(reference)  # the agents' own words: F1 1.0 against the ticket's ~0.6
     assert much_better.earns and much_better.f1 - much_better.top_ticket["f1"] >= MIN_F1_GAIN
-    assert much_better.disagree_below < max(FLOORS)
     a_little = run(ticket + " Thanks")  # one of the agents' words more: +0.04
     assert 0 < a_little.f1 - a_little.top_ticket["f1"] < MIN_F1_GAIN
     assert not a_little.earns and a_little.disagree_below == max(FLOORS)
@@ -218,3 +217,32 @@ def test_a_model_that_has_not_earned_its_risk_does_not_hand_over_what_its_ticket
     trusted = run([reference] * 19 + [CANNOT_HELP], other)
     assert trusted.earns and trusted.close_match_score > 0.38
     assert sent(trusted, other) != [other]  # handed over (the bot sends its hand-over message)
+
+
+def test_a_model_that_earns_its_risk_gets_the_strictest_floor_at_which_it_does():
+    """Not the floor of the best F1: half the drafts say everything their tickets agree on in
+    the agents' words (sent at any floor), half only part of it (sent under a middle floor). The
+    best F1 is at a low floor; the first half alone earns the model its risk, so the strictest
+    floor is chosen, and the partial drafts become the best ticket."""
+    reference = "Open Orders > Track parcel; tracking can take 48 hours to update after dispatch."
+    ticket = "Sign in first, then Orders > Track parcel shows it. Allow 48 hours. Best, Jo from the team"
+    partial = "Open Orders > Track parcel to see it."  # F1 0.55 against the ticket's 0.38
+    others = ["Refunds reach your bank within 5 working days.", "Use Forgot password on the sign-in page."]
+    weights = TermWeights([reference, ticket, *others * 4])
+    drafts = [reference] * 10 + [partial] * 10
+    cal = calibrate(
+        drafts,
+        references=[reference] * 20,
+        right=lambda i, text: "track parcel" in text.lower(),
+        resolutions=[[ticket, reference]] * 20,
+        top_scores=[0.8] * 20,
+        best=[ticket] * 20,
+        weights=weights,
+        split="test",
+        judged_by="keyphrases",
+    )
+    best_f1 = max(cal.table, key=lambda r: r["f1"])
+    assert best_f1["disagree_below"] < max(FLOORS)  # the partial drafts add F1 where they are sent
+    assert cal.earns and cal.disagree_below == max(FLOORS)
+    assert cal.f1 - cal.top_ticket["f1"] >= MIN_F1_GAIN and cal.f1 < best_f1["f1"]
+    assert cal.replaced == 0.5  # the partial drafts: the best ticket instead
