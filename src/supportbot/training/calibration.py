@@ -18,7 +18,7 @@ strictest floor, then the best right request and F1. Not the best F1: on the sam
 whose calibration rested on 3 gains and 2 losses against the first source (of 320 questions)
 was set to the floor of the best F1 (0) and named the right request 5 held-out questions less
 often than its first source (0.969 against 0.981, F1 0.567); the strictest floor that earned
-(0.85), 1 (0.979, F1 0.419). Where no setting earns, the strictest floor is chosen (a draft that
+(0.85), 1 (0.979, F1 0.413). Where no setting earns, the strictest floor is chosen (a draft that
 does not say everything its tickets agree on becomes the best ticket), and its "no past case
 fits" shows the best ticket rather than handing over (``SHOW_ON_NO_CASE``): a model not trusted
 to word answers does not decide hand-overs either, the confidence gate does. (On another shop's newest questions, run D,
