@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from supportbot.core.models import Ticket
-from supportbot.core.salutation import neutral_reply, neutral_salutation, without_signoff
+from supportbot.core.salutation import learn_signatures, neutral_reply, neutral_salutation, without_signoff
 from supportbot.retrieval.importer import import_tickets
 from supportbot.retrieval.sources import FieldMap
 from supportbot.training.data import load_chat_jsonl, prepare, write_jsonl
@@ -25,13 +25,17 @@ BODY = "Refunds go back to the original card. If your bank rejects it, we'll sen
         f"{BODY}\n\nBest wishes,\nPriya | Larkspur Customer Care",
         f"{BODY} Kind regards,\n\nMarcus\nLarkspur & Co",
         f"{BODY}\n\nYours sincerely,\nHelen Carter\nCustomer Care Team",
-        f"{BODY}\n\nJo x\nTeam Larkspur",
-        f"{BODY}\n\nDev - Larkspur Support",
         f"{BODY}\n\nThanks, Sam",
+        f"{BODY} Cheers, Sam",
+        f"{BODY}\n\nCheers,\nMary-Jane",
+        f"{BODY}\n\nKind regards,\nMarcus\n[EMAIL]",
+        f"{BODY}\n\n-- \nSam",
+        f"{BODY}\r\n\r\nBest wishes,\r\nPriya | Larkspur Customer Care",
     ],
 )
 def test_an_agents_signoff_is_taken_off(signed):
     assert without_signoff(signed) == BODY
+    assert without_signoff(BODY) == BODY  # once off, nothing more goes
 
 
 @pytest.mark.parametrize(
@@ -39,7 +43,13 @@ def test_an_agents_signoff_is_taken_off(signed):
     [
         "You'll find it under:\n\nOrders > Track parcel",  # a menu path ends the reply
         "Our membership is called:\n\nLarkspur Plus",  # a name after a colon is the answer
+        "You'll find it under:\n\nBest Sellers",  # not a closing word and a name
+        "That design is in our range called:\nThank You Cards",
         "Go to your account page and choose\nAccount Settings",  # no paragraph, no closing word
+        "Open the app and tap this.\n\nAccount Settings",  # a paragraph, but no team signs so
+        "Please post it to our warehouse.\n\nLarkspur Returns\nMill Lane\nLeeds",  # an address
+        "We stock three sizes.\n\n- Small\n- Medium\n- Large",
+        "Your code is below.\n\nSAVE10",
         "Reset the router. Thanks!",  # a closing sentence, nobody's name
         "Cheers",  # nothing would be left
         "Explained the returns window to the customer.",
@@ -49,11 +59,27 @@ def test_content_at_the_end_of_a_reply_stays(content):
     assert without_signoff(content) == content
 
 
+def test_a_signature_without_a_closing_word_is_known_by_how_many_replies_end_with_it():
+    """ "Jo x" over "Team Larkspur" after a finished sentence reads like content ("Account
+    Settings") in one reply; it is an agent's signature because it ends many of them."""
+    signed = [f"{BODY}\n\nHave a lovely day!\n\nJo x\nTeam Larkspur"] * 5
+    signed += [f"{BODY} Hope that helps!\n\nDev - Larkspur Support"] * 5
+    once = f"{BODY}\n\nAccount Settings"
+    signatures = learn_signatures([*signed, once, *[BODY] * 20])
+    assert signatures == {"Jo x\nTeam Larkspur", "Dev - Larkspur Support"}
+    assert without_signoff(signed[0], signatures) == f"{BODY}\n\nHave a lovely day!"
+    assert without_signoff(signed[-1], signatures) == f"{BODY} Hope that helps!"
+    assert without_signoff(signed[0]) == signed[0]  # unknown: kept
+    assert without_signoff(once, signatures) == once
+    # the same ending on a few replies only is not a signature
+    assert learn_signatures([once] * 3 + [BODY] * 400) == frozenset()
+
+
 def test_the_past_customers_name_leaves_the_salutation():
     assert neutral_salutation("Hi Ravi,\n\nThe label is attached.") == "Hi,\n\nThe label is attached."
     assert neutral_salutation("Dear Ms Leah Smith,\nThanks.") == "Hello,\nThanks."
     assert neutral_salutation("Hi there,\nThanks.") == "Hi there,\nThanks."
-    assert neutral_reply(f"Hey Amelia!\n\n{BODY}\n\nJo x\nTeam Larkspur") == f"Hey!\n\n{BODY}"
+    assert neutral_reply(f"Hey Amelia!\n\n{BODY} Cheers\n\nJo") == f"Hey!\n\n{BODY}"
 
 
 def test_imported_replies_and_training_targets_carry_no_agents_name(sessions, tmp_path):
@@ -63,12 +89,19 @@ def test_imported_replies_and_training_targets_carry_no_agents_name(sessions, tm
         out.writerow(["Ticket ID", "Subject", "Public reply"])
         out.writerow(["L-1", "Refund to an expired card?", f"Hi Ines,\n\n{BODY} Cheers\n\nSam"])
         out.writerow(["L-2", "Where does my refund go?", f"Dear Aisha,\n\n{BODY}\n\nDev - Larkspur Support"])
+        for n in range(3, 6):  # Dev signs every reply alike: that is what makes it a signature
+            out.writerow([f"L-{n}", f"Refund question {n}", f"Hi,\n\n{BODY}\n\nDev - Larkspur Support"])
+        out.writerow(
+            ["L-6", "Where is the setting?", "Hi,\n\nOpen the app and tap this.\n\nAccount Settings"]
+        )
     fields = FieldMap(id="Ticket ID", question=("Subject",), answer="Public reply")
     report = import_tickets(sessions, export, fields=fields)
-    assert report.created == 2
+    assert report.created == 6
     with sessions() as s:
-        stored = sorted(s.scalars(select(Ticket.resolution)).all())
-    assert stored == [f"Hello,\n\n{BODY}", f"Hi,\n\n{BODY}"]
+        stored = {t.external_id: t.resolution for t in s.scalars(select(Ticket)).all()}
+    assert stored["L-1"] == f"Hi,\n\n{BODY}" and stored["L-2"] == f"Hello,\n\n{BODY}"
+    assert stored["L-3"] == f"Hi,\n\n{BODY}"
+    assert stored["L-6"].endswith("Account Settings")  # content, not a signature
 
     logs = tmp_path / "chats.jsonl"
     row = {

@@ -12,9 +12,12 @@ The sign-off ("Cheers\n\nSam", "Best wishes,\nPriya | Larkspur Customer Care", "
 Marcus") is taken out the same way (``without_signoff``): shown under the bot's name it tells
 the customer a person called Sam answered, and a model that learned it signs each answer as a
 different agent. Only a closing block is touched: up to three short lines of capitalised words
-(a name, a role, a team) at the very end, after a closing word ("Cheers", "Kind regards") or
-after a paragraph that ended a sentence, and the closing word before them. A last line that
-reads like content ("Orders > Track parcel", "see our returns page") stays.
+(a name, a role, a team, a redacted contact) at the very end after a closing word ("Cheers",
+"Kind regards,"), and the closing word; "Cheers, Sam" on one line. Name lines after a finished
+sentence with no closing word ("Jo x" over "Team Larkspur") look like content ("Account
+Settings", an address): they are a signature only where the same block ends many of the team's
+replies (``learn_signatures``; an import learns them per batch, training per data set). A last
+line that reads like content ("Orders > Track parcel", "see our returns page") stays.
 
 Hand-written: e-mail signature libraries look for "--" delimiters and quoted history, not a
 helpdesk reply's valediction and name.
@@ -23,6 +26,8 @@ helpdesk reply's valediction and name.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 
 _TITLE = r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?"
 _NAME = r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}"
@@ -39,11 +44,11 @@ BARE_NAME_RE = re.compile(r"^\s*[A-Z][\w'’-]*,[ \t]*\n")
 
 def neutral_salutation(text: str) -> str:
     """The reply with its opening salutation's name taken out (see the module doc)."""
-    bare = BARE_NAME_RE.match(text)
-    if bare is not None:
-        return "Hello," + text[bare.end() - 1 :]
     match = SALUTATION_RE.match(text)
-    if match is None or not match.group("name"):
+    if match is None:  # "Daniel," alone on the first line
+        bare = BARE_NAME_RE.match(text)
+        return text if bare is None else "Hello," + text[bare.end() - 1 :]
+    if not match.group("name"):  # "Hi," stays "Hi,"
         return text
     if match.group("name").lower() in {"there", "team", "all", "everyone", "again"}:
         return text
@@ -56,64 +61,101 @@ def neutral_salutation(text: str) -> str:
 
 
 _CLOSING = (
-    r"(?:(?:kind|kindest|warm|warmest|best|many)\s+(?:regards|wishes|thanks)|regards|best|all\s+the\s+best"
-    r"|cheers|thanks(?:\s+again)?|thank\s+you|sincerely|yours(?:\s+(?:sincerely|faithfully|truly))?"
-    r"|take\s+care|speak\s+soon|warmly|with\s+thanks)"
+    r"(?:(?:kind|kindest|warm|warmest|best|many)\s+(?:regards|wishes|thanks)|regards|best|all\s+(?:the\s+)?best"
+    r"|cheers|thanks(?:\s+again)?|thank\s+you|thx|sincerely|yours(?:\s+(?:sincerely|faithfully|truly))?"
+    r"|take\s+care|speak\s+soon|talk\s+soon|warmly|with\s+thanks|--)"
 )
 # A closing word ending the last paragraph: on a line of its own or after its last sentence.
 CLOSING_RE = re.compile(rf"(?:^|(?<=[.!?])[ \t]+){_CLOSING}[ \t]*[,!.]?[ \t]*$", re.IGNORECASE)
-_NAME_WORD = r"(?:[A-Z][\w'’.]*|&|\||-|–|—|/|x|and|of|the|at)"
-NAME_LINE_RE = re.compile(rf"^[ \t]*{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,5}}[ \t]*$")
-# "Cheers, Sam" / "Thanks - Priya": the closing word and the name on one line.
+_NAME_WORD = r"(?:[A-Z][\w'’.-]*|&|\||-|–|—|/|x|and|of|the|at|from)"
+_SIGNED = rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,5}}"
+# A name, a role or a team; or a contact the redaction left ("[EMAIL]", "Tel: [PHONE]").
+NAME_LINE_RE = re.compile(rf"^[ \t]*(?:{_SIGNED}|(?:[A-Za-z]+:[ \t]*)?\[[A-Z_]+\])[ \t]*$")
+# "Cheers, Sam" / "Thanks - Priya": a closing word, a comma or dash, a name, ending the reply.
 CLOSING_AND_NAME_RE = re.compile(
-    rf"^[ \t]*{_CLOSING}[ \t]*[,!.]?[ \t]*(?:-|–|—)?[ \t]*{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,5}}[ \t]*$",
-    re.IGNORECASE,
+    rf"(?:^|(?<=[.!?])[ \t]+){_CLOSING}[ \t]*(?:,|-|–|—)[ \t]*{_SIGNED}[ \t]*$", re.IGNORECASE
 )
+_BULLET_RE = re.compile(r"^[ \t]*(?:[-*•–—]|\d+[.)])[ \t]")
 SIGNATURE_LINES = 3
+# A block without a closing word is an agent's signature only where it ends this many replies.
+SIGNATURE_AT_LEAST, SIGNATURE_SHARE = 3, 0.01
 
 
-def without_signoff(text: str) -> str:
-    """The reply without its agent's sign-off (see the module doc); unchanged when it has none
-    or when nothing but the sign-off would be left."""
-    lines = text.rstrip().split("\n")
-    end = len(lines)
-    if end and CLOSING_AND_NAME_RE.match(lines[-1]) and not CLOSING_RE.search(lines[-1]):
-        end -= 1  # "Cheers, Sam"
-        signed = True
+def _name_block(lines: list[str]) -> tuple[int, int, int]:
+    """(how many name lines end ``lines``, the first of them, the line before them and any blank
+    lines between)."""
+    names, at, start = 0, len(lines), len(lines)
+    while at > 0 and names < SIGNATURE_LINES:
+        line = lines[at - 1]
+        if line.strip() and not (NAME_LINE_RE.match(line) and not CLOSING_RE.search(line)):
+            break
+        at -= 1
+        if line.strip():
+            names, start = names + 1, at
+    before = start
+    while before > 0 and not lines[before - 1].strip():
+        before -= 1
+    return names, start, before
+
+
+def _unsigned_block(lines: list[str]) -> str | None:
+    """The name lines ending a reply as a paragraph of their own after a finished sentence, with
+    no closing word before them ("Jo x" over "Team Larkspur"), as one key; None where there are
+    none. Whether they are a signature or content ("Account Settings") only their frequency
+    across the team's replies tells (``learn_signatures``)."""
+    names, start, before = _name_block(lines)
+    if names == 0 or before == 0 or before == start:
+        return None
+    block = [line.strip() for line in lines[start:] if line.strip()]
+    if any(_BULLET_RE.match(line) or any(c.isdigit() for c in line) for line in block):
+        return None  # a list or a code, not a name
+    if not lines[before - 1].rstrip().endswith((".", "!", "?")) or CLOSING_RE.search(lines[before - 1]):
+        return None
+    return "\n".join(" ".join(line.split()) for line in block)
+
+
+def learn_signatures(replies: Iterable[str]) -> frozenset[str]:
+    """The blocks without a closing word that end at least ``SIGNATURE_AT_LEAST`` and
+    ``SIGNATURE_SHARE`` of these replies: an agent signs every reply alike, content does not
+    repeat as the last lines of many."""
+    counts: Counter[str] = Counter()
+    total = 0
+    for reply in replies:
+        total += 1
+        block = _unsigned_block(reply.replace("\r\n", "\n").rstrip().split("\n"))
+        if block is not None:
+            counts[block] += 1
+    least = max(SIGNATURE_AT_LEAST, SIGNATURE_SHARE * total)
+    return frozenset(block for block, n in counts.items() if n >= least)
+
+
+def without_signoff(text: str, signatures: frozenset[str] = frozenset()) -> str:
+    """The reply without its agent's sign-off (see the module doc): a closing word and the name
+    lines after it, or a block of name lines that ``signatures`` (``learn_signatures`` on the
+    team's replies) knows; unchanged when it has none or nothing but the sign-off would be left."""
+    lines = text.replace("\r\n", "\n").rstrip().split("\n")
+    if lines and (inline := CLOSING_AND_NAME_RE.search(lines[-1])) is not None:
+        if len(lines) > 1 and lines[-2].rstrip().endswith(":"):
+            return text  # "… under:" then "Best - Sellers": what the reply points to
+        kept = [*lines[:-1], lines[-1][: inline.start()].rstrip()]  # "Cheers, Sam"
     else:
-        names, at, start = 0, end, end  # start: the sign-off's first line
-        while at > 0 and names < SIGNATURE_LINES:
-            line = lines[at - 1]
-            if line.strip() and not (NAME_LINE_RE.match(line) and not CLOSING_RE.search(line)):
-                break
-            at -= 1
-            if line.strip():
-                names, start = names + 1, at
-        before = start
-        while before > 0 and not lines[before - 1].strip():
-            before -= 1
+        names, _, before = _name_block(lines)
         if names == 0 or before == 0:
             return text
-        last = lines[before - 1]
-        # After a closing word, or as a paragraph of its own after a finished sentence.
-        signed = bool(CLOSING_RE.search(last)) or (before < start and last.rstrip().endswith((".", "!", "?")))
-        end = before
-    if not signed:
-        return text
-    kept = lines[:end]
+        if not CLOSING_RE.search(lines[before - 1]) and _unsigned_block(lines) not in signatures:
+            return text
+        kept = lines[:before]
     while kept and not kept[-1].strip():
         kept.pop()
-    if kept:
-        closing = CLOSING_RE.search(kept[-1])
-        if closing is not None:
-            kept[-1] = kept[-1][: closing.start()].rstrip()
-            while kept and not kept[-1].strip():
-                kept.pop()
+    if kept and (closing := CLOSING_RE.search(kept[-1])) is not None:
+        kept[-1] = kept[-1][: closing.start()].rstrip()
+        while kept and not kept[-1].strip():
+            kept.pop()
     body = "\n".join(kept).rstrip()
     return body if body else text
 
 
-def neutral_reply(text: str) -> str:
+def neutral_reply(text: str, signatures: frozenset[str] = frozenset()) -> str:
     """A past agent's reply as the bot may show or learn it: no past customer's name in its
-    salutation, no agent's sign-off."""
-    return without_signoff(neutral_salutation(text))
+    salutation, no agent's sign-off (``signatures``: see ``without_signoff``)."""
+    return without_signoff(neutral_salutation(text), signatures)

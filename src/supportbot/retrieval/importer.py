@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from supportbot.core.db import transaction
 from supportbot.core.pii import redact
-from supportbot.core.salutation import neutral_reply
+from supportbot.core.salutation import learn_signatures, neutral_reply
 from supportbot.core.store import upsert_ticket
 from supportbot.retrieval.formats import read_items
 from supportbot.retrieval.sources import FieldMap, Record, RowError, Skipped
@@ -39,7 +39,11 @@ class Redacted:
     counts: Counter[str]
 
 
-def redact_ticket(question: str, body: str | None, resolution: str) -> Redacted:
+def redact_ticket(
+    question: str, body: str | None, resolution: str, *, signatures: frozenset[str] = frozenset()
+) -> Redacted:
+    """The ticket's texts redacted; the reply also without the past customer's name and the
+    agent's sign-off (``signatures``: the unsigned blocks learned from its batch's replies)."""
     counts: Counter[str] = Counter()
     out: list[str | None] = []
     for text in (question, body, resolution):
@@ -51,7 +55,7 @@ def redact_ticket(question: str, body: str | None, resolution: str) -> Redacted:
         out.append(result.text)
     # The reply's salutation names the past customer and its sign-off the past agent: neither is
     # shown to, or learned for, another customer.
-    return Redacted(out[0] or "", out[1], neutral_reply(out[2] or ""), counts)
+    return Redacted(out[0] or "", out[1], neutral_reply(out[2] or "", signatures), counts)
 
 
 @dataclass
@@ -148,14 +152,15 @@ def _write(
 ) -> None:
     """One transaction for the batch; should the database refuse a row, redo the batch row by row
     so that only that row fails."""
+    signatures = learn_signatures(r.resolution for r in records)
     try:
         with transaction(sessions) as session:
-            outcomes = [_upsert(session, r, source=source) for r in records]
+            outcomes = [_upsert(session, r, source=source, signatures=signatures) for r in records]
     except SQLAlchemyError:
         for record in records:
             try:
                 with transaction(sessions) as session:
-                    outcome = _upsert(session, record, source=source)
+                    outcome = _upsert(session, record, source=source, signatures=signatures)
             except SQLAlchemyError as exc:
                 reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
                 report.errors.append(
@@ -168,8 +173,10 @@ def _write(
         _count(report, outcome)
 
 
-def _upsert(session: Session, record: Record, *, source: str) -> tuple[int, str, Counter[str]]:
-    clean = redact_ticket(record.question, record.body, record.resolution)
+def _upsert(
+    session: Session, record: Record, *, source: str, signatures: frozenset[str] = frozenset()
+) -> tuple[int, str, Counter[str]]:
+    clean = redact_ticket(record.question, record.body, record.resolution, signatures=signatures)
     ticket, change = upsert_ticket(
         session,
         external_id=record.external_id,

@@ -14,23 +14,23 @@ The rule, in order: the answers as the bot would send them must name the right r
 as often as the top retrieved ticket does on these questions (the bot is never worse than its
 own best source); among the settings that hold, those where the model earns its risk (its token
 F1 against the agents' replies beats the top ticket's by ``MIN_F1_GAIN``); among those the
-strictest floor, then the best right request and F1. Not the best F1: on the sample, a base
-whose calibration rested on 3 gains and 2 losses against the first source (of 320 questions)
-was set to the floor of the best F1 (0) and named the right request 5 held-out questions less
-often than its first source (0.969 against 0.981, F1 0.567); the strictest floor that earned
-(0.85), 1 (0.979, F1 0.413). Where no setting earns, the strictest floor is chosen (a draft that
-does not say everything its tickets agree on becomes the best ticket), and its "no past case
-fits" shows the best ticket rather than handing over (``SHOW_ON_NO_CASE``): a model not trusted
-to word answers does not decide hand-overs either, the confidence gate does. (On another shop's newest questions, run D,
-the one question the bot lost to its first source was such a hand-over: a size question the
-model did not recognise, its first source right, the calibrated close-match score 0.45 above
-the ticket's 0.38.) These questions are worded as the history is, and
-the questions to come will not be: on another shop's newest questions (bench/own_data.py, run
-B), a base model more often right than the first source on its validation questions — as worded
-and thinned alike — was right 0.69 against 0.85 on new wordings, its F1 gain there +0.04. A model
-that only words answers a little better is not worth a procedure garbled on a wording it never
-saw; one that words them much better (the sample's, +0.2 F1 over tickets holding agents' notes)
-is.
+strictest floor, then the best right request, F1, and the lower close-match score. Not the best
+F1: on the sample, a base whose calibration rested on 3 gains and 2 losses against the first
+source (of 320 questions) was set to the floor of the best F1 (0) and named the right request 5
+held-out questions less often than its first source (0.969 against 0.981, F1 0.567); the
+strictest floor that earned (0.85), 1 (0.979, F1 0.413). Where no setting earns, the strictest
+floor is chosen (a draft that does not say everything its tickets agree on becomes the best
+ticket), and its "no past case fits" shows the best ticket rather than handing over
+(``SHOW_ON_NO_CASE``): a model not trusted to word answers does not decide hand-overs either,
+the confidence gate does. (On another shop's newest questions, run D, the one question the bot
+lost to its first source was such a hand-over: a size question the model did not recognise, its
+first source right, the calibrated close-match score 0.45 above the ticket's 0.38.) These
+questions are worded as the history is, and the questions to come will not be: on another shop's
+newest questions (bench/own_data.py, run B), a base model more often right than the first source
+on its validation questions — as worded and thinned alike — was right 0.69 against 0.85 on new
+wordings, its F1 gain there +0.04. A model that only words answers a little better is not worth
+a procedure garbled on a wording it never saw; one that words them much better (the sample's,
++0.2 F1 over tickets holding agents' notes) is.
 
 The confidence gate hands a question to a person when even its closest ticket scores low. How
 high a team's scores run depends on how its customers write (long rambling tickets score lower
@@ -206,7 +206,7 @@ def calibrate(
         strictest = max(r["disagree_below"] for r in earning)
         chosen = max(
             (r for r in earning if r["disagree_below"] == strictest),
-            key=lambda r: (r["right_request"], round(r["f1"], 4)),
+            key=lambda r: (r["right_request"], round(r["f1"], 4), -r["close_match_score"]),
         )
     if not earns:
         # A model not trusted to word answers is not trusted to judge them either: its "no past

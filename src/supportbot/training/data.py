@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from supportbot.core.identifiers import Masker
 from supportbot.core.pii import redact
 from supportbot.core.resources import sample_dir
-from supportbot.core.salutation import neutral_reply
+from supportbot.core.salutation import learn_signatures, neutral_reply
 
 T = TypeVar("T")
 
@@ -213,10 +213,12 @@ class Prepared:
     pii: Counter[str] = field(default_factory=Counter)
 
 
-def clean(conversation: Conversation, pii: Counter[str]) -> Conversation:
+def clean(
+    conversation: Conversation, pii: Counter[str], signatures: frozenset[str] = frozenset()
+) -> Conversation:
     """Redact PII, drop system turns (the prompt renderer adds ours), take the customer's name out
-    of the agent's salutation and the agent's sign-off off the reply (core.salutation), mask
-    identifiers."""
+    of the agent's salutation and the agent's sign-off off the reply (core.salutation;
+    ``signatures``: the unsigned ones learned from the data set), mask identifiers."""
     masker = Masker()
     messages = []
     for m in conversation.messages:
@@ -224,7 +226,7 @@ def clean(conversation: Conversation, pii: Counter[str]) -> Conversation:
             continue
         redacted = redact(m["content"])
         pii.update(redacted.counts)
-        text = neutral_reply(redacted.text) if m["role"] == "assistant" else redacted.text
+        text = neutral_reply(redacted.text, signatures) if m["role"] == "assistant" else redacted.text
         messages.append({"role": m["role"], "content": masker.mask(text)})
     return Conversation(conversation.id, messages, conversation.source, conversation.meta)
 
@@ -244,8 +246,11 @@ def prepare(
     held_out = {normalise(q) for q in eval_questions}
     prepared = Prepared([], [])
     seen: set[str] = set()
+    signatures = learn_signatures(
+        m["content"] for c in conversations for m in c.messages if m["role"] == "assistant"
+    )
     for conversation in conversations:
-        c = clean(conversation, prepared.pii)
+        c = clean(conversation, prepared.pii, signatures)
         if not any(m["role"] == "assistant" for m in c.messages) or c.messages[0]["role"] != "user":
             prepared.stats["dropped: no question/answer"] += 1
             continue
