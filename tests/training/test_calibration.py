@@ -219,28 +219,41 @@ def test_a_model_that_has_not_earned_its_risk_does_not_hand_over_what_its_ticket
     assert sent(trusted, other) != [other]  # handed over (the bot sends its hand-over message)
 
 
+# Two agreeing tickets of one request, and the agents' own words for it (the last two tests).
+TRACK_REPLY = "Open Orders > Track parcel; tracking can take 48 hours to update after dispatch."
+TRACK_TICKET = "Sign in first, then Orders > Track parcel shows it. Allow 48 hours. Best, Jo from the team"
+TRACK_PARTIAL = "Open Orders > Track parcel to see it."  # F1 0.55 against the ticket's 0.38
+TRACK_WEIGHTS = TermWeights(
+    [
+        TRACK_REPLY,
+        TRACK_TICKET,
+        *["Refunds reach your bank within 5 working days.", "Use Forgot password on the sign-in page."] * 4,
+    ]
+)
+
+
+def track_calibration(drafts: list[str]):
+    """The drafts calibrated against the ticket, all of them about the right request."""
+    n = len(drafts)
+    return calibrate(
+        drafts,
+        references=[TRACK_REPLY] * n,
+        right=lambda i, text: "track parcel" in text.lower(),
+        resolutions=[[TRACK_TICKET, TRACK_REPLY]] * n,
+        top_scores=[0.8] * n,
+        best=[TRACK_TICKET] * n,
+        weights=TRACK_WEIGHTS,
+        split="test",
+        judged_by="keyphrases",
+    )
+
+
 def test_a_model_that_earns_its_risk_gets_the_strictest_floor_at_which_it_does():
     """Not the floor of the best F1: half the drafts say everything their tickets agree on in
     the agents' words (sent at any floor), half only part of it (sent under a middle floor). The
     best F1 is at a low floor; the first half alone earns the model its risk, so the strictest
     floor is chosen, and the partial drafts become the best ticket."""
-    reference = "Open Orders > Track parcel; tracking can take 48 hours to update after dispatch."
-    ticket = "Sign in first, then Orders > Track parcel shows it. Allow 48 hours. Best, Jo from the team"
-    partial = "Open Orders > Track parcel to see it."  # F1 0.55 against the ticket's 0.38
-    others = ["Refunds reach your bank within 5 working days.", "Use Forgot password on the sign-in page."]
-    weights = TermWeights([reference, ticket, *others * 4])
-    drafts = [reference] * 10 + [partial] * 10
-    cal = calibrate(
-        drafts,
-        references=[reference] * 20,
-        right=lambda i, text: "track parcel" in text.lower(),
-        resolutions=[[ticket, reference]] * 20,
-        top_scores=[0.8] * 20,
-        best=[ticket] * 20,
-        weights=weights,
-        split="test",
-        judged_by="keyphrases",
-    )
+    cal = track_calibration([TRACK_REPLY] * 10 + [TRACK_PARTIAL] * 10)
     best_f1 = max(cal.table, key=lambda r: r["f1"])
     assert best_f1["disagree_below"] < max(FLOORS)  # the partial drafts add F1 where they are sent
     assert cal.earns and cal.disagree_below == max(FLOORS)
@@ -252,27 +265,12 @@ def test_the_strictest_earning_floor_may_be_below_the_strictest():
     """Drafts missing one of the terms their tickets agree on (sent under 0.85) earn the model
     its risk by themselves; drafts saying less (sent under 0.75) add F1 but are not needed: the
     floor is the one between them, neither the strictest nor the best F1's."""
-    reference = "Open Orders > Track parcel; tracking can take 48 hours to update after dispatch."
-    ticket = "Sign in first, then Orders > Track parcel shows it. Allow 48 hours. Best, Jo from the team"
     nearly = "Open Orders > Track parcel; tracking can take a couple of hours to update after dispatch."
-    partial = "Open Orders > Track parcel to see it."
-    others = ["Refunds reach your bank within 5 working days.", "Use Forgot password on the sign-in page."]
-    weights = TermWeights([reference, ticket, *others * 4])
-    said = {d: coverage(d, [ticket, reference], weights) for d in (nearly, partial)}
-    assert said[partial] < said[nearly] < 1.0
-    cal = calibrate(
-        [nearly] * 10 + [partial] * 10,
-        references=[reference] * 20,
-        right=lambda i, text: "track parcel" in text.lower(),
-        resolutions=[[ticket, reference]] * 20,
-        top_scores=[0.8] * 20,
-        best=[ticket] * 20,
-        weights=weights,
-        split="test",
-        judged_by="keyphrases",
-    )
+    said = {d: coverage(d, [TRACK_TICKET, TRACK_REPLY], TRACK_WEIGHTS) for d in (nearly, TRACK_PARTIAL)}
+    assert said[TRACK_PARTIAL] < said[nearly] < 1.0
+    cal = track_calibration([nearly] * 10 + [TRACK_PARTIAL] * 10)
     assert cal.earns
     assert cal.disagree_below == max(f for f in FLOORS if f <= said[nearly]) < max(FLOORS)
     assert cal.replaced == 0.5  # the partial drafts
     best_f1 = max(cal.table, key=lambda r: r["f1"])
-    assert best_f1["disagree_below"] <= said[partial] and best_f1["f1"] > cal.f1
+    assert best_f1["disagree_below"] <= said[TRACK_PARTIAL] and best_f1["f1"] > cal.f1
