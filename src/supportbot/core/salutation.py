@@ -81,6 +81,10 @@ SIGNATURE_LINES = 3
 SIGNATURE_AT_LEAST, SIGNATURE_SHARE = 3, 0.01
 
 
+def _lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").rstrip().split("\n")
+
+
 def _name_block(lines: list[str]) -> tuple[int, int, int]:
     """(how many name lines end ``lines``, the first of them, the line before them and any blank
     lines between)."""
@@ -98,20 +102,20 @@ def _name_block(lines: list[str]) -> tuple[int, int, int]:
     return names, start, before
 
 
-def _unsigned_block(lines: list[str]) -> str | None:
-    """The name lines ending a reply as a paragraph of their own after a finished sentence, with
-    no closing word before them ("Jo x" over "Team Larkspur"), as one key; None where there are
-    none. Whether they are a signature or content ("Account Settings") only their frequency
-    across the team's replies tells (``learn_signatures``)."""
-    names, start, before = _name_block(lines)
+def _unsigned_block(lines: list[str], block: tuple[int, int, int]) -> str | None:
+    """The name lines ending a reply (``block``: its ``_name_block``) as a paragraph of their own
+    after a finished sentence, with no closing word before them ("Jo x" over "Team Larkspur"), as
+    one key; None where there are none. Whether they are a signature or content ("Account
+    Settings") only their frequency across the team's replies tells (``learn_signatures``)."""
+    names, start, before = block
     if names == 0 or before == 0 or before == start:
         return None
-    block = [line.strip() for line in lines[start:] if line.strip()]
-    if any(_BULLET_RE.match(line) or any(c.isdigit() for c in line) for line in block):
+    found = [line.strip() for line in lines[start:] if line.strip()]
+    if any(_BULLET_RE.match(line) or any(c.isdigit() for c in line) for line in found):
         return None  # a list or a code, not a name
     if not lines[before - 1].rstrip().endswith((".", "!", "?")) or CLOSING_RE.search(lines[before - 1]):
         return None
-    return "\n".join(" ".join(line.split()) for line in block)
+    return "\n".join(" ".join(line.split()) for line in found)
 
 
 def learn_signatures(replies: Iterable[str]) -> frozenset[str]:
@@ -122,36 +126,33 @@ def learn_signatures(replies: Iterable[str]) -> frozenset[str]:
     total = 0
     for reply in replies:
         total += 1
-        block = _unsigned_block(reply.replace("\r\n", "\n").rstrip().split("\n"))
-        if block is not None:
-            counts[block] += 1
+        lines = _lines(reply)
+        if (found := _unsigned_block(lines, _name_block(lines))) is not None:
+            counts[found] += 1
     least = max(SIGNATURE_AT_LEAST, SIGNATURE_SHARE * total)
-    return frozenset(block for block, n in counts.items() if n >= least)
+    return frozenset(found for found, n in counts.items() if n >= least)
 
 
 def without_signoff(text: str, signatures: frozenset[str] = frozenset()) -> str:
     """The reply without its agent's sign-off (see the module doc): a closing word and the name
     lines after it, or a block of name lines that ``signatures`` (``learn_signatures`` on the
     team's replies) knows; unchanged when it has none or nothing but the sign-off would be left."""
-    lines = text.replace("\r\n", "\n").rstrip().split("\n")
-    if lines and (inline := CLOSING_AND_NAME_RE.search(lines[-1])) is not None:
+    lines = _lines(text)
+    if (inline := CLOSING_AND_NAME_RE.search(lines[-1])) is not None:
         if len(lines) > 1 and lines[-2].rstrip().endswith(":"):
             return text  # "… under:" then "Best - Sellers": what the reply points to
-        kept = [*lines[:-1], lines[-1][: inline.start()].rstrip()]  # "Cheers, Sam"
+        body = "\n".join([*lines[:-1], lines[-1][: inline.start()]]).rstrip()  # "Cheers, Sam"
     else:
-        names, _, before = _name_block(lines)
+        block = _name_block(lines)
+        names, _, before = block
         if names == 0 or before == 0:
             return text
-        if not CLOSING_RE.search(lines[before - 1]) and _unsigned_block(lines) not in signatures:
+        if not CLOSING_RE.search(lines[before - 1]) and _unsigned_block(lines, block) not in signatures:
             return text
-        kept = lines[:before]
-    while kept and not kept[-1].strip():
-        kept.pop()
-    if kept and (closing := CLOSING_RE.search(kept[-1])) is not None:
-        kept[-1] = kept[-1][: closing.start()].rstrip()
-        while kept and not kept[-1].strip():
-            kept.pop()
-    body = "\n".join(kept).rstrip()
+        body = "\n".join(lines[:before]).rstrip()
+    last = body.rfind("\n") + 1  # the closing word ending the last paragraph goes too
+    if (closing := CLOSING_RE.search(body[last:])) is not None:
+        body = body[: last + closing.start()].rstrip()
     return body if body else text
 
 
