@@ -98,15 +98,18 @@ def prepare_set(name: str, folder: Path, *, tickets: int, held_out: int) -> dict
     chats = str(folder / "chats.jsonl")
     import csv
 
-    from supportbot.core.salutation import neutral_reply
+    from supportbot.core.salutation import learn_signatures, neutral_reply
 
     labels = json.loads((folder / "ticket_intents.json").read_text())
     with (folder / "tickets.csv").open(newline="") as handle:
-        replies = [  # as the bot could show them: no past customer's or agent's name
-            (labels[r["Ticket ID"]], neutral_reply(r["Public reply"]))
+        raw = [
+            (labels[r["Ticket ID"]], r["Public reply"])
             for r in csv.DictReader(handle)
             if r["Public reply"].strip()
         ]
+    signatures = learn_signatures(text for _, text in raw)
+    # As the bot could show them: no past customer's or agent's name (signatures as an import learns them).
+    replies = [(intent, neutral_reply(text, signatures)) for intent, text in raw]
     return {
         "replies": replies,
         "import": ["tickets", "import", str(folder / "tickets.csv"), *fields],
