@@ -131,3 +131,28 @@ def test_the_customers_own_order_number_replaces_an_invented_one_in_the_stream(b
     assert reply.outcome == "model" and "4821937" in reply.text
     sent = json.dumps([c.args for c in bot.fake.calls])
     assert "9999999" not in sent and streamed_text(bot.fake) == reply.text
+
+
+def test_a_letter_templates_salutation_and_signoff_never_reach_the_customer(bot_factory, script):
+    # What a general instruct model behind the endpoint writes when not tuned on the team's replies.
+    script.text = f"Dear [Customer's Name],\n\n{ANSWER}\n\nBest regards,\n[Your Name]\n[Company Name]"
+    script.delay_s = 0.02
+    bot = bot_factory(model_base_url=script.url, slack_stream_interval_s=0)
+    event, _ = bot.dm("How do I reset my password?")
+    reply = bot.wait_reply(event["channel"], event["ts"])
+    assert reply.outcome == "model" and reply.text == f"Hello,\n\n{ANSWER}"
+    bot.wait_idle()
+    assert streamed_text(bot.fake) == reply.text
+    sent = json.dumps([c.args for c in bot.fake.calls])
+    assert "Name]" not in sent and "Best regards" not in sent
+
+
+def test_a_draft_with_a_blank_for_the_customer_to_fill_is_not_sent(bot_factory, script):
+    script.text = "To reset your password, open [link to the reset page] and choose Forgot password."
+    script.delay_s = 0.02
+    bot = bot_factory(model_base_url=script.url, slack_stream_interval_s=0)
+    event, _ = bot.dm("How do I reset my password?")
+    reply = bot.wait_reply(event["channel"], event["ts"])
+    assert reply.outcome in ("fallback", "handover") and "[link" not in reply.text
+    bot.wait_idle()
+    assert "reset page]" not in json.dumps([c.args for c in bot.fake.calls])

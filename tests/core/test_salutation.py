@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from supportbot.core.models import Ticket
-from supportbot.core.salutation import learn_signatures, neutral_reply, neutral_salutation, without_signoff
+from supportbot.core.salutation import (
+    learn_signatures,
+    model_reply,
+    neutral_reply,
+    neutral_salutation,
+    template_blanks,
+    without_signoff,
+)
 from supportbot.retrieval.importer import import_tickets
 from supportbot.retrieval.sources import FieldMap
 from supportbot.training.data import load_chat_jsonl, prepare, write_jsonl
@@ -119,3 +126,26 @@ def test_imported_replies_and_training_targets_carry_no_agents_name(sessions, tm
     written = write_jsonl(tmp_path / "train.jsonl", prepare(loaded, val_fraction=0.0).train).read_text()
     assert "Priya" not in written and "Best wishes" not in written and "Ines" not in written
     assert "e-gift card" in written
+
+
+@pytest.mark.parametrize(
+    ("drafted", "sent"),
+    [
+        (f"Dear [Customer's Name],\n\n{BODY}\n\nBest regards,\n[Your Name]\n[Your Position]\n[Company Name]",
+         f"Hello,\n\n{BODY}"),
+        (f"Hi [Name]! {BODY}\n\n[Your Name]", f"Hi! {BODY}"),
+        (f"{BODY} Kind regards, [Your Name]", BODY),
+        (f"{BODY}\n\nBest regards,\nThe Support Team", BODY),
+        (BODY, BODY),
+    ],
+)  # fmt: skip
+def test_a_letter_templates_salutation_and_signoff_leave_the_models_answer(drafted, sent):
+    assert model_reply(drafted) == sent and template_blanks(sent) == []
+
+
+def test_a_blank_for_the_customer_to_fill_is_found_but_not_a_redaction_or_a_link():
+    assert template_blanks("Refunds take [number of days] days to [your bank].") == [
+        "[number of days]",
+        "[your bank]",
+    ]
+    assert template_blanks("We sent it to [EMAIL]. See [Orders](https://shop.example/orders).") == []

@@ -19,6 +19,12 @@ Settings", an address): they are a signature only where the same block ends many
 replies (``learn_signatures``; an import learns them per batch, training per data set). A last
 line that reads like content ("Orders > Track parcel", "see our returns page") stays.
 
+A general instruct model behind the endpoint (one not tuned on the team's replies) writes a
+letter template instead: "Dear [Customer's Name]," … "Best regards,\n[Your Name]". ``model_reply``
+takes that salutation's and sign-off's blanks out of the model's answer, and
+``template_blanks`` finds any left in the text, which is then not sent as it stands (a blank
+the customer would have to fill in is no answer).
+
 Hand-written: e-mail signature libraries look for "--" delimiters and quoted history, not a
 helpdesk reply's valediction and name.
 """
@@ -69,11 +75,18 @@ _CLOSING = (
 CLOSING_RE = re.compile(rf"(?:^|(?<=[.!?])[ \t]+){_CLOSING}[ \t]*[,!.]?[ \t]*$", re.IGNORECASE)
 _NAME_WORD = r"(?:[A-Z][\w'’.-]*|&|\||-|–|—|/|x|and|of|the|at|from)"
 _SIGNED = rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,5}}"
-# A name, a role or a team; or a contact the redaction left ("[EMAIL]", "Tel: [PHONE]").
-NAME_LINE_RE = re.compile(rf"^[ \t]*(?:{_SIGNED}|(?:[A-Za-z]+:[ \t]*)?\[[A-Z_]+\])[ \t]*$")
+# A letter template's blank: words in square brackets, at least one in lower case
+# ("[Your Name]", "[customer's name]"); not a redaction ("[EMAIL]") nor a Markdown link ("[Orders](https://…)").
+TEMPLATE_BLANK_RE = re.compile(r"\[(?=[^\]\n]*[a-z])[A-Za-z][\w'’ ./&-]{0,40}\](?!\()")
+# A name, a role or a team; or a contact the redaction left ("[EMAIL]", "Tel: [PHONE]"); or a
+# template's blank for one ("[Your Name]", "[Company Name]").
+NAME_LINE_RE = re.compile(
+    rf"^[ \t]*(?:{_SIGNED}|(?:[A-Za-z]+:[ \t]*)?(?:\[[A-Z_]+\]|{TEMPLATE_BLANK_RE.pattern}))[ \t]*$"
+)
 # "Cheers, Sam" / "Thanks - Priya": a closing word, a comma or dash, a name, ending the reply.
 CLOSING_AND_NAME_RE = re.compile(
-    rf"(?:^|(?<=[.!?])[ \t]+){_CLOSING}[ \t]*(?:,|-|–|—)[ \t]*{_SIGNED}[ \t]*$", re.IGNORECASE
+    rf"(?:^|(?<=[.!?])[ \t]+){_CLOSING}[ \t]*(?:,|-|–|—)[ \t]*(?:{_SIGNED}|{TEMPLATE_BLANK_RE.pattern})[ \t]*$",
+    re.IGNORECASE,
 )
 _BULLET_RE = re.compile(r"^[ \t]*(?:[-*•–—]|\d+[.)])[ \t]")
 SIGNATURE_LINES = 3
@@ -154,6 +167,37 @@ def without_signoff(text: str, signatures: frozenset[str] = frozenset()) -> str:
     if (closing := CLOSING_RE.search(body[last:])) is not None:
         body = body[: last + closing.start()].rstrip()
     return body if body else text
+
+
+def template_blanks(text: str) -> list[str]:
+    """The letter template's blanks in ``text`` ("[Your Name]"; see the module doc)."""
+    return TEMPLATE_BLANK_RE.findall(text)
+
+
+# "Dear [Customer's Name]," / "Hi [Name]!": a salutation to a blank.
+_BLANK_SALUTATION_RE = re.compile(
+    rf"^(?P<lead>\s*)(?P<word>hi|hello|hey|dear|hiya)[ \t]+{TEMPLATE_BLANK_RE.pattern}[ \t]*(?P<mark>[,!.:]?)",
+    re.IGNORECASE,
+)
+
+
+def model_reply(text: str) -> str:
+    """The model's answer without a letter template's salutation blank ("Dear [Customer's
+    Name]," becomes "Hello,") and without a sign-off, blanks and all ("Best regards,\n[Your
+    Name]\n[Company]"): the bot answers as itself, as a past reply it shows does."""
+    if (blank := _BLANK_SALUTATION_RE.match(text)) is not None:
+        word = blank.group("word")
+        greeting = "Hello" if word.lower() == "dear" else word
+        text = f"{blank.group('lead')}{greeting}{blank.group('mark') or ','}{text[blank.end() :]}"
+    lines = _lines(without_signoff(text))
+    blanks = 0  # more blank lines than a signature's three, or with no closing word before them
+    while len(lines) > 1 and (not lines[-1].strip() or TEMPLATE_BLANK_RE.fullmatch(lines[-1].strip())):
+        blanks += bool(lines.pop().strip())
+    body = "\n".join(lines).rstrip()
+    last = body.rfind("\n") + 1
+    if blanks and (closing := CLOSING_RE.search(body[last:])) is not None:
+        body = body[: last + closing.start()].rstrip()
+    return body
 
 
 def neutral_reply(text: str, signatures: frozenset[str] = frozenset()) -> str:

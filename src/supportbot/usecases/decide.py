@@ -14,6 +14,7 @@ from typing import Any
 from supportbot.core.enums import HandoverReason, Outcome
 from supportbot.core.grounding import FixedChecks, TermWeights, check_against_sources, guard
 from supportbot.core.identifiers import Masker, generalise, present_past
+from supportbot.core.salutation import model_reply, template_blanks
 from supportbot.core.settings import Settings
 from supportbot.usecases.floors import Floors
 from supportbot.usecases.messages import Source
@@ -35,11 +36,13 @@ class Decision:
 
 @dataclass(frozen=True)
 class Draft:
-    """The model's answer, placeholders filled back in (``unfilled``: some could not be)."""
+    """The model's answer, placeholders filled back in (``unfilled``: some could not be), without
+    a letter template's salutation and sign-off; ``blanks``: a template's blanks still in it."""
 
     text: str
     unfilled: bool
     mean_logprob: float | None
+    blanks: tuple[str, ...] = ()
 
 
 def draft_of(completion: Completion, masker: Masker) -> Draft:
@@ -49,7 +52,8 @@ def draft_of(completion: Completion, masker: Masker) -> Draft:
     if completion.finish_reason == "length":
         raw = end_on_sentence(raw)  # not a half sentence at the token cap
     text, unfilled = masker.unmask(raw)
-    return Draft(text, bool(unfilled), completion.mean_logprob)
+    text = model_reply(text)
+    return Draft(text, bool(unfilled), completion.mean_logprob, tuple(template_blanks(text)))
 
 
 def gate(
@@ -127,6 +131,9 @@ def decide(
         return fallback(
             sources, masker=masker, settings=settings, why=verdict.why or verdict.kind, below=below
         )
+    if draft.blanks:
+        why = f"the drafted answer left a template's blanks unfilled ({', '.join(draft.blanks)})"
+        return fallback(sources, masker=masker, settings=settings, why=why, below=below)
     if not checked.ok or not checked.text.strip():
         return fallback(
             sources,

@@ -14,7 +14,9 @@ A piece is released only when
    draft does, so once at the floor the finished draft cannot be turned down as "about another
    request".
 
-What fails 2, 3 or an unfillable placeholder stops the release for good: the finished answer will
+A letter template's salutation and sign-off are taken off first, as from the finished draft
+(core.salutation.model_reply). What fails 2, 3, an unfillable placeholder or a template's blank
+left in the text ("[Your Name]") stops the release for good: the finished answer will
 be the best ticket or a hand-over, and none of the draft is ever shown. The confidence gate on
 token log-probabilities can only be judged at the end; when it hands over after text was shown,
 the Slack layer replaces the message.
@@ -27,6 +29,7 @@ from collections.abc import Callable
 from supportbot.core.grounding import FixedChecks, TermWeights, check_against_sources, guard
 from supportbot.core.identifiers import Masker, generalise
 from supportbot.core.prompt import CANNOT_HELP, complete_sentences
+from supportbot.core.salutation import model_reply, template_blanks
 from supportbot.core.settings import Settings
 from supportbot.usecases.decide import gate
 from supportbot.usecases.floors import Floors
@@ -96,6 +99,10 @@ class Releaser:
             self.stopped = True
             return None
         text, unfilled = self.masker.unmask(candidate.strip())
+        text = model_reply(text)  # as decide.draft_of: the finished answer must begin so
+        if template_blanks(text):
+            self.stopped = True
+            return None
         checked = guard(
             text,
             conversation=self.turns,
