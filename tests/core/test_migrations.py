@@ -108,3 +108,55 @@ def test_0004_keeps_every_message_and_checks_the_hand_over_state(db_url):
         assert "channel_settings" not in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_0009_takes_past_agents_signoffs_off_stored_tickets(db_url):
+    """Tickets imported before the sign-off rules lose them on upgrade, with a new content hash
+    (the index is then out of date); a reply without one is not touched."""
+    from sqlalchemy import text
+
+    from supportbot.core.store.tickets import content_hash
+
+    body = "Refunds go back to the original card within 5 days."
+    replies = {
+        "T-1": f"Hi Ravi,\n\n{body}\n\nBest wishes,\nPriya | Larkspur Customer Care",
+        "T-2": f"{body} Cheers, Sam",
+        **{f"J-{i}": f"Hey!\n\n{body} Item {i}.\n\nJo x\nTeam Larkspur" for i in range(3)},
+        "T-3": f"{body}\n\nFind it under\nAccount Settings",
+    }
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0008")
+        with engine.begin() as conn:
+            for i, (external_id, reply) in enumerate(replies.items(), start=1):
+                digest = content_hash(question="Refund?", body=None, resolution=reply, category=None)
+                conn.execute(
+                    text(
+                        "INSERT INTO tickets (id, external_id, question, resolution, source, content_hash, "
+                        "created_at, updated_at) VALUES (:id, :ext, 'Refund?', :reply, 'import', :hash, "
+                        ":now, :now)"
+                    ),
+                    {
+                        "id": i,
+                        "ext": external_id,
+                        "reply": reply,
+                        "hash": digest,
+                        "now": "2026-12-01 00:00:00",
+                    },
+                )
+        upgrade(engine)
+        with engine.connect() as conn:
+            rows = {r.external_id: r for r in conn.execute(text("SELECT * FROM tickets"))}
+        assert rows["T-1"].resolution == f"Hi,\n\n{body}"
+        assert rows["T-2"].resolution == body
+        assert rows["J-0"].resolution == f"Hey!\n\n{body} Item 0."  # learned: it ends 3 replies
+        assert rows["T-3"].resolution == replies["T-3"]  # content, not a signature
+        for row in rows.values():
+            assert row.content_hash == content_hash(
+                question="Refund?", body=None, resolution=row.resolution, category=None
+            )
+        assert rows["T-3"].content_hash == content_hash(
+            question="Refund?", body=None, resolution=replies["T-3"], category=None
+        )
+    finally:
+        engine.dispose()
