@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from supportbot.core.models import Message
 from supportbot.usecases.messages import Incoming
 
@@ -78,4 +80,47 @@ def test_a_new_subject_in_a_thread_is_searched_on_its_own_words(bot):
     first = turn(bot, earlier, "6.0001", thread="6.0001")
     assert INTENT[first.sources[0].external_id] == "change_email"
     second = turn(bot, question, "6.0002", thread="6.0001")
+    assert INTENT[second.sources[0].external_id] == "plus_cancel"
+
+
+@pytest.mark.parametrize(
+    ("question", "follows"),
+    [
+        ("How long?", True),
+        ("And how long does that usually take?", True),
+        ("ok, and what if it doesn't arrive?", True),
+        ("What about if I'm ordering from abroad?", True),
+        ("Can I do this in the app instead?", True),
+        ("Hi there, is the same true for sale items?", True),
+        ("Can I change the delivery address on an order I placed an hour ago?", False),
+        ("Hi there, how do I unsubscribe from your newsletter emails please?", False),
+        ("To whom it may concern, please delete my account and my data.", False),
+        ("The courier says it was delivered today but nothing arrived at my door.", False),
+        ("", False),
+    ],
+)
+def test_a_question_that_refers_back_reads_as_a_follow_up(question, follows):
+    from supportbot.usecases.followup import refers_back
+
+    assert refers_back(question) is follows
+
+
+def test_a_follow_up_that_points_back_takes_its_thread_even_when_its_own_words_find_something(bot):
+    """ "Do I need a receipt for it?" alone finds the invoice tickets nearly as close as the thread
+    finds the first subject's: the score rule alone kept its own words; the pronoun pointing back
+    makes it a follow-up."""
+    from supportbot.usecases.followup import pick, thread_query
+
+    earlier = "I'd like to cancel Brindle Plus before the next renewal. How?"
+    question = "Do I need a receipt for it?"
+    alone, with_thread = bot.responder.retriever.search_many(
+        [question, thread_query(question, [earlier])], k=5
+    )
+    assert INTENT[alone[0].external_id] == "invoice_request"
+    assert 0.85 * with_thread[0].score <= alone[0].score < with_thread[0].score
+    assert INTENT[pick(alone, with_thread)[0].external_id] == "invoice_request"  # the score rule
+
+    first = turn(bot, earlier, "7.0001", thread="7.0001")
+    assert INTENT[first.sources[0].external_id] == "plus_cancel"
+    second = turn(bot, question, "7.0002", thread="7.0001")
     assert INTENT[second.sources[0].external_id] == "plus_cancel"

@@ -8,10 +8,20 @@ question finds nearly as much alone, and the thread, which still names the first
 edge past it. So the thread's search wins only when the question alone reaches less than
 ``SELF_CONTAINED`` of its closest ticket's score, and a change of subject is not dragged back to
 the first one.
+
+Scores alone cannot tell every follow-up: "What about if I'm ordering from abroad?" or "Do I need
+to do that from the app?" find a ticket of their own (customs, an app's promo code) as close as
+their thread's. What gives them away is how they are written: a short question that opens with a
+connective ("and", "what about", "ok so") or points back ("that", "it", "the same", "instead"),
+or one of a few words ("How long?"). Such a question (``refers_back``) takes the thread's hits
+whenever the thread finds more than it does alone; a question that names its own subject keeps
+the rule above. Hand-written: English cues, where a model rewriting the question would need a
+second model call per turn; without the cues (another language) the score rule alone decides.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +42,26 @@ THREAD_TURNS = 2
 SELF_CONTAINED = 0.85
 
 
+# A question of at most this many words can lean on the thread (longer ones name their subject);
+# one of at most ``FEW_WORDS`` always does ("How long?", "Any fee for this?").
+SHORT, FEW_WORDS = 10, 4
+_GREETING_RE = re.compile(r"\b(?:(?:hi|hello|hey)\s+there|to\s+whom\s+it\s+may\s+concern)\b[\s,.!]*", re.I)
+_LEAD = r"^(?:(?:ok(?:ay)?|thanks|thank\s+you|great|cool|sorry|right|oh|ah)\b[\s,.!]*)*"
+_CONNECTIVE_RE = re.compile(_LEAD + r"(?:and|but|so|or|what\s+about|how\s+about|what\s+if)\b", re.I)
+_POINTS_BACK_RE = re.compile(r"\b(?:that|it|this|those|these|them|there|same|instead|one)\b", re.I)
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+def refers_back(question: str) -> bool:
+    """Whether a question reads as a follow-up of the turn before it (see the module doc): short,
+    and opening with a connective or pointing back with a pronoun; or only a few words."""
+    text = _GREETING_RE.sub(" ", question).strip()
+    words = len(_WORD_RE.findall(text))
+    if words <= FEW_WORDS:
+        return words > 0
+    return words <= SHORT and bool(_CONNECTIVE_RE.match(text) or _POINTS_BACK_RE.search(text))
+
+
 def thread_query(question: str, earlier: Sequence[str], *, turns: int = THREAD_TURNS) -> str | None:
     """The question with the customer's previous turns before it; None when it has none."""
     before = [t.strip() for t in earlier if t and t.strip()][-turns:]
@@ -49,14 +79,19 @@ def search_in_thread(
     if query is None:
         return list(retriever.search(question, k=k, **kwargs))
     alone, with_thread = retriever.search_many([question, query], k=k, **kwargs)
-    return pick(alone, with_thread)
+    return pick(alone, with_thread, question=question)
 
 
-def pick(alone: list[Any], with_thread: list[Any], *, self_contained: float = SELF_CONTAINED) -> list[Any]:
+def pick(
+    alone: list[Any], with_thread: list[Any], *, question: str | None = None,
+    self_contained: float = SELF_CONTAINED,
+) -> list[Any]:  # fmt: skip
     """The thread's hits when the question alone finds less than ``self_contained`` of what it
-    finds with the thread; else the question's own."""
+    finds with the thread, or less than the thread at all for a ``question`` that refers back;
+    else the question's own. (``question`` None: the score rule alone.)"""
     if not with_thread:
         return list(alone)
-    if not alone or alone[0].score < self_contained * with_thread[0].score:
+    if not alone:
         return list(with_thread)
-    return list(alone)
+    share = self_contained if question is None or not refers_back(question) else 1.0
+    return list(with_thread) if alone[0].score < share * with_thread[0].score else list(alone)
