@@ -151,7 +151,7 @@ def test_a_model_that_adds_little_to_the_tickets_f1_gets_the_strictest_floor():
     """Where the drafts are as often right as the ticket (here: always) the model is still only
     trusted beyond the strictest floor if it words answers clearly better than the ticket."""
     reference = "Open Orders > Track parcel; tracking can take 48 hours to update. Thanks, Sam"
-    ticket = "Tracking can take 48 hours to update: open Orders > Track parcel. Best, Jo from the team"
+    ticket = "Tracking can take 48 hours to update: open Orders > Track parcel in your account."
     weights = TermWeights([reference, ticket, "Refunds reach your bank within 5 working days."] * 3)
 
     def run(draft: str):
@@ -167,7 +167,7 @@ def test_a_model_that_adds_little_to_the_tickets_f1_gets_the_strictest_floor():
             judged_by="keyphrases",
         )
 
-    much_better = run(reference)  # the agents' own words: F1 1.0 against the ticket's ~0.6
+    much_better = run(reference)  # the agents' own words (unsigned): F1 0.92 against the ticket's 0.83
     assert much_better.earns and much_better.f1 - much_better.top_ticket["f1"] >= MIN_F1_GAIN
     a_little = run(ticket + " Thanks")  # one of the agents' words more: +0.04
     assert 0 < a_little.f1 - a_little.top_ticket["f1"] < MIN_F1_GAIN
@@ -274,3 +274,16 @@ def test_the_strictest_earning_floor_may_be_below_the_strictest():
     assert cal.replaced == 0.5  # the partial drafts
     best_f1 = max(cal.table, key=lambda r: r["f1"])
     assert best_f1["disagree_below"] <= said[TRACK_PARTIAL] and best_f1["f1"] > cal.f1
+
+
+def test_as_sent_drafts_are_what_the_bot_would_send_of_a_letter_template():
+    """The evaluation's "as sent" is the bot's: a template's sign-off is taken off a draft, and a
+    draft leaving a blank to fill in is replaced by the best ticket (usecases.decide)."""
+    weights = TermWeights([TRACK_REPLY, TRACK_TICKET, "Refunds reach your bank within 5 working days."])
+    said = "Sign in first, then Orders > Track parcel shows it. Allow 48 hours."
+    drafts = [f"{said}\n\nBest regards,\n[Your Name]", f"{said} Open [the tracking page] to see it."]
+    out, replaced = as_sent_with(
+        drafts, resolutions=[[TRACK_TICKET]] * 2, top_scores=[0.9] * 2, best=[TRACK_TICKET] * 2,
+        weights=weights, disagree_below=0.0, close_match_score=1.0,
+    )  # fmt: skip
+    assert out == [said, TRACK_TICKET] and replaced == 1

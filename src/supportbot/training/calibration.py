@@ -51,6 +51,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from supportbot.core.grounding import FixedChecks, check_against_sources
+from supportbot.core.salutation import model_reply, template_blanks
 from supportbot.core.scoring import token_f1
 
 FLOORS = (0.0, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 1.0)
@@ -146,10 +147,16 @@ def as_sent_with(
     bot shows it; ``fixed``: the bot's checks that are not calibrated, its loop and first-source
     checks; ``questions``: the
     customers' messages, the conversation a span of time may come from); and how many were
-    replaced."""
+    replaced. Each draft is first what the bot would make of it: a letter template's salutation
+    and sign-off taken off, and the best ticket where it leaves a blank to fill in."""
     out, replaced = [], 0
     asked = questions if questions is not None else [""] * len(drafts)
-    for draft, res, top, shown, question in zip(drafts, resolutions, top_scores, best, asked, strict=True):
+    for raw, res, top, shown, question in zip(drafts, resolutions, top_scores, best, asked, strict=True):
+        draft = model_reply(raw)  # as usecases.decide.draft_of: no template salutation or sign-off
+        if template_blanks(draft) and shown:  # a blank left to fill in: the best ticket instead
+            out.append(shown)
+            replaced += 1
+            continue
         verdict = check_against_sources(
             draft,
             list(res),
