@@ -60,6 +60,8 @@ def test_an_agents_signoff_is_taken_off(signed):
         "Reset the router. Thanks!",  # a closing sentence, nobody's name
         "Cheers",  # nothing would be left
         "Explained the returns window to the customer.",
+        "Your order shipped. Thank you, it will arrive on Monday",  # a closing word, then content
+        "Your order shipped. Thanks - your refund is on its way",
     ],
 )
 def test_content_at_the_end_of_a_reply_stays(content):

@@ -85,9 +85,8 @@ NAME_LINE_RE = re.compile(
 )
 # "Cheers, Sam" / "Thanks - Priya": a closing word, a comma or dash, a name, ending the reply.
 CLOSING_AND_NAME_RE = re.compile(
-    rf"(?:^|(?<=[.!?])[ \t]+){_CLOSING}[ \t]*(?:,|-|–|—)[ \t]*(?:{_SIGNED}|{TEMPLATE_BLANK_RE.pattern})[ \t]*$",
-    re.IGNORECASE,
-)
+    rf"(?:^|(?<=[.!?])[ \t]+)(?i:{_CLOSING})[ \t]*(?:,|-|–|—)[ \t]*(?:{_SIGNED}|{TEMPLATE_BLANK_RE.pattern})[ \t]*$"
+)  # the closing word in any case, the name capitalised: "Thanks, see you soon" is no signature
 _BULLET_RE = re.compile(r"^[ \t]*(?:[-*•–—]|\d+[.)])[ \t]")
 SIGNATURE_LINES = 3
 # A block without a closing word is an agent's signature only where it ends this many replies.
