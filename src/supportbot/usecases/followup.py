@@ -9,14 +9,17 @@ edge past it. So the thread's search wins only when the question alone reaches l
 ``SELF_CONTAINED`` of its closest ticket's score, and a change of subject is not dragged back to
 the first one.
 
-Scores alone cannot tell every follow-up: "What about if I'm ordering from abroad?" or "Do I need
-to do that from the app?" find a ticket of their own (customs, an app's promo code) as close as
-their thread's. What gives them away is how they are written: a short question that opens with a
+Scores alone cannot tell every follow-up: "What about if I'm ordering from abroad?" (after a
+question on tracking) or "Do I need a receipt for it?" (after one on cancelling a membership)
+find a ticket of their own (customs, invoices) nearly as close as their thread's. What gives them away is how they are written: a short question that opens with a
 connective ("and", "what about", "ok so") or points back ("that", "it", "the same", "instead"),
 or one of a few words ("How long?"). Such a question (``refers_back``) takes the thread's hits
 whenever the thread finds more than it does alone; a question that names its own subject keeps
 the rule above. Hand-written: English cues, where a model rewriting the question would need a
 second model call per turn; without the cues (another language) the score rule alone decides.
+Measured with bench/followup_routing.py, first hit's request, the score rule → with the cues: the
+second shop's follow-ups 0.719 → 0.750, 60 follow-ups written apart from the cues 0.658 → 0.733
+(0.908 → 0.933 on the sample), changes of subject 0.800 → 0.800 (0.980 → 0.970 on the sample).
 """
 
 from __future__ import annotations
