@@ -1,4 +1,6 @@
-"""Redacting rows stored before redaction covered them (migration 0003, `supportbot db redact`).
+"""Redacting rows stored before redaction covered them (migration 0003, `supportbot db redact`),
+and taking past agents' sign-offs off tickets stored before they were taken off on import
+(migration 0009).
 
 Written against plain table descriptions rather than the ORM models, so the migration that calls
 it keeps meaning what it meant when later revisions change the models.
@@ -56,6 +58,26 @@ def redact_stored(
         "pii_found": dict(sorted(tally.found.items())),
         "reindex_needed": any(k.startswith("tickets.") for k in tally.rows_changed),
     }
+
+
+def unsign_stored_tickets(connection: Connection) -> int:
+    """Take the past agents' sign-offs off every stored ticket's reply, with the signatures learned
+    from all of them (core.salutation, as an import does per batch); returns how many changed, each
+    with a new content hash (`supportbot index build` re-embeds them)."""
+    from supportbot.core.salutation import learn_signatures, neutral_reply
+
+    table = _table("tickets", "id", ("question", "body", "resolution"))
+    signatures = learn_signatures(
+        row["resolution"] for batch in _batches(connection, table, "id") for row in batch
+    )
+    changed = 0
+    for batch in _batches(connection, table, "id"):
+        for row in batch:
+            resolution = neutral_reply(row["resolution"], signatures)
+            if resolution != row["resolution"]:
+                _write(connection, "tickets", "id", row, {"resolution": resolution})
+                changed += 1
+    return changed
 
 
 @dataclass

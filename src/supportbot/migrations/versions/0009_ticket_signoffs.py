@@ -15,9 +15,8 @@ Create Date: 2026-12-07
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
@@ -25,46 +24,12 @@ down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-PAGE = 1000
-
-tickets = sa.table(
-    "tickets",
-    sa.column("id", sa.Integer),
-    sa.column("question", sa.Text),
-    sa.column("body", sa.Text),
-    sa.column("resolution", sa.Text),
-    sa.column("category", sa.String),
-    sa.column("content_hash", sa.String),
-)
-
-
-def _rows(bind: sa.Connection, columns: Sequence[sa.ColumnElement]) -> Iterator[sa.Row]:
-    """Every ticket's ``columns``, ``PAGE`` at a time by id (an update between pages is fine)."""
-    last = 0
-    while rows := bind.execute(
-        sa.select(*columns).where(tickets.c.id > last).order_by(tickets.c.id).limit(PAGE)
-    ).all():
-        yield from rows
-        last = rows[-1].id
-
 
 def upgrade() -> None:
-    # The rules as this version has them: a pure function of the text, no model, no network.
-    from supportbot.core.salutation import learn_signatures, neutral_reply
-    from supportbot.core.store.tickets import content_hash
+    from supportbot.core.store.privacy import unsign_stored_tickets
 
-    bind = op.get_bind()
-    signatures = learn_signatures(row.resolution for row in _rows(bind, [tickets.c.id, tickets.c.resolution]))
-    for row in _rows(bind, list(tickets.c)):
-        resolution = neutral_reply(row.resolution, signatures)
-        if resolution == row.resolution:
-            continue
-        digest = content_hash(
-            question=row.question, body=row.body, resolution=resolution, category=row.category
-        )
-        bind.execute(
-            tickets.update().where(tickets.c.id == row.id).values(resolution=resolution, content_hash=digest)
-        )
+    if changed := unsign_stored_tickets(op.get_bind()):
+        print(f"0009: took past agents' sign-offs off {changed} tickets: run `supportbot index build`")
 
 
 def downgrade() -> None:
