@@ -46,14 +46,6 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def labels(data: Path, name: str) -> tuple[dict[str, str], list[dict[str, Any]]]:
-    """Ticket id → request, and the held-out questions (with their ``intent``)."""
-    if name == "sample":
-        tickets = _jsonl(data / "tickets.jsonl")
-        return {t["id"]: t["intent"] for t in tickets}, _jsonl(data / "eval_questions.jsonl")
-    return json.loads((data / "ticket_intents.json").read_text()), _jsonl(data / "held_out.jsonl")
-
-
 def threads(data: Path, questions: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """``{"kind": [{"first", "question", "intent" (the right request; None: unknown)}]}``."""
     from bench.own_data import new_subject_threads
@@ -105,7 +97,10 @@ def main() -> None:
     retriever = open_retriever(ctx.settings, ctx.sessions)
     if retriever is None:
         raise SystemExit(f"no index in {args.keep / 'home'}: run bench.own_data --keep there first")
-    ticket_intent, questions = labels(args.keep / "data", args.set)
+    from bench.own_data import QUESTIONS, ticket_intents
+
+    data = args.keep / "data"
+    ticket_intent, questions = ticket_intents(args.set, data), _jsonl(data / QUESTIONS[args.set])
     Rule = Callable[[list[Any], list[Any], str], list[Any]]
     rules: dict[str, Rule] = {
         "score rule": lambda alone, thread, q: pick(alone, thread),
@@ -114,7 +109,7 @@ def main() -> None:
         "alone always": lambda alone, thread, q: alone,
     }
     result: dict[str, Any] = {"set": args.set, "kinds": {}}
-    for kind, turns in threads(args.keep / "data", questions).items():
+    for kind, turns in threads(data, questions).items():
         searched = retriever.search_many(
             [s for t in turns for s in (t["question"], thread_query(t["question"], [t["first"]]))], k=8
         )

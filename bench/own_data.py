@@ -62,6 +62,20 @@ class Failed(Exception):
     """A command exited with an error."""
 
 
+QUESTIONS = {"sample": "eval_questions.jsonl", "second": "held_out.jsonl"}  # each set's held-out questions
+
+
+def ticket_intents(name: str, folder: Path) -> dict[str, str]:
+    """Which request each of a prepared set's tickets is about (for the benchmark only)."""
+    if name == "sample":
+        return {
+            (r := json.loads(line))["id"]: r["intent"]
+            for line in (folder / "tickets.jsonl").read_text().splitlines()
+            if line.strip()
+        }
+    return json.loads((folder / "ticket_intents.json").read_text())
+
+
 def prepare_set(name: str, folder: Path, *, tickets: int, held_out: int) -> dict[str, Any]:
     """The set's files and how the commands read them."""
     if name == "sample":
@@ -81,13 +95,9 @@ def prepare_set(name: str, folder: Path, *, tickets: int, held_out: int) -> dict
             "import": ["tickets", "import", str(folder / "tickets.jsonl")],
             "base_data": [],  # the sample's earlier era, train base's default
             "run_data": [],  # its newer era with the earlier replayed, train run's default
-            "questions": folder / "eval_questions.jsonl",
+            "questions": folder / QUESTIONS[name],
             "followups": folder / "followups.jsonl",
-            "ticket_intents": {
-                (r := json.loads(line))["id"]: r["intent"]
-                for line in (folder / "tickets.jsonl").read_text().splitlines()
-                if line.strip()
-            },
+            "ticket_intents": ticket_intents(name, folder),
         }
     from bench.second_shop.generate import write
 
@@ -100,7 +110,7 @@ def prepare_set(name: str, folder: Path, *, tickets: int, held_out: int) -> dict
 
     from supportbot.core.salutation import learn_signatures, neutral_reply
 
-    labels = json.loads((folder / "ticket_intents.json").read_text())
+    labels = ticket_intents(name, folder)
     with (folder / "tickets.csv").open(newline="") as handle:
         raw = [
             (labels[r["Ticket ID"]], r["Public reply"])
@@ -115,9 +125,9 @@ def prepare_set(name: str, folder: Path, *, tickets: int, held_out: int) -> dict
         "import": ["tickets", "import", str(folder / "tickets.csv"), *fields],
         "base_data": ["--data", chats],
         "run_data": ["--data", chats],
-        "questions": folder / "held_out.jsonl",
+        "questions": folder / QUESTIONS[name],
         "followups": folder / "followups.jsonl",
-        "ticket_intents": json.loads((folder / "ticket_intents.json").read_text()),
+        "ticket_intents": labels,
     }
 
 
