@@ -93,16 +93,22 @@ def test_without_streaming_the_answer_grows_by_updates_at_most_once_a_second(bot
     assert updates[-1].args["text"] == ANSWER and updates[-1].args["blocks"][-1]["type"] == "actions"
 
 
+def streamed_dm(bot_factory, script, draft: str, question: str):
+    """A bot streaming into a DM what the model drafts (``draft``, a piece every 20 ms), asked
+    ``question``: the bot, the event and the stored reply."""
+    script.text, script.delay_s = draft, 0.02
+    bot = bot_factory(model_base_url=script.url, slack_stream_interval_s=0)
+    event, _ = bot.dm(question)
+    return bot, event, bot.wait_reply(event["channel"], event["ts"])
+
+
 def test_a_draft_with_an_invented_order_number_never_shows_it(bot_factory, script):
     safe = "Sorry to hear your parcel is late. "
-    script.text = (
+    draft = (
         safe + "Your order 9999999 left our warehouse yesterday. "
         "It should arrive within two days. You can follow it from your account page."
     )
-    script.delay_s = 0.02
-    bot = bot_factory(model_base_url=script.url, slack_stream_interval_s=0)
-    event, _ = bot.dm("My parcel has not arrived yet, where is it?")
-    reply = bot.wait_reply(event["channel"], event["ts"])
+    bot, event, reply = streamed_dm(bot_factory, script, draft, "My parcel has not arrived yet, where is it?")
     assert reply.outcome in ("fallback", "handover") and "9999999" not in reply.text
     bot.wait_idle()
     (start,) = bot.fake.calls_to("chat.startStream")  # the sentence before it was checked and shown,
@@ -123,11 +129,8 @@ def start_ts(bot) -> str:
 
 
 def test_the_customers_own_order_number_replaces_an_invented_one_in_the_stream(bot_factory, script):
-    script.text = "Your order 9999999 left our warehouse yesterday. It should arrive within two days."
-    script.delay_s = 0.02
-    bot = bot_factory(model_base_url=script.url, slack_stream_interval_s=0)
-    event, _ = bot.dm("Where is my order 4821937? It has not arrived.")
-    reply = bot.wait_reply(event["channel"], event["ts"])
+    draft = "Your order 9999999 left our warehouse yesterday. It should arrive within two days."
+    bot, _, reply = streamed_dm(bot_factory, script, draft, "Where is my order 4821937? It has not arrived.")
     assert reply.outcome == "model" and "4821937" in reply.text
     sent = json.dumps([c.args for c in bot.fake.calls])
     assert "9999999" not in sent and streamed_text(bot.fake) == reply.text
@@ -135,11 +138,8 @@ def test_the_customers_own_order_number_replaces_an_invented_one_in_the_stream(b
 
 def test_a_letter_templates_salutation_and_signoff_never_reach_the_customer(bot_factory, script):
     # What a general instruct model behind the endpoint writes when not tuned on the team's replies.
-    script.text = f"Dear [Customer's Name],\n\n{ANSWER}\n\nBest regards,\n[Your Name]\n[Company Name]"
-    script.delay_s = 0.02
-    bot = bot_factory(model_base_url=script.url, slack_stream_interval_s=0)
-    event, _ = bot.dm("How do I reset my password?")
-    reply = bot.wait_reply(event["channel"], event["ts"])
+    draft = f"Dear [Customer's Name],\n\n{ANSWER}\n\nBest regards,\n[Your Name]\n[Company Name]"
+    bot, _, reply = streamed_dm(bot_factory, script, draft, "How do I reset my password?")
     assert reply.outcome == "model" and reply.text == f"Hello,\n\n{ANSWER}"
     bot.wait_idle()
     assert streamed_text(bot.fake) == reply.text
@@ -148,11 +148,8 @@ def test_a_letter_templates_salutation_and_signoff_never_reach_the_customer(bot_
 
 
 def test_a_draft_with_a_blank_for_the_customer_to_fill_is_not_sent(bot_factory, script):
-    script.text = "To reset your password, open [link to the reset page] and choose Forgot password."
-    script.delay_s = 0.02
-    bot = bot_factory(model_base_url=script.url, slack_stream_interval_s=0)
-    event, _ = bot.dm("How do I reset my password?")
-    reply = bot.wait_reply(event["channel"], event["ts"])
+    draft = "To reset your password, open [link to the reset page] and choose Forgot password."
+    bot, _, reply = streamed_dm(bot_factory, script, draft, "How do I reset my password?")
     assert reply.outcome in ("fallback", "handover") and "[link" not in reply.text
     bot.wait_idle()
     assert "reset page]" not in json.dumps([c.args for c in bot.fake.calls])
