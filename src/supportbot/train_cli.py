@@ -37,7 +37,7 @@ def train() -> None:
     "--data",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="Chat JSONL or question/answer CSV (default: the sample logs).",
+    help="Chat JSONL, question/answer CSV or a Zendesk/Freshdesk/Intercom export (default: the sample logs).",
 )
 @click.option(
     "--era",

@@ -235,3 +235,58 @@ def test_a_teams_logs_are_split_by_time_the_base_never_learns_what_the_fine_tune
         i for i in ids if split_of(i, base_val) == "val"
     }
     assert prepare(conversations, val_fraction=base_val).val == prepare(conversations, val_fraction=0.1).val
+
+
+def test_a_helpdesk_export_is_learned_as_tickets_import_reads_it(tmp_path):
+    """`train --data` takes the Zendesk export `tickets import` took: the subject and the
+    customer's opening message as the question, the agents' public replies as the answer, no
+    internal note, no ticket nobody answered, a broken ticket named by its line, PII redacted
+    before anything is written, the newest tickets by their own dates."""
+    from supportbot.core.errors import InvalidInput
+    from supportbot.training.data import load_file, newest_apart
+
+    def ticket(n: int, day: int, reply: str | None) -> dict:
+        comments = [
+            {
+                "id": n * 10,
+                "author_id": n,
+                "public": True,
+                "plain_body": f"My router {n} blinks red, call 07700 900123",
+            },
+            {"id": n * 10 + 1, "author_id": 9, "public": False, "plain_body": "INTERNAL: line test green"},
+        ]
+        if reply:
+            comments.append({"id": n * 10 + 2, "author_id": 9, "public": True, "plain_body": reply})
+        return {
+            "id": n,
+            "subject": f"Router {n}",
+            "requester_id": n,
+            "created_at": f"2025-03-{day:02d}T09:00:00Z",
+            "comments": comments,
+        }
+
+    tickets = [ticket(1, 20, "Hold the reset button for 10 seconds."), ticket(2, 5, "Restart the router.")]
+    tickets += [ticket(3, 7, None), {"id": 4, "subject": "Broken", "requester_id": 4, "comments": "nope"}]
+    users = [{"id": 9, "name": "Nadia", "role": "agent"}]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"tickets": tickets, "users": users}, indent=1))
+
+    loaded, report = load_file(path)
+    assert [c.id for c in loaded] == ["zendesk-1", "zendesk-2"] and report.loaded == 2  # the index's ids
+    opens = path.read_text().splitlines().index('   "id": 4,')  # 0-based: the line of its "{"
+    assert report.errors == [f"{path}:{opens}: ticket zendesk-4: 'comments' is not a list"]
+    first = loaded[0].messages
+    assert [m["role"] for m in first] == ["user", "assistant"]
+    assert first[0]["content"].startswith("Router 1\nMy router 1 blinks red")
+    assert first[1]["content"] == "Hold the reset button for 10 seconds."
+    older, newest = newest_apart(loaded, 0.5)
+    # by date, not file order
+    assert [c.id for c in newest] == ["zendesk-1"] and [c.id for c in older] == ["zendesk-2"]
+    out = write_jsonl(tmp_path / "train.jsonl", prepare(loaded, val_fraction=0.0).train).read_text()
+    assert "07700" not in out and "INTERNAL" not in out and "Hold the reset button" in out
+
+    articles = tmp_path / "help"
+    articles.mkdir()
+    (articles / "reset.md").write_text("# Resetting the router\n\nHold the button.\n")
+    with pytest.raises(InvalidInput, match="articles"):
+        load_file(articles)

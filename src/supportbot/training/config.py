@@ -27,7 +27,9 @@ class FinetuneConfig:
         None, "Base model: HF name or path. Default: the active version's base (our own model)."
     )
     data: list[str] = opt(
-        list, "Support logs to learn: chat JSONL or Q/A CSV files. Default: the newer sample logs."
+        list,
+        "Support logs to learn: chat JSONL, Q/A CSV or Zendesk/Freshdesk/Intercom exports. Default: the newer"
+        " sample logs.",
     )
     data_eras: list[str] = opt(lambda: ["recent"], "For the bundled sample logs: which era is the new data.")
     conversations: bool = opt(True, "Also learn from our own conversations rated 👍 or approved in review.")

@@ -1,7 +1,8 @@
 """Support logs in, supervised conversations out.
 
 Sources: OpenAI chat JSONL (``{"messages": [...]}``), question/answer CSV (with column flags
-as for tickets), and the project's own reviewed conversations. Every conversation is redacted
+as for tickets), a helpdesk tool's export (read as ``tickets import`` reads it), and the
+project's own reviewed conversations. Every conversation is redacted
 (PII becomes placeholders), has its identifiers masked (the model learns ``<ORDER_ID>``, the
 application fills the real one in), is de-duplicated, kept away from evaluation items, and put
 into the train or the validation split by a hash of its id (so a conversation never straddles).
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from supportbot.core.errors import InvalidInput
 from supportbot.core.identifiers import Masker
 from supportbot.core.pii import redact
 from supportbot.core.resources import sample_dir
@@ -171,10 +173,56 @@ def _undecodable(value: Any) -> bool:
 def load_file(
     path: Path, *, question_field: str = "question", answer_field: str = "resolution"
 ) -> tuple[list[Conversation], LoadReport]:
-    """A question/answer CSV (with these column names) or an OpenAI chat JSONL, by its suffix."""
+    """A question/answer CSV (with these column names), an OpenAI chat JSONL, or a helpdesk
+    tool's export (Zendesk, Freshdesk, Intercom, Slack): by the suffix, and a JSON file's fields."""
     if path.suffix.lower() == ".csv":
         return load_qa_csv(path, question_field=question_field, answer_field=answer_field)
+    fmt = _tool_format(path)
+    if fmt is not None:
+        return load_tool_export(path, fmt)
     return load_chat_jsonl(path)
+
+
+def _tool_format(path: Path) -> str | None:
+    """The helpdesk tool a JSON file or folder was exported from (None: chat JSONL)."""
+    from supportbot.retrieval.formats import TOOL_FORMATS, resolve_format
+
+    if not path.is_dir() and path.suffix.lower() not in (".json", ".jsonl", ".ndjson"):
+        return None  # read as chat JSONL, whatever it is called, as always
+    fmt = resolve_format(path)
+    if fmt == "helpcenter":
+        raise InvalidInput(
+            f"{path}: help-center articles are knowledge to show (`tickets import`), "
+            "not conversations to learn to answer from"
+        )
+    return fmt if fmt in TOOL_FORMATS else None
+
+
+def load_tool_export(
+    path: Path, fmt: str, report: LoadReport | None = None
+) -> tuple[list[Conversation], LoadReport]:
+    """Each solved ticket of a helpdesk export as one exchange, read as `tickets import` reads it
+    (the subject and the customer's opening message; the agents' public replies, internal notes
+    left out), so the model learns the answers the index shows. A ticket no agent answered is
+    passed over; a broken one is named by its line."""
+    from supportbot.retrieval.formats import read_items
+    from supportbot.retrieval.sources import Record, RowError
+
+    report = report or LoadReport()
+    out: list[Conversation] = []
+    for item in read_items(path, fmt=fmt):
+        if isinstance(item, RowError):
+            report.add_error(f"{item.file or path}:{item.line}", item.reason)
+        elif isinstance(item, Record):
+            question = "\n".join(p for p in (item.question, item.body) if p)
+            messages = [
+                {"role": "user", "content": question},
+                {"role": "assistant", "content": item.resolution},
+            ]
+            meta = {"created": item.created.isoformat()} if item.created else {}
+            out.append(Conversation(item.external_id, messages, path.name, meta))
+            report.loaded += 1
+    return out, report
 
 
 def from_store_rows(rows: Iterable[dict[str, Any]]) -> list[Conversation]:

@@ -16,7 +16,6 @@ from supportbot.training.data import (
     EARLIER_ERA,
     SAMPLE_DIR,
     Conversation,
-    LoadReport,
     Prepared,
     from_store_rows,
     load_file,
@@ -45,8 +44,8 @@ class Examples:
 def load_logs(paths: list[str], eras: list[str], *, config: FinetuneConfig, what: str) -> list[Conversation]:
     sample = [str(SAMPLE_DIR / "conversations.jsonl")]
     use_sample = not paths
-    report = LoadReport()
     out: list[Conversation] = []
+    errors: list[str] = []
     for p in paths or sample:
         path = Path(p)
         if not path.exists():
@@ -55,9 +54,10 @@ def load_logs(paths: list[str], eras: list[str], *, config: FinetuneConfig, what
             path, question_field=config.question_field, answer_field=config.answer_field
         )
         out += loaded
-    if report.errors:
-        shown = "\n  ".join(report.errors[:10])
-        print(f"{what}: {len(report.errors)} bad line(s) skipped:\n  {shown}", file=sys.stderr)
+        errors += report.errors  # every file's, not the last one's
+    if errors:
+        shown = "\n  ".join(errors[:10])
+        print(f"{what}: {len(errors)} bad line(s) skipped:\n  {shown}", file=sys.stderr)
     if use_sample and eras:
         out = [c for c in out if c.meta.get("era", EARLIER_ERA) in eras]
     return out
