@@ -1,6 +1,6 @@
 """Which search a second turn in a thread takes (usecases.followup), on a kept own-data run.
 
-    python -m bench.followup_routing --keep DIR [--set second|sample]
+    python -m bench.followup_routing --keep DIR [--set second|third|sample]
 
 DIR is a folder kept by ``python -m bench.own_data --set SET --keep DIR`` (its index, tickets and
 data). No model is asked: each second turn is searched alone and with its thread, in one batch,
@@ -83,7 +83,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--keep", type=Path, required=True, help="A folder kept by bench.own_data.")
-    parser.add_argument("--set", choices=["second", "sample"], default="second")
+    parser.add_argument("--set", choices=["second", "third", "sample"], default="second")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args()
     os.environ["SUPPORTBOT_HOME"] = str(args.keep / "home")

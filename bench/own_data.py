@@ -1,6 +1,6 @@
 """A team's own tickets, through README's own-data path, against the bot's own best source.
 
-    python -m bench.own_data [--set second|sample] [--tickets 2000] [--held-out 300] [--keep DIR]
+    python -m bench.own_data [--set second|third|sample] [--tickets 2000] [--held-out 300] [--keep DIR]
 
 Every step is the `supportbot` command a team would type, in a fresh SUPPORTBOT_HOME, timed:
 `tickets import`, `index build`, `train base --data`, `train run --data` (its report: before vs
@@ -12,7 +12,10 @@ retrieved ticket, as the bot would show it.
 
 Sets: ``second`` (default) is Larkspur & Co (bench/second_shop/), a shop the bundled sample's
 generator does not produce: other intents, wordings, agents' styles, a policy change; its
-newest tickets are held out. ``sample`` is the bundled Brindle Home sample (its tickets, its
+newest tickets are held out. ``third`` is Brightwire, a broadband and mobile provider
+(bench/third_set/), as a Zendesk export with internal notes and customers' later messages,
+imported and learned from the export itself; written apart from the project's rules and run
+once to check them. ``sample`` is the bundled Brindle Home sample (its tickets, its
 conversations, its 420 held-out questions).
 
 "Right request": the answer contains every keyphrase of the question's intent (the intent's
@@ -62,18 +65,33 @@ class Failed(Exception):
     """A command exited with an error."""
 
 
-QUESTIONS = {"sample": "eval_questions.jsonl", "second": "held_out.jsonl"}  # each set's held-out questions
+SETS = ("second", "third", "sample")
+# each set's held-out questions
+QUESTIONS = {"sample": "eval_questions.jsonl", "second": "held_out.jsonl", "third": "held_out.jsonl"}
 
 
 def ticket_intents(name: str, folder: Path) -> dict[str, str]:
-    """Which request each of a prepared set's tickets is about (for the benchmark only)."""
+    """Which request each of a prepared set's tickets is about, by the id the index gives the
+    ticket (for the benchmark only)."""
     if name == "sample":
         return {
             (r := json.loads(line))["id"]: r["intent"]
             for line in (folder / "tickets.jsonl").read_text().splitlines()
             if line.strip()
         }
-    return json.loads((folder / "ticket_intents.json").read_text())
+    labels = json.loads((folder / "ticket_intents.json").read_text())
+    if name == "third":  # a Zendesk export: `tickets import` names its tickets zendesk-<id>
+        return {f"zendesk-{k}": v for k, v in labels.items()}
+    return labels
+
+
+def shown_replies(name: str, raw: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(request, reply) as the bot could show them: no past customer's or agent's name
+    (signatures learned as an import learns them)."""
+    from supportbot.core.salutation import learn_signatures, neutral_reply
+
+    signatures = learn_signatures(text for _, text in raw)
+    return [(intent, neutral_reply(text, signatures)) for intent, text in raw]
 
 
 def prepare_set(name: str, folder: Path, *, tickets: int, held_out: int) -> dict[str, Any]:
@@ -99,6 +117,8 @@ def prepare_set(name: str, folder: Path, *, tickets: int, held_out: int) -> dict
             "followups": folder / "followups.jsonl",
             "ticket_intents": ticket_intents(name, folder),
         }
+    if name == "third":
+        return prepare_third(folder, tickets=tickets, held_out=held_out)
     from bench.second_shop.generate import write
 
     counts = write(folder, tickets=tickets, held_out=held_out)
@@ -108,8 +128,6 @@ def prepare_set(name: str, folder: Path, *, tickets: int, held_out: int) -> dict
     chats = str(folder / "chats.jsonl")
     import csv
 
-    from supportbot.core.salutation import learn_signatures, neutral_reply
-
     labels = ticket_intents(name, folder)
     with (folder / "tickets.csv").open(newline="") as handle:
         raw = [
@@ -117,15 +135,35 @@ def prepare_set(name: str, folder: Path, *, tickets: int, held_out: int) -> dict
             for r in csv.DictReader(handle)
             if r["Public reply"].strip()
         ]
-    signatures = learn_signatures(text for _, text in raw)
-    # As the bot could show them: no past customer's or agent's name (signatures as an import learns them).
-    replies = [(intent, neutral_reply(text, signatures)) for intent, text in raw]
     return {
-        "replies": replies,
+        "replies": shown_replies(name, raw),
         "import": ["tickets", "import", str(folder / "tickets.csv"), *fields],
         "base_data": ["--data", chats],
         "run_data": ["--data", chats],
         "questions": folder / QUESTIONS[name],
+        "followups": folder / "followups.jsonl",
+        "ticket_intents": labels,
+    }
+
+
+def prepare_third(folder: Path, *, tickets: int, held_out: int) -> dict[str, Any]:
+    """Brightwire's Zendesk export: imported and learned as it is (`train --data` reads the
+    export as `tickets import` does), no columns to name, no chat file made from it."""
+    from bench.third_set.generate import write
+    from supportbot.retrieval.formats import read_items
+    from supportbot.retrieval.sources import Record
+
+    counts = write(folder, tickets=tickets, held_out=held_out)
+    print(f"  third set: {counts}")
+    export = folder / "tickets.json"
+    labels = ticket_intents("third", folder)
+    raw = [(labels[r.external_id], r.resolution) for r in read_items(export) if isinstance(r, Record)]
+    return {
+        "replies": shown_replies("third", raw),
+        "import": ["tickets", "import", str(export)],
+        "base_data": ["--data", str(export)],
+        "run_data": ["--data", str(export)],
+        "questions": folder / QUESTIONS["third"],
         "followups": folder / "followups.jsonl",
         "ticket_intents": labels,
     }
@@ -279,7 +317,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--set", choices=["second", "sample"], default="second")
+    parser.add_argument("--set", choices=SETS, default="second")
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--held-out", type=int, default=300)
     parser.add_argument("--threads", type=int, default=2, help="torch threads of each command")

@@ -44,29 +44,38 @@ def flagged(labels: list[str], frustration: list[float], *, offer_at: float) -> 
     return [lab == "negative" or f >= offer_at for lab, f in zip(labels, frustration, strict=True)]
 
 
-def second_shop(scorer, *, offer_at: float) -> None:
-    """Messages of another shop, written apart from the sample's generator (bench/second_shop/
-    mood.toml): abusive ones should be flagged, ordinary requests not, upset ones mostly."""
+SHOPS = {  # messages written apart from the sample's generator, each shop's own hand
+    "another shop": "bench/second_shop/mood.toml",
+    "a broadband provider": "bench/third_set/mood.toml",
+}
+
+
+def other_shops(scorer, *, offer_at: float) -> None:
+    """Messages of other teams, written apart from the sample's generator (each shop's
+    mood.toml, its hand-written lines only): abusive ones should be flagged, ordinary requests
+    not, upset ones mostly."""
     from bench.second_shop.generate import mood_rows
     from supportbot.training.sentiment_eval import vader
     from supportbot.training.sentiment_model import LABELS
 
-    rows = mood_rows()
-    texts = [r["text"] for r in rows]
-    moods = scorer.score(texts)
-    ours = flagged([m.label.value for m in moods], [m.frustration for m in moods], offer_at=offer_at)
-    v = vader(texts)
-    theirs = flagged([LABELS[int(i)].value for i in v.predicted], list(v.frustration), offer_at=offer_at)
-    print(
-        f"\nanother shop's messages, written apart from the sample (bench/second_shop/mood.toml);"
-        f" flagged = negative, or frustration >= {offer_at:g} (a person offered)\n"
-    )
-    print("| messages | n | ours flagged | vaderSentiment flagged |\n|---|---:|---:|---:|")
-    for label, want in (("abusive", "recall"), ("upset", "recall"), ("ordinary", "false alarms")):
-        idx = [i for i, r in enumerate(rows) if r["label"] == label]
-        a = sum(ours[i] for i in idx) / len(idx)
-        b = sum(theirs[i] for i in idx) / len(idx)
-        print(f"| {label} ({want}) | {len(idx)} | {a:.3f} | {b:.3f} |")
+    root = Path(__file__).resolve().parents[1]
+    for shop, file in SHOPS.items():
+        rows = mood_rows(root / file)
+        texts = [r["text"] for r in rows]
+        moods = scorer.score(texts)
+        ours = flagged([m.label.value for m in moods], [m.frustration for m in moods], offer_at=offer_at)
+        v = vader(texts)
+        theirs = flagged([LABELS[int(i)].value for i in v.predicted], list(v.frustration), offer_at=offer_at)
+        print(
+            f"\n{shop}'s messages, written apart from the sample ({file});"
+            f" flagged = negative, or frustration >= {offer_at:g} (a person offered)\n"
+        )
+        print("| messages | n | ours flagged | vaderSentiment flagged |\n|---|---:|---:|---:|")
+        for label, want in (("abusive", "recall"), ("upset", "recall"), ("ordinary", "false alarms")):
+            idx = [i for i, r in enumerate(rows) if r["label"] == label]
+            a = sum(ours[i] for i in idx) / len(idx)
+            b = sum(theirs[i] for i in idx) / len(idx)
+            print(f"| {label} ({want}) | {len(idx)} | {a:.3f} | {b:.3f} |")
 
 
 def main() -> None:
@@ -125,7 +134,7 @@ def main() -> None:
 
     scorer = load_scorer(settings)
     assert scorer is not None
-    second_shop(scorer, offer_at=settings.frustration_offer_at)
+    other_shops(scorer, offer_at=settings.frustration_offer_at)
 
     # Latency of one message, as the bot scores each customer turn.
     embedder = load_embedder(settings.embedder)
