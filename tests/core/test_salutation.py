@@ -38,6 +38,8 @@ BODY = "Refunds go back to the original card. If your bank rejects it, we'll sen
         f"{BODY}\n\nKind regards,\nMarcus\n[EMAIL]",
         f"{BODY}\n\n-- \nSam",
         f"{BODY}\r\n\r\nBest wishes,\r\nPriya | Larkspur Customer Care",
+        f"{BODY}\n\nThanks,\nNadia (Brightwire Support)",  # the team in brackets
+        f"{BODY} Take care!\n\nIfeoma\nBrightwire Support · Glasgow",
     ],
 )
 def test_an_agents_signoff_is_taken_off(signed):
@@ -62,6 +64,7 @@ def test_an_agents_signoff_is_taken_off(signed):
         "Explained the returns window to the customer.",
         "Your order shipped. Thank you, it will arrive on Monday",  # a closing word, then content
         "Your order shipped. Thanks - your refund is on its way",
+        "Pick one of these.\n\n— Fibre 500",  # a dash and a plan once: content
     ],
 )
 def test_content_at_the_end_of_a_reply_stays(content):
@@ -73,11 +76,16 @@ def test_a_signature_without_a_closing_word_is_known_by_how_many_replies_end_wit
     Settings") in one reply; it is an agent's signature because it ends many of them."""
     signed = [f"{BODY}\n\nHave a lovely day!\n\nJo x\nTeam Larkspur"] * 5
     signed += [f"{BODY} Hope that helps!\n\nDev - Larkspur Support"] * 5
+    signed += [f"{BODY} Any bother, give me a shout.\n\n— Tom, Brightwire"] * 5  # a dash, then the name
     once = f"{BODY}\n\nAccount Settings"
     signatures = learn_signatures([*signed, once, *[BODY] * 20])
-    assert signatures == {"Jo x\nTeam Larkspur", "Dev - Larkspur Support"}
+    assert signatures == {"Jo x\nTeam Larkspur", "Dev - Larkspur Support", "— Tom, Brightwire"}
+    assert without_signoff(signed[-1], signatures) == f"{BODY} Any bother, give me a shout."
+    # a list ending many replies is a macro's content, not a signature
+    listed = [f"{BODY} Pick one:\n\n- Small\n- Large"] * 10
+    assert learn_signatures(listed) == frozenset()
     assert without_signoff(signed[0], signatures) == f"{BODY}\n\nHave a lovely day!"
-    assert without_signoff(signed[-1], signatures) == f"{BODY} Hope that helps!"
+    assert without_signoff(signed[5], signatures) == f"{BODY} Hope that helps!"
     assert without_signoff(signed[0]) == signed[0]  # unknown: kept
     assert without_signoff(once, signatures) == once
     # the same ending on a few replies only is not a signature
@@ -89,6 +97,12 @@ def test_the_past_customers_name_leaves_the_salutation():
     assert neutral_salutation("Dear Ms Leah Smith,\nThanks.") == "Hello,\nThanks."
     assert neutral_salutation("Hi there,\nThanks.") == "Hi there,\nThanks."
     assert neutral_reply(f"Hey Amelia!\n\n{BODY} Cheers\n\nJo") == f"Hey!\n\n{BODY}"
+    # on a line of its own, after a dash, before an emoji, after the time of day; the blank line kept
+    assert neutral_salutation(f"Hi Gemma\n\n{BODY}") == f"Hi,\n\n{BODY}"
+    assert neutral_salutation(f"Gemma -\n\n{BODY}") == f"Hello,\n\n{BODY}"
+    assert neutral_salutation(f"Hello Gemma 😊\n\n{BODY}") == f"Hello,\n\n{BODY}"
+    assert neutral_salutation(f"Morning Gemma!\n\n{BODY}") == f"Morning!\n\n{BODY}"
+    assert neutral_salutation(f"Evening deliveries are on Thursdays. {BODY}").startswith("Evening deliveries")
 
 
 def test_imported_replies_and_training_targets_carry_no_agents_name(sessions, tmp_path):
@@ -151,3 +165,31 @@ def test_a_blank_for_the_customer_to_fill_is_found_but_not_a_redaction_or_a_link
         "[your bank]",
     ]
     assert template_blanks("We sent it to [EMAIL]. See [Orders](https://shop.example/orders).") == []
+
+
+def test_each_reply_of_a_helpdesk_thread_is_cleaned_on_its_own(sessions, tmp_path):
+    """A Zendesk ticket answered twice: both replies greet the customer and are signed, the first
+    in the middle of the ticket's resolution. Neither name reaches the index or the training data."""
+    from supportbot.training.data import load_file
+
+    first = f"Hi Oluwaseun,\n\n{BODY}\n\nBest,\nRuth M.\nBrightwire Help Team"
+    second = "Hi Oluwaseun,\n\nOf course, I've sent a summary.\n\nBest,\nRuth M.\nBrightwire Help Team"
+    ticket = {
+        "id": 7,
+        "subject": "Refund to an old card",
+        "requester_id": 1,
+        "comments": [
+            {"id": 1, "author_id": 1, "public": True, "plain_body": "Where does my refund go?"},
+            {"id": 2, "author_id": 9, "public": True, "plain_body": first},
+            {"id": 3, "author_id": 1, "public": True, "plain_body": "Can you e-mail me that?"},
+            {"id": 4, "author_id": 9, "public": True, "plain_body": second},
+        ],
+    }
+    export = tmp_path / "zendesk.json"
+    export.write_text(json.dumps({"tickets": [ticket]}))
+    assert import_tickets(sessions, export, fmt="zendesk").created == 1
+    with sessions() as s:
+        stored = s.scalars(select(Ticket)).one().resolution
+    assert stored == f"Hi,\n\n{BODY}\n\nHi,\n\nOf course, I've sent a summary."
+    loaded, _ = load_file(export)
+    assert loaded[0].messages[1]["content"] == stored

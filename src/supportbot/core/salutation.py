@@ -37,15 +37,18 @@ from collections.abc import Iterable
 
 _TITLE = r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?"
 _NAME = r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}"
+# An emoji or two after the name ("Hello Gemma 😊"): the greeting's, not the text's.
+_EMOJI = "[\U0001f300-\U0001faff\u2600-\u27bf]\ufe0f?"
 SALUTATION_RE = re.compile(
-    rf"^(?P<lead>\s*)(?P<word>hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|hiya)"
-    rf"(?:\s+(?:there\s+)?{_TITLE}(?P<name>{_NAME}))?\s*(?P<mark>[,!.:]|\n)",
+    rf"^(?P<lead>\s*)(?P<word>hi|hello|hey|dear|(?:good\s+)?(?:morning|afternoon|evening)|hiya)"
+    rf"(?:\s+(?:there\s+)?{_TITLE}(?P<name>{_NAME}))?(?:[ \t]*{_EMOJI})*[ \t]*(?P<mark>[,!.:]|\n)",
     re.IGNORECASE,
 )
 
 
-# A first line that is nothing but a name and a comma ("Daniel,"): a salutation too.
-BARE_NAME_RE = re.compile(r"^\s*[A-Z][\w'’-]*,[ \t]*\n")
+# A first line that is nothing but a name and a comma or a dash ("Daniel,", "Gemma -"): a
+# salutation too.
+BARE_NAME_RE = re.compile(r"^\s*[A-Z][\w'’-]*(?:,|[ \t]+[-–—])[ \t]*\n")
 
 
 def neutral_salutation(text: str) -> str:
@@ -73,7 +76,9 @@ _CLOSING = (
 )
 # A closing word ending the last paragraph: on a line of its own or after its last sentence.
 CLOSING_RE = re.compile(rf"(?:^|(?<=[.!?])[ \t]+){_CLOSING}[ \t]*[,!.]?[ \t]*$", re.IGNORECASE)
-_NAME_WORD = r"(?:[A-Z][\w'’.-]*|&|\||-|–|—|/|x|and|of|the|at|from)"
+# A capitalised word (in brackets, or before a comma: "Nadia (Brightwire Support)", "— Tom,
+# Brightwire"), or what joins a name to a role or a place ("|", "&", "·", "x").
+_NAME_WORD = r"(?:\(?[A-Z][\w'’.-]*\)?,?|&|\||-|–|—|/|·|•|x|and|of|the|at|from)"
 _SIGNED = rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,5}}"
 # A letter template's blank: words in square brackets, at least one in lower case
 # ("[Your Name]", "[customer's name]"); not a redaction ("[EMAIL]") nor a Markdown link ("[Orders](https://…)").
@@ -123,8 +128,10 @@ def _unsigned_block(lines: list[str], block: tuple[int, int, int]) -> str | None
     if names == 0 or before == 0 or before == start:
         return None
     found = [line.strip() for line in lines[start:] if line.strip()]
-    if any(_BULLET_RE.match(line) or any(c.isdigit() for c in line) for line in found):
-        return None  # a list or a code, not a name
+    # A list or a code, not a name; but a lone line after a dash is how many sign ("— Tom").
+    lone_dash = len(found) == 1 and found[0].startswith(("—", "–"))
+    if any((_BULLET_RE.match(line) and not lone_dash) or any(c.isdigit() for c in line) for line in found):
+        return None
     if not lines[before - 1].rstrip().endswith((".", "!", "?")) or CLOSING_RE.search(lines[before - 1]):
         return None
     return "\n".join(" ".join(line.split()) for line in found)

@@ -11,7 +11,7 @@ skipped, not failed.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,13 +40,21 @@ class Redacted:
 
 
 def redact_ticket(
-    question: str, body: str | None, resolution: str, *, signatures: frozenset[str] = frozenset()
+    question: str,
+    body: str | None,
+    resolution: str,
+    *,
+    signatures: frozenset[str] = frozenset(),
+    replies: Sequence[str] = (),
 ) -> Redacted:
     """The ticket's texts redacted; the reply also without the past customer's name and the
-    agent's sign-off (``signatures``: the unsigned blocks learned from its batch's replies)."""
+    agent's sign-off (``signatures``: the unsigned blocks learned from its batch's replies).
+    ``replies``: the agents' replies one by one, where the export keeps them apart (the
+    resolution is them joined): each is cleaned on its own, its greeting and its sign-off
+    being in the middle of the joined text."""
     counts: Counter[str] = Counter()
     out: list[str | None] = []
-    for text in (question, body, resolution):
+    for text in (question, body):
         if text is None:
             out.append(None)
             continue
@@ -55,7 +63,12 @@ def redact_ticket(
         out.append(result.text)
     # The reply's salutation names the past customer and its sign-off the past agent: neither is
     # shown to, or learned for, another customer.
-    return Redacted(out[0] or "", out[1], neutral_reply(out[2] or "", signatures), counts)
+    parts = []
+    for reply in replies or (resolution,):
+        result = redact(reply)
+        counts.update(result.counts)
+        parts.append(neutral_reply(result.text, signatures))
+    return Redacted(out[0] or "", out[1], "\n\n".join(parts), counts)
 
 
 @dataclass
@@ -152,7 +165,7 @@ def _write(
 ) -> None:
     """One transaction for the batch; should the database refuse a row, redo the batch row by row
     so that only that row fails."""
-    signatures = learn_signatures(r.resolution for r in records)
+    signatures = learn_signatures(reply for r in records for reply in r.agent_replies)
     try:
         with transaction(sessions) as session:
             outcomes = [_upsert(session, r, source=source, signatures=signatures) for r in records]
@@ -176,7 +189,9 @@ def _write(
 def _upsert(
     session: Session, record: Record, *, source: str, signatures: frozenset[str] = frozenset()
 ) -> tuple[int, str, Counter[str]]:
-    clean = redact_ticket(record.question, record.body, record.resolution, signatures=signatures)
+    clean = redact_ticket(
+        record.question, record.body, record.resolution, signatures=signatures, replies=record.replies
+    )
     ticket, change = upsert_ticket(
         session,
         external_id=record.external_id,

@@ -61,6 +61,13 @@ class Record:
     category: str | None
     file: str | None = None  # the file the record came from, when the source is a folder
     created: datetime | None = None  # when the export says it was opened (None: not given)
+    # Each agent's reply on its own, where the export keeps them apart (``resolution`` is them
+    # joined): each greets and signs on its own, and is cleaned of both on its own.
+    replies: tuple[str, ...] = ()
+
+    @property
+    def agent_replies(self) -> tuple[str, ...]:
+        return self.replies or (self.resolution,)
 
 
 @dataclass(frozen=True)

@@ -210,15 +210,16 @@ def load_tool_export(
 
     report = report or LoadReport()
     out: list[Conversation] = []
-    for item in read_items(path, fmt=fmt):
+    items = list(read_items(path, fmt=fmt))
+    # Each agent's reply greets and signs on its own: cleaned one by one, as the import does.
+    signatures = learn_signatures(r for item in items if isinstance(item, Record) for r in item.agent_replies)
+    for item in items:
         if isinstance(item, RowError):
             report.add_error(f"{item.file or path}:{item.line}", item.reason)
         elif isinstance(item, Record):
             question = "\n".join(p for p in (item.question, item.body) if p)
-            messages = [
-                {"role": "user", "content": question},
-                {"role": "assistant", "content": item.resolution},
-            ]
+            answer = "\n\n".join(neutral_reply(r, signatures) for r in item.agent_replies)
+            messages = [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
             meta = {"created": item.created.isoformat()} if item.created else {}
             out.append(Conversation(item.external_id, messages, path.name, meta))
             report.loaded += 1

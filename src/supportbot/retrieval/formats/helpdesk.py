@@ -82,7 +82,14 @@ def ticket(
         return RowError(line, f"ticket {ticket_id}: category longer than {MAX_CATEGORY} characters")
     body = parts[1] if len(parts) > 1 and parts[1] != parts[0] else None
     return Record(
-        line, ticket_id, parts[0], body, "\n\n".join(replies), category, created=parse_when(created)
+        line,
+        ticket_id,
+        parts[0],
+        body,
+        "\n\n".join(replies),
+        category,
+        created=parse_when(created),
+        replies=tuple(replies),
     )
 
 
