@@ -110,6 +110,25 @@ def test_0004_keeps_every_message_and_checks_the_hand_over_state(db_url):
         engine.dispose()
 
 
+def _store_tickets(engine, replies: dict[str, str]) -> None:
+    """Tickets as an import before the current rules stored them: the reply as it came."""
+    from sqlalchemy import text
+
+    from supportbot.core.store.tickets import content_hash
+
+    with engine.begin() as conn:
+        for i, (external_id, reply) in enumerate(replies.items(), start=1):
+            digest = content_hash(question="Refund?", body=None, resolution=reply, category=None)
+            conn.execute(
+                text(
+                    "INSERT INTO tickets (id, external_id, question, resolution, source, content_hash, "
+                    "created_at, updated_at) VALUES (:id, :ext, 'Refund?', :reply, 'import', :hash, "
+                    ":now, :now)"
+                ),
+                {"id": i, "ext": external_id, "reply": reply, "hash": digest, "now": "2026-12-01 00:00:00"},
+            )
+
+
 def test_0009_takes_past_agents_signoffs_off_stored_tickets(db_url):
     """Tickets imported before the sign-off rules lose them on upgrade, with a new content hash
     (the index is then out of date); a reply without one is not touched."""
@@ -127,23 +146,7 @@ def test_0009_takes_past_agents_signoffs_off_stored_tickets(db_url):
     engine = make_engine(db_url)
     try:
         upgrade(engine, "0008")
-        with engine.begin() as conn:
-            for i, (external_id, reply) in enumerate(replies.items(), start=1):
-                digest = content_hash(question="Refund?", body=None, resolution=reply, category=None)
-                conn.execute(
-                    text(
-                        "INSERT INTO tickets (id, external_id, question, resolution, source, content_hash, "
-                        "created_at, updated_at) VALUES (:id, :ext, 'Refund?', :reply, 'import', :hash, "
-                        ":now, :now)"
-                    ),
-                    {
-                        "id": i,
-                        "ext": external_id,
-                        "reply": reply,
-                        "hash": digest,
-                        "now": "2026-12-01 00:00:00",
-                    },
-                )
+        _store_tickets(engine, replies)
         upgrade(engine)
         with engine.connect() as conn:
             rows = {r.external_id: r for r in conn.execute(text("SELECT * FROM tickets"))}
@@ -158,5 +161,31 @@ def test_0009_takes_past_agents_signoffs_off_stored_tickets(db_url):
         assert rows["T-3"].content_hash == content_hash(
             question="Refund?", body=None, resolution=replies["T-3"], category=None
         )
+    finally:
+        engine.dispose()
+
+
+def test_0010_cleans_stored_tickets_with_the_widened_rules(db_url):
+    """Tickets stored under 0009's rules lose a team in brackets and a greeting after a dash."""
+    from sqlalchemy import text
+
+    body = "Hold the reset button for 10 seconds."
+    replies = {
+        "Z-1": f"Gemma -\n\n{body}\n\nThanks,\nNadia (Brightwire Support)",
+        "Z-2": f"Hello Gemma 😊\n\n{body} Take care!\n\nIfeoma\nBrightwire Support · Glasgow",
+        "Z-3": f"Hi,\n\n{body}",
+    }
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0009")
+        _store_tickets(engine, replies)
+        upgrade(engine)
+        with engine.connect() as conn:
+            rows = {r.external_id: r.resolution for r in conn.execute(text("SELECT * FROM tickets"))}
+        assert rows == {
+            "Z-1": f"Hello,\n\n{body}",
+            "Z-2": f"Hello,\n\n{body}",
+            "Z-3": f"Hi,\n\n{body}",
+        }
     finally:
         engine.dispose()
