@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from supportbot.core.identifiers import Masker, find_identifiers
+from supportbot.core.identifiers import Masker, find_identifiers, present_past, stated_amounts
 
 
 def test_mask_and_unmask_round_trip_across_turns():
@@ -31,3 +31,31 @@ def test_find_identifiers_kinds():
         ("url", "https://help.example.com/x"),
         ("ticket", "T-10042"),
     ]
+
+
+def test_a_price_the_team_states_to_everyone_is_shown_another_customers_refund_is_not():
+    """A past ticket shown to the next customer keeps the amounts its retrieved tickets state
+    alike (a fee, a price) and hides the one customer's own (a refund), whatever amount the new
+    customer wrote."""
+    from supportbot.core.settings import Settings
+    from supportbot.usecases.decide import fallback
+    from supportbot.usecases.messages import Source
+
+    roam = "In Europe you'll need a Roam Pass, {}, which is £2.50 a day."
+    sources = [
+        Source(1, "T-1", 0.9, "Roaming costs?", roam.format("and we refunded £23.47 to order 48213")),
+        Source(2, "T-2", 0.8, "Charged abroad", roam.format("so nothing else is due")),
+        Source(3, "T-3", 0.7, "Using my phone in Spain", "The Roam Pass is GBP 2.50 a day."),
+    ]
+    assert stated_amounts(s.resolution for s in sources) == {"2.50"}
+    masker = Masker()
+    masker.mask("I was charged £30 on holiday in Croatia, why?")
+    decision = fallback(sources, masker=masker, settings=Settings(escalate_below_score=0.1), why="test")
+    assert decision.text == (
+        "In Europe you'll need a Roam Pass, and we refunded £30 to order [your order number],"
+        " which is £2.50 a day."
+    )
+    # one ticket alone states nothing for the team: its amounts stay this customer's to fill
+    assert present_past(sources[1].resolution, Masker()) == roam.format("so nothing else is due").replace(
+        "£2.50", "[the amount]"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from supportbot.core.enums import Outcome
+from supportbot.core.identifiers import Masker, present_past, stated_amounts
 from supportbot.usecases.messages import Reply
 
 FEEDBACK_UP, FEEDBACK_DOWN, HANDOVER = "feedback_up", "feedback_down", "handover"
@@ -42,8 +43,12 @@ def answer_blocks(reply: Reply, *, with_text: bool = True) -> list[dict[str, Any
     text = reply.text if len(reply.text) <= MAX_TEXT else reply.text[:MAX_TEXT] + "…"
     blocks: list[dict[str, Any]] = [text_block(text)] if with_text else []
     if reply.escalated and reply.sources:
+        # As a shown ticket reads: no other customer's order numbers or amounts.
+        stated = stated_amounts(s.resolution for s in reply.sources)
         listing = "\n".join(
-            f"• *{s.external_id}* — {s.resolution[:200]}" for s in reply.sources if s.resolution
+            f"• *{s.external_id}* — {present_past(s.resolution, Masker(), stated=stated)[:200]}"
+            for s in reply.sources
+            if s.resolution
         )
         if listing:
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": listing}})

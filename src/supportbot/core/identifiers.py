@@ -10,6 +10,8 @@ guard uses for identifiers in a drafted answer.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # A 5–20 digit number, optionally written "#1234567"; not part of a longer token, an amount,
@@ -50,8 +52,7 @@ class Masker:
 
     def mask(self, text: str) -> str:
         def amount(m: re.Match[str]) -> str:
-            key = re.sub(r"[^\d.]", "", m.group(0))
-            return self._name("AMOUNT", key, m.group(0))
+            return self._name("AMOUNT", amount_key(m.group(0)), m.group(0))
 
         def order(m: re.Match[str]) -> str:
             # "#4821937" and "4821937" are the same order; the "#" stays in the text.
@@ -77,31 +78,49 @@ class Masker:
         return [self.values[name] for (k, _), name in self._by_value.items() if k == kind]
 
 
-def generalise(text: str) -> str:
+def amount_key(text: str) -> str:
+    """An amount's digits, for telling the same amount apart from its currency sign and spacing."""
+    return re.sub(r"[^\d.]", "", text)
+
+
+def generalise(text: str, *, stated: frozenset[str] = frozenset()) -> str:
     """A past ticket's specifics as placeholders that mean "this customer's": every order number
-    becomes ``<ORDER_ID>`` and every amount ``<AMOUNT>``.
+    becomes ``<ORDER_ID>`` and every amount ``<AMOUNT>`` (but those in ``stated``, by
+    ``amount_key``: see ``stated_amounts``).
 
     Put into a prompt, a ticket then teaches the procedure, not another customer's numbers; the
     model's ``<ORDER_ID>`` is filled with the customer's own order afterwards (or, when they gave
     none, the answer is not sent as is).
     """
-    out = AMOUNT_RE.sub("<AMOUNT>", text)
+    out = AMOUNT_RE.sub(lambda m: m.group(0) if amount_key(m.group(0)) in stated else "<AMOUNT>", text)
     return ORDER_RE.sub(lambda m: ("#" if m.group(0).startswith("#") else "") + "<ORDER_ID>", out)
+
+
+def stated_amounts(replies: Iterable[str], *, at_least: int = 2) -> frozenset[str]:
+    """The amounts (``amount_key``) that at least ``at_least`` of these past replies state alike:
+    what the team tells everyone who asks (a price, a fee, a threshold: "the Roam Pass is £2.50
+    a day"), not one customer's refund. Shown to the next customer, those stay as written."""
+    counts: Counter[str] = Counter()
+    for reply in replies:
+        counts.update({amount_key(m.group(0)) for m in AMOUNT_RE.finditer(reply)})
+    return frozenset(key for key, n in counts.items() if n >= at_least)
 
 
 # How a past ticket shows a specific the current customer has not given.
 UNFILLED = {"ORDER_ID": "[your order number]", "AMOUNT": "[the amount]"}
 
 
-def present_past(text: str, masker: Masker) -> str:
+def present_past(text: str, masker: Masker, *, stated: frozenset[str] = frozenset()) -> str:
     """A past ticket's text, shown to another customer: its order numbers and amounts replaced
-    by this customer's own (when they gave one) or by a neutral "[your order number]"."""
+    by this customer's own (when they gave one) or by a neutral "[your order number]"; the
+    amounts the team states to everyone (``stated``: ``stated_amounts`` of the tickets retrieved
+    with it) stay as written."""
 
     def fill(m: re.Match[str]) -> str:
         own = masker.values.get(f"<{m.group(1)}>")
         return own if own is not None else UNFILLED[m.group(1)]
 
-    return PLACEHOLDER_RE.sub(fill, generalise(text))
+    return PLACEHOLDER_RE.sub(fill, generalise(text, stated=stated))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from supportbot.core.grounding import FixedChecks
 from supportbot.training.calibration import Calibration
 from supportbot.training.config import FinetuneConfig
-from supportbot.training.context import tickets_for
+from supportbot.training.context import Tickets, tickets_for
 from supportbot.training.eval_set import EvalItem
 from supportbot.training.generation import generate_answers
 
@@ -36,16 +36,22 @@ def open_retriever(settings: Settings, sessions: Sessions) -> Any | None:
         return None
 
 
-def present(hit: Any, question: str) -> str:
+def present(hit: Any, question: str, stated: frozenset[str] = frozenset()) -> str:
     """The top ticket as the bot shows it without a model: its resolution, the past customer's
-    order numbers and amounts replaced by this customer's (or by a neutral phrase)."""
+    order numbers and amounts replaced by this customer's (or by a neutral phrase), the amounts
+    its retrieved tickets state alike (``stated``) as written."""
     from supportbot.core.identifiers import Masker, present_past
 
     if hit is None:
         return ""
     masker = Masker()
     masker.mask(question)
-    return present_past(hit.resolution, masker)
+    return present_past(hit.resolution, masker, stated=stated)
+
+
+def shown(tickets: Tickets, questions: Sequence[str]) -> list[str]:
+    """Each question's top ticket as the bot shows it (``present``)."""
+    return [present(*shown) for shown in zip(tickets.tops, questions, tickets.stated, strict=True)]
 
 
 def top_ticket_answers(settings: Settings, sessions: Sessions, questions: Sequence[str]) -> list[str] | None:
@@ -54,13 +60,13 @@ def top_ticket_answers(settings: Settings, sessions: Sessions, questions: Sequen
     retriever = open_retriever(settings, sessions)
     if retriever is None:
         return None
-    _, tops = tickets_for(retriever, questions, k=max(1, settings.retrieval_k))
-    return [present(h, q) for h, q in zip(tops, questions, strict=True)]
+    return shown(tickets_for(retriever, questions, k=max(1, settings.retrieval_k)), questions)
 
 
 def as_sent(
     drafts: Sequence[str], questions: Sequence[str], *, tickets: Sequence[Sequence[Any]], tops: Sequence[Any],
-    weights: Any, disagree_below: float, close_match_score: float, fixed: FixedChecks = FixedChecks(),
+    stated: Sequence[frozenset[str]], weights: Any, disagree_below: float, close_match_score: float,
+    fixed: FixedChecks = FixedChecks(),
 ) -> list[str]:  # fmt: skip
     """The drafts after the bot's checks against its sources (core.grounding.check_against_sources,
     at these settings), given each question's retrieved tickets and top hit. The identifier guard
@@ -71,7 +77,7 @@ def as_sent(
         drafts,
         resolutions=[[t.resolution for t in context] for context in tickets],
         top_scores=[top.score if top is not None else None for top in tops],
-        best=[present(top, q) for top, q in zip(tops, questions, strict=True)],
+        best=[present(*shown) for shown in zip(tops, questions, stated, strict=True)],
         weights=weights,
         disagree_below=disagree_below,
         close_match_score=close_match_score,
@@ -95,9 +101,10 @@ def calibrate_checks(
 
     items = [*items, *reworded(items, seed=config.seed)]
     questions = [i.question for i in items]
-    contexts, tops = tickets_for(
+    tickets = tickets_for(
         retriever, questions, k=max(1, config.tickets, settings.retrieval_k), ids=[i.id for i in items]
     )
+    contexts, tops = tickets.contexts, tickets.tops
     prompts = [c[: config.tickets] for c in contexts] if config.tickets > 0 else None
     drafts = generate_answers(
         model, tokenizer, questions, tickets=prompts, ticket_budget=config.ticket_budget,
@@ -109,7 +116,7 @@ def calibrate_checks(
         right=lambda n, text: bool(is_right(text, items[n], weights)),
         resolutions=[[t.resolution for t in c] for c in contexts],
         top_scores=[t.score if t is not None else None for t in tops],
-        best=[present(t, q) for t, q in zip(tops, questions, strict=True)],
+        best=shown(tickets, questions),
         weights=weights,
         split=split,
         judged_by="keyphrases" if all(i.keyphrases for i in items) else "the agent reply's telling words",

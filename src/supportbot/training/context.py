@@ -21,9 +21,9 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from supportbot.core.identifiers import generalise
+from supportbot.core.identifiers import generalise, stated_amounts
 from supportbot.core.pii import redact_text
 from supportbot.core.prompt import CANNOT_HELP, DEFAULT_SYSTEM, ContextTicket, build_messages
 from supportbot.training.data import Conversation, normalise
@@ -190,21 +190,28 @@ def ground_or_plain(
     return ground(conversations, retriever=retriever, settings=settings, progress=progress)
 
 
+class Tickets(NamedTuple):
+    contexts: list[list[ContextTicket]]  # the tickets each question's prompt gets
+    tops: list[Any]  # the top hit of each, or None
+    stated: list[frozenset[str]]  # the amounts its retrieved tickets state alike (core.identifiers)
+
+
 def tickets_for(
     retriever: Any, questions: Sequence[str], *, k: int, ids: Sequence[str | None] | None = None
-) -> tuple[list[list[ContextTicket]], list[Any]]:
-    """(the tickets each question's prompt gets, the top hit of each or None), for evaluation.
+) -> Tickets:
+    """The tickets each question's prompt gets, the top hit of each, for evaluation.
 
     A ticket that duplicates the question being evaluated is left out, as in training: neither
     the model nor the top-ticket baseline may read the answer off the item itself. ``ids``: each
     question's own id, when it came from a conversation that is also an imported ticket (a team
     that trains on its ticket export): that ticket is left out too."""
     rows = retriever.search_many(list(questions), k=k + 4)
-    contexts, tops = [], []
+    out = Tickets([], [], [])
     for n, (question, row) in enumerate(zip(questions, rows, strict=True)):
         own_id = (ids[n] if ids is not None else None) or "eval"
         item = Conversation(own_id, [{"role": "user", "content": question}], "eval")
         kept = [h for h in row if not is_own(h, item)][:k]
-        contexts.append([context_ticket(h) for h in kept])
-        tops.append(kept[0] if kept else None)
-    return contexts, tops
+        out.contexts.append([context_ticket(h) for h in kept])
+        out.tops.append(kept[0] if kept else None)
+        out.stated.append(stated_amounts(h.resolution for h in kept))
+    return out

@@ -21,7 +21,7 @@ from supportbot.training.baseline import (
     as_sent,
     calibrate_checks,
     open_retriever,
-    present,
+    shown,
     top_ticket_answers,
 )
 from supportbot.training.calibration import Calibration, not_earned_note
@@ -80,6 +80,7 @@ class Retrieved:
 
     contexts: list[list[Any]]
     tops: list[Any]
+    stated: list[frozenset[str]]  # the amounts each one's tickets state alike (core.identifiers)
     retriever: Any
 
 
@@ -108,9 +109,9 @@ def retrieve_for(
         cols.notes.append("top-ticket baseline skipped: no ticket index (run `supportbot index build`)")
         return None
     # As many as the bot retrieves (its checks read them all), the first k in prompts.
-    contexts, tops = tickets_for(retriever, questions, k=max(1, k, settings.retrieval_k), ids=ids)
-    cols.generated[BASELINE] = [present(h, q) for h, q in zip(tops, questions, strict=True)]
-    return Retrieved(contexts, tops, retriever)
+    tickets = tickets_for(retriever, questions, k=max(1, k, settings.retrieval_k), ids=ids)
+    cols.generated[BASELINE] = shown(tickets, questions)
+    return Retrieved(*tickets, retriever)
 
 
 def served_columns(
@@ -190,6 +191,7 @@ def answer_columns(
             questions,
             tickets=retrieved.contexts,
             tops=retrieved.tops,
+            stated=retrieved.stated,
             weights=cols.weights,
             fixed=FixedChecks.of(settings),
             **floors,

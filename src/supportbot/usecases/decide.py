@@ -13,7 +13,7 @@ from typing import Any
 
 from supportbot.core.enums import HandoverReason, Outcome
 from supportbot.core.grounding import FixedChecks, TermWeights, check_against_sources, guard
-from supportbot.core.identifiers import Masker, generalise, present_past
+from supportbot.core.identifiers import Masker, generalise, present_past, stated_amounts
 from supportbot.core.salutation import model_reply, template_blanks
 from supportbot.core.settings import Settings
 from supportbot.usecases.floors import Floors
@@ -157,12 +157,13 @@ def handover_text(sources: list[Source]) -> str:
     return HANDOVER
 
 
-def fallback_text(best: Source, *, why: str, masker: Masker) -> str:
+def fallback_text(best: Source, *, why: str, masker: Masker, stated: frozenset[str] = frozenset()) -> str:
     """The best ticket as an answer: another customer's order numbers and amounts never shown
-    (this customer's own instead, when they gave them). It reads as the answer it is: where it
-    came from is said under it, with the sources (bot.blocks), not inside it; only when the model
-    is down does the text say so first."""
-    resolution = present_past(best.resolution, masker)
+    (this customer's own instead, when they gave them), the amounts the team states to everyone
+    (``stated``) as written. It reads as the answer it is: where it came from is said under it,
+    with the sources (bot.blocks), not inside it; only when the model is down does the text say
+    so first."""
+    resolution = present_past(best.resolution, masker, stated=stated)
     if why == MODEL_UNAVAILABLE:
         return f"{DOWN} The most similar solved ticket ({best.external_id}) says:\n{resolution}"
     return resolution
@@ -176,7 +177,8 @@ def fallback(
     configured one), else a hand-over."""
     best = sources[0] if sources else None
     if best is not None and best.score >= (settings.escalate_below_score if below is None else below):
-        return Decision(Outcome.fallback, fallback_text(best, why=why, masker=masker), why)
+        stated = stated_amounts(s.resolution for s in sources)
+        return Decision(Outcome.fallback, fallback_text(best, why=why, masker=masker, stated=stated), why)
     prefix = f"{DOWN} " if why == MODEL_UNAVAILABLE else ""
     return Decision(Outcome.handover, prefix + handover_text(sources), why)
 
