@@ -255,3 +255,30 @@ def test_the_bot_shows_the_best_ticket_instead_of_a_span_its_tickets_contradict(
     assert seen and seen[0], "the prompt's tickets state no span of days: pick another question"
     assert reply.outcome == "fallback" and reply.reason.startswith("the draft states"), reply.reason
     assert "Returns are accepted within" not in reply.text
+
+
+def test_the_confidence_gate_reads_the_closest_retrieved_ticket_not_the_first_ranked():
+    """Ranked by request, the first source may be worded further from the question than another
+    retrieved ticket: the question has a close past case all the same, and the first source is
+    shown. Only when every retrieved ticket is far does a person take over."""
+    from supportbot.core.enums import Outcome
+    from supportbot.core.identifiers import Masker
+    from supportbot.core.settings import Settings
+    from supportbot.usecases.decide import closest, fallback, gate
+    from supportbot.usecases.messages import Source
+
+    settings = Settings(escalate_below_score=0.34)
+    sources = [
+        Source(1, "T-1", 0.26, "Ombudsman", "After eight weeks you can go to the ombudsman."),
+        Source(2, "T-2", 0.43, "Complaint deadlock", "We can issue a deadlock letter after eight weeks."),
+    ]
+    assert closest(sources) == 0.43
+    assert gate(settings, top=closest(sources), mean_logprob=None, searched=True) is None
+    shown = fallback(sources, masker=Masker(), settings=settings, why="test")
+    assert shown.outcome is Outcome.fallback and shown.text.startswith("After eight weeks")
+    far = [Source(1, "T-1", 0.26, "Ombudsman", "After eight weeks."), Source(2, "T-2", 0.3, "x", "y")]
+    assert fallback(far, masker=Masker(), settings=settings, why="test").outcome is Outcome.handover
+    assert (
+        gate(settings, top=closest(far), mean_logprob=None, searched=True)
+        == "closest ticket scores 0.30 < 0.34"
+    )

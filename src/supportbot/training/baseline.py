@@ -65,8 +65,8 @@ def top_ticket_answers(settings: Settings, sessions: Sessions, questions: Sequen
 
 def as_sent(
     drafts: Sequence[str], questions: Sequence[str], *, tickets: Sequence[Sequence[Any]], tops: Sequence[Any],
-    stated: Sequence[frozenset[str]], weights: Any, disagree_below: float, close_match_score: float,
-    fixed: FixedChecks = FixedChecks(),
+    stated: Sequence[frozenset[str]], closest: Sequence[float | None], weights: Any, disagree_below: float,
+    close_match_score: float, fixed: FixedChecks = FixedChecks(),
 ) -> list[str]:  # fmt: skip
     """The drafts after the bot's checks against its sources (core.grounding.check_against_sources,
     at these settings), given each question's retrieved tickets and top hit. The identifier guard
@@ -76,7 +76,7 @@ def as_sent(
     sent, _ = as_sent_with(
         drafts,
         resolutions=[[t.resolution for t in context] for context in tickets],
-        top_scores=[top.score if top is not None else None for top in tops],
+        top_scores=closest,
         best=[present(*shown) for shown in zip(tops, questions, stated, strict=True)],
         weights=weights,
         disagree_below=disagree_below,
@@ -104,7 +104,7 @@ def calibrate_checks(
     tickets = tickets_for(
         retriever, questions, k=max(1, config.tickets, settings.retrieval_k), ids=[i.id for i in items]
     )
-    contexts, tops = tickets.contexts, tickets.tops
+    contexts = tickets.contexts
     prompts = [c[: config.tickets] for c in contexts] if config.tickets > 0 else None
     drafts = generate_answers(
         model, tokenizer, questions, tickets=prompts, ticket_budget=config.ticket_budget,
@@ -115,7 +115,7 @@ def calibrate_checks(
         references=[i.reference for i in items],
         right=lambda n, text: bool(is_right(text, items[n], weights)),
         resolutions=[[t.resolution for t in c] for c in contexts],
-        top_scores=[t.score if t is not None else None for t in tops],
+        top_scores=tickets.closest,
         best=shown(tickets, questions),
         weights=weights,
         split=split,

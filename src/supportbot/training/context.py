@@ -194,6 +194,7 @@ class Tickets(NamedTuple):
     contexts: list[list[ContextTicket]]  # the tickets each question's prompt gets
     tops: list[Any]  # the top hit of each, or None
     stated: list[frozenset[str]]  # the amounts its retrieved tickets state alike (core.identifiers)
+    closest: list[float | None]  # the best similarity among them (usecases.decide.closest)
 
 
 def tickets_for(
@@ -206,7 +207,7 @@ def tickets_for(
     question's own id, when it came from a conversation that is also an imported ticket (a team
     that trains on its ticket export): that ticket is left out too."""
     rows = retriever.search_many(list(questions), k=k + 4)
-    out = Tickets([], [], [])
+    out = Tickets([], [], [], [])
     for n, (question, row) in enumerate(zip(questions, rows, strict=True)):
         own_id = (ids[n] if ids is not None else None) or "eval"
         item = Conversation(own_id, [{"role": "user", "content": question}], "eval")
@@ -214,4 +215,5 @@ def tickets_for(
         out.contexts.append([context_ticket(h) for h in kept])
         out.tops.append(kept[0] if kept else None)
         out.stated.append(stated_amounts(h.resolution for h in kept))
+        out.closest.append(max((float(h.score) for h in kept), default=None))
     return out

@@ -81,6 +81,7 @@ class Retrieved:
     contexts: list[list[Any]]
     tops: list[Any]
     stated: list[frozenset[str]]  # the amounts each one's tickets state alike (core.identifiers)
+    closest: list[float | None]  # the best similarity among each one's tickets
     retriever: Any
 
 
@@ -192,6 +193,7 @@ def answer_columns(
             tickets=retrieved.contexts,
             tops=retrieved.tops,
             stated=retrieved.stated,
+            closest=retrieved.closest,
             weights=cols.weights,
             fixed=FixedChecks.of(settings),
             **floors,

@@ -56,6 +56,13 @@ def draft_of(completion: Completion, masker: Masker) -> Draft:
     return Draft(text, bool(unfilled), completion.mean_logprob, tuple(template_blanks(text)))
 
 
+def closest(sources: list[Source]) -> float | None:
+    """How close the closest past case is: the best similarity among the retrieved tickets, not
+    the first-ranked one's own (ranking by request may put a ticket of the right request first
+    whose own wording is further from the question than another's)."""
+    return max((s.score for s in sources), default=None)
+
+
 def gate(
     settings: Settings,
     *,
@@ -100,7 +107,7 @@ def decide(
     )
     if checked.interventions:
         details["grounding"] = checked.interventions
-    top = sources[0].score if sources else None
+    top = closest(sources)
     # The settings calibrated for the model that answered (usecases.floors), else the configured.
     floors = floors or Floors.configured(settings)
     why = gate(
@@ -176,7 +183,12 @@ def fallback(
     """The best ticket when it is close enough (``below``: the calibrated score, else the
     configured one), else a hand-over."""
     best = sources[0] if sources else None
-    if best is not None and best.score >= (settings.escalate_below_score if below is None else below):
+    nearest = closest(sources)
+    if (
+        best is not None
+        and nearest is not None
+        and nearest >= (settings.escalate_below_score if below is None else below)
+    ):
         stated = stated_amounts(s.resolution for s in sources)
         return Decision(Outcome.fallback, fallback_text(best, why=why, masker=masker, stated=stated), why)
     prefix = f"{DOWN} " if why == MODEL_UNAVAILABLE else ""

@@ -31,7 +31,7 @@ from supportbot.core.identifiers import Masker, generalise
 from supportbot.core.prompt import CANNOT_HELP, complete_sentences
 from supportbot.core.salutation import model_reply, template_blanks
 from supportbot.core.settings import Settings
-from supportbot.usecases.decide import gate
+from supportbot.usecases.decide import closest, gate
 from supportbot.usecases.floors import Floors
 from supportbot.usecases.messages import Source
 
@@ -88,7 +88,7 @@ class Releaser:
         if self._sources is None:
             self._sources = self._sources_of()
         sources = self._sources
-        top = sources[0].score if sources else None
+        top = closest(sources)
         if gate(
             self.settings,
             top=top,
