@@ -290,3 +290,32 @@ def test_a_helpdesk_export_is_learned_as_tickets_import_reads_it(tmp_path):
     (articles / "reset.md").write_text("# Resetting the router\n\nHold the button.\n")
     with pytest.raises(InvalidInput, match="articles"):
         load_file(articles)
+
+
+def test_the_answering_estimate_is_measured_on_prompts_as_the_evaluation_writes_them(tiny_base, tmp_path):
+    """The estimate's probe answers the examples' own prompts (their tickets in them), cut where
+    the answer starts; the calibration's questions count twice (as worded and thinned)."""
+    from supportbot.training.base_model import load_base_model
+    from supportbot.training.eta import answer_seconds, prompt_ids
+    from supportbot.training.eval_set import eval_sets
+    from supportbot.training.finetune import answers_to_generate
+    from supportbot.training.sft import encode
+
+    model, tokenizer = load_base_model(tiny_base, device="cpu")
+    question = "Similar solved tickets:\nT-1: Hold the reset button.\n\nMy router blinks red."
+    messages = [
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": "Try a restart first."},
+    ]
+    example = encode(tokenizer, messages, max_length=512)
+    assert example is not None
+    (prompt,) = prompt_ids([example])
+    text = tokenizer.decode(prompt)
+    assert "router blinks red" in text and "restart" not in text  # the question, not the answer
+    assert answer_seconds(model, tokenizer, [], answers=40, max_new_tokens=8, prompts=[prompt] * 4) > 0
+
+    config = FinetuneConfig(data=[str(_chat_file(tmp_path))], conversations=False)
+    held_out = load_chat_jsonl(Path(config.data[0]))[0]
+    sets = eval_sets(config, held_out)
+    _, answers = answers_to_generate(config, held_out)
+    assert sets.calibration and answers == len(sets.report) * 5 + 2 * len(sets.calibration)

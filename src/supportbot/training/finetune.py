@@ -77,14 +77,15 @@ def answers_to_generate(config: FinetuneConfig, held_out: list[Any]) -> tuple[li
 
     sets = eval_sets(config, held_out)
     columns = 2 + (1 if config.tickets else 0) + (2 if config.serve_eval else 0)
-    return [i.question for i in sets.report], len(sets.report) * columns + len(sets.calibration)
+    # The calibration's questions are asked as worded and once more thinned (calibration.reworded).
+    return [i.question for i in sets.report], len(sets.report) * columns + 2 * len(sets.calibration)
 
 
 def say_estimate(
     model: Any, tokenizer: Any, examples: Examples, *, config: FinetuneConfig, steps: int, held_out: list[Any]
 ) -> None:
     """How long the run will take, measured on this machine before it starts (training.eta)."""
-    from supportbot.training.eta import Estimate, answer_seconds, say, step_seconds
+    from supportbot.training.eta import Estimate, answer_seconds, prompt_ids, say, step_seconds
 
     step_s = step_seconds(
         model, examples.train, batch_size=config.batch_size * config.grad_accum, max_length=examples.max_length,
@@ -92,8 +93,9 @@ def say_estimate(
     )  # fmt: skip
     questions, answers = answers_to_generate(config, held_out)
     answer_s = answer_seconds(
-        model, tokenizer, questions, answers=answers, max_new_tokens=config.max_answer_tokens
-    )
+        model, tokenizer, questions, answers=answers, max_new_tokens=config.max_answer_tokens,
+        prompts=prompt_ids(examples.val_new or examples.train),
+    )  # fmt: skip
     say(
         f"train run: {len(examples.train)} examples;"
         f" {Estimate(steps * step_s, answer_s, step_s, steps).describe('fine-tune and evaluation')}"
