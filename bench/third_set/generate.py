@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.second_shop.generate import typo
+from bench.second_shop.generate import _jsonl, typo
 
 HERE = Path(__file__).resolve().parent
 START = datetime(2024, 1, 8, 7, 0)
@@ -844,12 +844,6 @@ def write(
         "mood": len(moods),
         "intents": len(intents),
     }  # fmt: skip
-
-
-def _jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def main() -> None:

@@ -129,10 +129,24 @@ def _store_tickets(engine, replies: dict[str, str]) -> None:
             )
 
 
+def _upgraded_tickets(db_url, at: str, replies: dict[str, str]) -> dict:
+    """The tickets stored at revision ``at`` as they read after upgrading to the head, by id."""
+    from sqlalchemy import text
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, at)
+        _store_tickets(engine, replies)
+        upgrade(engine)
+        with engine.connect() as conn:
+            return {r.external_id: r for r in conn.execute(text("SELECT * FROM tickets"))}
+    finally:
+        engine.dispose()
+
+
 def test_0009_takes_past_agents_signoffs_off_stored_tickets(db_url):
     """Tickets imported before the sign-off rules lose them on upgrade, with a new content hash
     (the index is then out of date); a reply without one is not touched."""
-    from sqlalchemy import text
 
     from supportbot.core.store.tickets import content_hash
 
@@ -143,31 +157,22 @@ def test_0009_takes_past_agents_signoffs_off_stored_tickets(db_url):
         **{f"J-{i}": f"Hey!\n\n{body} Item {i}.\n\nJo x\nTeam Larkspur" for i in range(3)},
         "T-3": f"{body}\n\nFind it under\nAccount Settings",
     }
-    engine = make_engine(db_url)
-    try:
-        upgrade(engine, "0008")
-        _store_tickets(engine, replies)
-        upgrade(engine)
-        with engine.connect() as conn:
-            rows = {r.external_id: r for r in conn.execute(text("SELECT * FROM tickets"))}
-        assert rows["T-1"].resolution == f"Hi,\n\n{body}"
-        assert rows["T-2"].resolution == body
-        assert rows["J-0"].resolution == f"Hey!\n\n{body} Item 0."  # learned: it ends 3 replies
-        assert rows["T-3"].resolution == replies["T-3"]  # content, not a signature
-        for row in rows.values():
-            assert row.content_hash == content_hash(
-                question="Refund?", body=None, resolution=row.resolution, category=None
-            )
-        assert rows["T-3"].content_hash == content_hash(
-            question="Refund?", body=None, resolution=replies["T-3"], category=None
+    rows = _upgraded_tickets(db_url, "0008", replies)
+    assert rows["T-1"].resolution == f"Hi,\n\n{body}"
+    assert rows["T-2"].resolution == body
+    assert rows["J-0"].resolution == f"Hey!\n\n{body} Item 0."  # learned: it ends 3 replies
+    assert rows["T-3"].resolution == replies["T-3"]  # content, not a signature
+    for row in rows.values():
+        assert row.content_hash == content_hash(
+            question="Refund?", body=None, resolution=row.resolution, category=None
         )
-    finally:
-        engine.dispose()
+    assert rows["T-3"].content_hash == content_hash(
+        question="Refund?", body=None, resolution=replies["T-3"], category=None
+    )
 
 
 def test_0010_cleans_stored_tickets_with_the_widened_rules(db_url):
     """Tickets stored under 0009's rules lose a team in brackets and a greeting after a dash."""
-    from sqlalchemy import text
 
     body = "Hold the reset button for 10 seconds."
     replies = {
@@ -175,17 +180,9 @@ def test_0010_cleans_stored_tickets_with_the_widened_rules(db_url):
         "Z-2": f"Hello Gemma 😊\n\n{body} Take care!\n\nIfeoma\nBrightwire Support · Glasgow",
         "Z-3": f"Hi,\n\n{body}",
     }
-    engine = make_engine(db_url)
-    try:
-        upgrade(engine, "0009")
-        _store_tickets(engine, replies)
-        upgrade(engine)
-        with engine.connect() as conn:
-            rows = {r.external_id: r.resolution for r in conn.execute(text("SELECT * FROM tickets"))}
-        assert rows == {
-            "Z-1": f"Hello,\n\n{body}",
-            "Z-2": f"Hello,\n\n{body}",
-            "Z-3": f"Hi,\n\n{body}",
-        }
-    finally:
-        engine.dispose()
+    rows = _upgraded_tickets(db_url, "0009", replies)
+    assert {k: r.resolution for k, r in rows.items()} == {
+        "Z-1": f"Hello,\n\n{body}",
+        "Z-2": f"Hello,\n\n{body}",
+        "Z-3": f"Hi,\n\n{body}",
+    }

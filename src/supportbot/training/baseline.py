@@ -64,8 +64,7 @@ def top_ticket_answers(settings: Settings, sessions: Sessions, questions: Sequen
 
 
 def as_sent(
-    drafts: Sequence[str], questions: Sequence[str], *, tickets: Sequence[Sequence[Any]], tops: Sequence[Any],
-    stated: Sequence[frozenset[str]], closest: Sequence[float | None], weights: Any, disagree_below: float,
+    drafts: Sequence[str], questions: Sequence[str], *, tickets: Tickets, weights: Any, disagree_below: float,
     close_match_score: float, fixed: FixedChecks = FixedChecks(),
 ) -> list[str]:  # fmt: skip
     """The drafts after the bot's checks against its sources (core.grounding.check_against_sources,
@@ -75,9 +74,9 @@ def as_sent(
 
     sent, _ = as_sent_with(
         drafts,
-        resolutions=[[t.resolution for t in context] for context in tickets],
-        top_scores=closest,
-        best=[present(*shown) for shown in zip(tops, questions, stated, strict=True)],
+        resolutions=[[t.resolution for t in context] for context in tickets.contexts],
+        top_scores=tickets.closest,
+        best=shown(tickets, questions),
         weights=weights,
         disagree_below=disagree_below,
         close_match_score=close_match_score,

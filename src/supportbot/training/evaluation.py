@@ -26,7 +26,7 @@ from supportbot.training.baseline import (
 )
 from supportbot.training.calibration import Calibration, not_earned_note
 from supportbot.training.config import FinetuneConfig
-from supportbot.training.context import tickets_for
+from supportbot.training.context import Tickets, tickets_for
 from supportbot.training.data import Conversation
 from supportbot.training.eval_set import EvalItem, EvalSets, eval_items_for, eval_sets
 from supportbot.training.generation import generate_answers, served_answers
@@ -78,10 +78,7 @@ class Columns:
 class Retrieved:
     """Each held-out question's retrieved tickets and top hit, as the bot would get them."""
 
-    contexts: list[list[Any]]
-    tops: list[Any]
-    stated: list[frozenset[str]]  # the amounts each one's tickets state alike (core.identifiers)
-    closest: list[float | None]  # the best similarity among each one's tickets
+    tickets: Tickets
     retriever: Any
 
 
@@ -112,7 +109,7 @@ def retrieve_for(
     # As many as the bot retrieves (its checks read them all), the first k in prompts.
     tickets = tickets_for(retriever, questions, k=max(1, k, settings.retrieval_k), ids=ids)
     cols.generated[BASELINE] = shown(tickets, questions)
-    return Retrieved(*tickets, retriever)
+    return Retrieved(tickets, retriever)
 
 
 def served_columns(
@@ -152,7 +149,7 @@ def answer_columns(
     retrieved = retrieve_for(
         cols, questions, settings=settings, sessions=sessions, k=k, ids=[i.id for i in sets.report]
     )
-    prompts = [c[:k] for c in retrieved.contexts] if (k > 0 and retrieved is not None) else None
+    prompts = [c[:k] for c in retrieved.tickets.contexts] if (k > 0 and retrieved is not None) else None
     if prompts is not None:
         cols.notes.append(f"before / after: {k} retrieved tickets in each prompt, as the bot sends them")
     elif k > 0:
@@ -190,10 +187,7 @@ def answer_columns(
         cols.generated[AS_SENT] = as_sent(
             cols.generated["after"],
             questions,
-            tickets=retrieved.contexts,
-            tops=retrieved.tops,
-            stated=retrieved.stated,
-            closest=retrieved.closest,
+            tickets=retrieved.tickets,
             weights=cols.weights,
             fixed=FixedChecks.of(settings),
             **floors,
