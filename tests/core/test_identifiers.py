@@ -52,9 +52,13 @@ def test_a_price_the_team_states_to_everyone_is_shown_another_customers_refund_i
     masker.mask("I was charged £30 on holiday in Croatia, why?")
     decision = fallback(sources, masker=masker, settings=Settings(escalate_below_score=0.1), why="test")
     assert decision.text == (
-        "In Europe you'll need a Roam Pass, and we refunded £30 to order [your order number],"
+        "In Europe you'll need a Roam Pass, and we refunded [the amount] to order [your order number],"
         " which is £2.50 a day."
     )
+    # the customer's order number is theirs to see; their amount is not what was refunded before
+    masker.mask("It's order 77120")
+    decision = fallback(sources, masker=masker, settings=Settings(escalate_below_score=0.1), why="test")
+    assert "we refunded [the amount] to order 77120," in decision.text
     # one ticket alone states nothing for the team: its amounts stay this customer's to fill
     assert present_past(sources[1].resolution, Masker()) == roam.format("so nothing else is due").replace(
         "£2.50", "[the amount]"

@@ -111,13 +111,18 @@ UNFILLED = {"ORDER_ID": "[your order number]", "AMOUNT": "[the amount]"}
 
 
 def present_past(text: str, masker: Masker, *, stated: frozenset[str] = frozenset()) -> str:
-    """A past ticket's text, shown to another customer: its order numbers and amounts replaced
-    by this customer's own (when they gave one) or by a neutral "[your order number]"; the
-    amounts the team states to everyone (``stated``: ``stated_amounts`` of the tickets retrieved
-    with it) stay as written."""
+    """A past ticket's text, shown to another customer: its order numbers replaced by this
+    customer's own (when they gave one) or by a neutral "[your order number]", its amounts by
+    "[the amount]"; the amounts the team states to everyone (``stated``: ``stated_amounts`` of
+    the tickets retrieved with it) stay as written.
+
+    An order number in a past reply names the order the reply is about, which for this customer
+    is theirs. An amount is a fact of that past case (what was refunded, what the fee came to):
+    this customer's amount put there would say "we refunded £30" to someone nobody refunded, and
+    a reply with two amounts would state this customer's one twice. So amounts are never filled."""
 
     def fill(m: re.Match[str]) -> str:
-        own = masker.values.get(f"<{m.group(1)}>")
+        own = masker.values.get(f"<{m.group(1)}>") if m.group(1) == "ORDER_ID" else None
         return own if own is not None else UNFILLED[m.group(1)]
 
     return PLACEHOLDER_RE.sub(fill, generalise(text, stated=stated))

@@ -38,8 +38,8 @@ def open_retriever(settings: Settings, sessions: Sessions) -> Any | None:
 
 def present(hit: Any, question: str, stated: frozenset[str] = frozenset()) -> str:
     """The top ticket as the bot shows it without a model: its resolution, the past customer's
-    order numbers and amounts replaced by this customer's (or by a neutral phrase), the amounts
-    its retrieved tickets state alike (``stated``) as written."""
+    order numbers replaced by this customer's (or by a neutral phrase), its amounts by a neutral
+    phrase but those its retrieved tickets state alike (``stated``), which stay as written."""
     from supportbot.core.identifiers import Masker, present_past
 
     if hit is None:

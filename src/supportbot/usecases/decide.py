@@ -166,7 +166,7 @@ def handover_text(sources: list[Source]) -> str:
 
 def fallback_text(best: Source, *, why: str, masker: Masker, stated: frozenset[str] = frozenset()) -> str:
     """The best ticket as an answer: another customer's order numbers and amounts never shown
-    (this customer's own instead, when they gave them), the amounts the team states to everyone
+    (this customer's own order number instead, when they gave one), the amounts the team states to everyone
     (``stated``) as written. It reads as the answer it is: where it came from is said under it,
     with the sources (bot.blocks), not inside it; only when the model is down does the text say
     so first."""
