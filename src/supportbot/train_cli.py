@@ -109,7 +109,12 @@ def base_cmd(
             retriever = Retriever.open(settings=ctx.settings, sessions=ctx.sessions)
         except Exception as exc:
             click.echo(f"tickets: none in the prompts ({exc})", err=True)
-    result = train_default_model(config, out_dir=out, retriever=retriever)
+    answers = 0
+    if retriever is not None:
+        from supportbot.training.base_checks import calibration_answers
+
+        answers = calibration_answers(config.data if data else [], sessions=ctx.sessions)
+    result = train_default_model(config, out_dir=out, retriever=retriever, then_answers=answers)
     m = result.metrics
     click.echo(
         f"default model saved to {out}: {m['parameters']:,} parameters, {m['steps']} steps in {m['seconds']} s, "

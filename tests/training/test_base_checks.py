@@ -16,7 +16,7 @@ def test_the_base_gets_checks_calibrated_on_the_teams_validation_questions(
     tmp_path, tiny_base, sample_world, sample_slice
 ):
     from supportbot.retrieval.search import Retriever
-    from supportbot.training.base_checks import calibrate_base
+    from supportbot.training.base_checks import calibrate_base, calibration_answers
     from supportbot.training.registry import register_version
     from supportbot.usecases.floors import FloorBook
 
@@ -35,6 +35,8 @@ def test_the_base_gets_checks_calibrated_on_the_teams_validation_questions(
         tiny_base, data=[str(logs)], settings=settings, sessions=sessions, retriever=retriever
     )
     assert cal is not None and cal["questions"] > 0
+    # what `train base` counts up front is what the calibration answered
+    assert calibration_answers([str(logs)], sessions=sessions) == cal["questions"]
     assert "validation" in cal["split"]  # the conversations no model learns
     assert 0 < cal["escalate_below_score"] <= settings.escalate_below_score
     assert "table" not in cal  # the table of every setting tried stays in the report
@@ -48,3 +50,44 @@ def test_the_base_gets_checks_calibrated_on_the_teams_validation_questions(
         cal["escalate_below_score"],
     )
     engine.dispose()
+
+
+def test_the_time_said_up_front_counts_what_was_spent_and_the_calibration_after_the_steps():
+    """`train base` says its time once the steps can be timed: the data and tokenizer already
+    spent and the calibration's answers after the steps are in it, not the steps alone."""
+    from supportbot.training.eta import Estimate
+
+    estimate = Estimate(120.0, 60.0, 0.6, 200, spent_s=30.0, answering="40 calibration questions")
+    assert estimate.total_s == 210.0
+    said = estimate.describe("training and calibration")
+    assert said.startswith("training and calibration: expect about 3.5 min (0.5 min preparing")
+    assert "200 steps at 0.60 s each + about 1.0 min answering 40 calibration questions" in said
+    assert "preparing" not in Estimate(120.0, 0.0, 0.6, 200).describe("training")
+    with_validation = Estimate(120.0, 0.0, 0.6, 200, validation_s=42.0, validations=7)
+    assert with_validation.total_s == 162.0
+    assert "200 steps at 0.60 s each + 7 validation passes, 0.7 min" in with_validation.describe("training")
+
+
+def test_the_validation_passes_counted_are_the_ones_the_loop_makes(tiny_base):
+    """``validation_passes`` is what ``training.loop.train`` does: every ``eval_every`` steps
+    before the last, then once after it (7 for `train base`'s 800 steps)."""
+    from supportbot.training.base_model import load_base_model
+    from supportbot.training.loop import make_accelerator, train, validation_passes
+    from supportbot.training.sft import encode
+
+    model, tokenizer = load_base_model(tiny_base, device="cpu")
+    chat = [
+        {"role": "user", "content": "My router blinks red."},
+        {"role": "assistant", "content": "Restart it."},
+    ]
+    example = encode(tokenizer, chat, max_length=64)
+    assert example is not None
+    for steps, every in ((7, 3), (6, 3), (5, 1)):
+        result = train(
+            model, accelerator=make_accelerator(seed=0), examples=[example] * 4, val_examples=[example],
+            steps=steps, batch_size=2, lr=1e-4, packing=True, max_length=64,
+            pad_id=tokenizer.pad_token_id, eval_every=every, progress=False,
+        )  # fmt: skip
+        assert len(result.val_losses) == validation_passes(steps, every)
+        assert result.final_val is not None and result.final_val["loss"] == result.val_losses[-1][1]
+    assert validation_passes(800, 800 // 6) == 7

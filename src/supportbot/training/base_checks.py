@@ -26,14 +26,8 @@ def calibrate_base(
     from supportbot.core.grounding import TermWeights
     from supportbot.training.base_model import load_base_model
     from supportbot.training.baseline import calibrate_checks
-    from supportbot.training.config import FinetuneConfig
-    from supportbot.training.eval_set import eval_sets
-    from supportbot.training.finetune_data import gather_data
 
-    # The split `train run` will use with the same data: its validation conversations.
-    config = FinetuneConfig(data=list(data)) if data else FinetuneConfig()
-    new, replay = gather_data(config, sessions=sessions)
-    sets = eval_sets(config, new.val + replay.val)
+    config, sets = _calibration_sets(data, sessions)
     if not sets.calibration:
         return None
     model, tokenizer = load_base_model(str(model_dir), device=settings.device)
@@ -49,3 +43,23 @@ def calibrate_base(
         split=sets.calibration_split,
     )
     return {k: v for k, v in calibration.to_dict().items() if k != "table"}
+
+
+def calibration_answers(data: Sequence[str], *, sessions: Sessions) -> int:
+    """How many answers ``calibrate_base`` will generate with these data: each calibration
+    question as worded and once more thinned (training.calibration.reworded). `train base`
+    counts them in the time it says up front."""
+    _, sets = _calibration_sets(data, sessions)
+    return 2 * len(sets.calibration)
+
+
+def _calibration_sets(data: Sequence[str], sessions: Sessions) -> tuple[Any, Any]:
+    """(the fine-tune's config for these data, its evaluation sets): the split `train run` will
+    use with the same data, whose validation conversations the checks are chosen on."""
+    from supportbot.training.config import FinetuneConfig
+    from supportbot.training.eval_set import eval_sets
+    from supportbot.training.finetune_data import gather_data
+
+    config = FinetuneConfig(data=list(data)) if data else FinetuneConfig()
+    new, replay = gather_data(config, sessions=sessions)
+    return config, eval_sets(config, new.val + replay.val)

@@ -22,15 +22,23 @@ class Estimate:
     answer_s: float  # generating the evaluation's answers (0: none)
     step_s: float
     steps: int
+    spent_s: float = 0.0  # already spent before the estimate could be measured (data, tokenizer)
+    answering: str = "the evaluation's questions"
+    validation_s: float = 0.0  # the loss on the validation examples, measured along the way
+    validations: int = 0
 
     @property
     def total_s(self) -> float:
-        return self.train_s + self.answer_s
+        return self.spent_s + self.train_s + self.validation_s + self.answer_s
 
     def describe(self, what: str) -> str:
         parts = f"{self.steps} steps at {self.step_s:.2f} s each"
+        if self.validations:
+            parts += f" + {self.validations} validation passes, {self.validation_s / 60:.1f} min"
+        if self.spent_s >= 1:
+            parts = f"{self.spent_s / 60:.1f} min preparing, spent + {parts}"
         if self.answer_s:
-            parts += f" + about {self.answer_s / 60:.1f} min answering the evaluation's questions"
+            parts += f" + about {self.answer_s / 60:.1f} min answering {self.answering}"
         return f"{what}: expect about {self.total_s / 60:.1f} min ({parts}; measured on this machine)"
 
 
@@ -64,6 +72,18 @@ def step_seconds(
     model.zero_grad(set_to_none=True)
     model.train(was_training)
     return best * 1.1  # the optimizer step and the data on top of the passes
+
+
+def validation_seconds(model: Any, examples: Sequence[Any], *, pad_id: int, batch_size: int = 16) -> float:
+    """Seconds of one pass of ``training.loop.token_metrics`` over ``examples``, from its first
+    batch timed."""
+    from supportbot.training.loop import token_metrics
+
+    if not examples:
+        return 0.0
+    started = time.perf_counter()
+    token_metrics(model, examples[:batch_size], pad_id=pad_id, batch_size=batch_size)
+    return (time.perf_counter() - started) * -(-len(examples) // batch_size)
 
 
 def answer_seconds(

@@ -85,7 +85,15 @@ def say_estimate(
     model: Any, tokenizer: Any, examples: Examples, *, config: FinetuneConfig, steps: int, held_out: list[Any]
 ) -> None:
     """How long the run will take, measured on this machine before it starts (training.eta)."""
-    from supportbot.training.eta import Estimate, answer_seconds, prompt_ids, say, step_seconds
+    from supportbot.training.eta import (
+        Estimate,
+        answer_seconds,
+        prompt_ids,
+        say,
+        step_seconds,
+        validation_seconds,
+    )
+    from supportbot.training.loop import validation_passes
 
     step_s = step_seconds(
         model, examples.train, batch_size=config.batch_size * config.grad_accum, max_length=examples.max_length,
@@ -96,10 +104,17 @@ def say_estimate(
         model, tokenizer, questions, answers=answers, max_new_tokens=config.max_answer_tokens,
         prompts=prompt_ids(examples.val_new or examples.train),
     )  # fmt: skip
-    say(
-        f"train run: {len(examples.train)} examples;"
-        f" {Estimate(steps * step_s, answer_s, step_s, steps).describe('fine-tune and evaluation')}"
-    )
+    passes = validation_passes(steps, eval_every(steps)) if examples.val_new else 0
+    estimate = Estimate(
+        steps * step_s, answer_s, step_s, steps, validations=passes,
+        validation_s=passes * validation_seconds(model, examples.val_new, pad_id=tokenizer.pad_token_id),
+    )  # fmt: skip
+    say(f"train run: {len(examples.train)} examples; {estimate.describe('fine-tune and evaluation')}")
+
+
+def eval_every(steps: int) -> int:
+    """How often the fine-tune measures its validation loss: five times a run."""
+    return max(1, steps // 5)
 
 
 def train_adapter(
@@ -147,7 +162,7 @@ def train_adapter(
         max_length=examples.max_length,
         pad_id=tokenizer.pad_token_id,
         seed=config.seed,
-        eval_every=max(1, steps // 5),
+        eval_every=eval_every(steps),
         checkpoint_every=config.checkpoint_every,
         checkpoint=checkpoint,
         on_step=on_step,

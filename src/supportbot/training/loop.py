@@ -33,6 +33,7 @@ class LoopResult:
     trained_tokens: int  # tokens that carried loss
     losses: list[tuple[int, float]] = field(default_factory=list)
     val_losses: list[tuple[int, float]] = field(default_factory=list)
+    final_val: dict[str, float] | None = None  # token_metrics after the last step, when measured
 
     @property
     def tokens_per_s(self) -> float:
@@ -84,6 +85,12 @@ def make_accelerator(*, seed: int) -> Accelerator:
     accelerator = Accelerator(mixed_precision=mixed)
     set_seed(seed)
     return accelerator
+
+
+def validation_passes(steps: int, eval_every: int) -> int:
+    """How many times ``train`` measures the validation examples: every ``eval_every`` steps
+    before the last, and once after it."""
+    return (max(steps - 1, 0) // eval_every if eval_every else 0) + 1
 
 
 def token_metrics(
@@ -222,8 +229,8 @@ def train(
     bar.close()
     result.seconds = time.perf_counter() - started
     if val_examples:
-        val = token_metrics(accelerator.unwrap_model(model), list(val_examples), pad_id=pad_id)
-        result.val_losses.append((steps, val["loss"]))
+        result.final_val = token_metrics(accelerator.unwrap_model(model), list(val_examples), pad_id=pad_id)
+        result.val_losses.append((steps, result.final_val["loss"]))
     accelerator.wait_for_everyone()
     return result
 
