@@ -246,6 +246,17 @@ def best_of_sentences(replies: list[str]) -> str:
         chosen.append(gain[1])
 
 
+def said_up_front(log: Path) -> dict[str, float]:
+    """What `train base` and `train run` said they would take (their "expect about N min" line),
+    in seconds, to set beside what they took."""
+    import re
+
+    said: dict[str, float] = {}
+    for m in re.finditer(r"^train (base|run): .*?expect about ([\d.]+) min", log.read_text(), re.M):
+        said[f"train {m.group(1)}"] = round(float(m.group(2)) * 60, 1)
+    return said
+
+
 def read_answers(path: Path) -> dict[str, dict[str, Any]]:
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     return {r["id"]: r for r in rows}
@@ -390,6 +401,7 @@ def main() -> None:
     result["seconds"]["training (base + run)"] = round(
         seconds.get("train base", 0) + seconds.get("train run", 0), 1
     )
+    result["said_up_front"] = said_up_front(log)
     if files.get("followups") and Path(files["followups"]).exists():
         follow_file = work / "followups.answers.jsonl"
         try:
@@ -483,6 +495,8 @@ def report(result: dict[str, Any], out: Path) -> None:
     if "finetune" in result:
         lines.append(f"fine-tune: {json.dumps(result['finetune'])}")
     lines.append(f"seconds: {json.dumps(result['seconds'])}")
+    if result.get("said_up_front"):
+        lines.append(f"said up front (seconds): {json.dumps(result['said_up_front'])}")
     text = "\n".join(lines)
     print(text)
     out.with_suffix(".md").write_text(text + "\n")

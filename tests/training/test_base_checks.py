@@ -60,7 +60,9 @@ def test_the_time_said_up_front_counts_what_was_spent_and_the_calibration_after_
     estimate = Estimate(120.0, 60.0, 0.6, 200, spent_s=30.0, answering="40 calibration questions")
     assert estimate.total_s == 210.0
     said = estimate.describe("training and calibration")
-    assert said.startswith("training and calibration: expect about 3.5 min (0.5 min preparing")
+    assert said.startswith(
+        "training and calibration: expect about 3.5 min (0.5 min spent preparing + 200 steps"
+    )
     assert "200 steps at 0.60 s each + about 1.0 min answering 40 calibration questions" in said
     assert "preparing" not in Estimate(120.0, 0.0, 0.6, 200).describe("training")
     with_validation = Estimate(120.0, 0.0, 0.6, 200, validation_s=42.0, validations=7)

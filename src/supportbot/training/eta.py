@@ -36,7 +36,7 @@ class Estimate:
         if self.validations:
             parts += f" + {self.validations} validation passes, {self.validation_s / 60:.1f} min"
         if self.spent_s >= 1:
-            parts = f"{self.spent_s / 60:.1f} min preparing, spent + {parts}"
+            parts = f"{self.spent_s / 60:.1f} min spent preparing + {parts}"
         if self.answer_s:
             parts += f" + about {self.answer_s / 60:.1f} min answering {self.answering}"
         return f"{what}: expect about {self.total_s / 60:.1f} min ({parts}; measured on this machine)"
