@@ -93,3 +93,31 @@ def test_the_validation_passes_counted_are_the_ones_the_loop_makes(tiny_base):
         assert len(result.val_losses) == validation_passes(steps, every)
         assert result.final_val is not None and result.final_val["loss"] == result.val_losses[-1][1]
     assert validation_passes(800, 800 // 6) == 7
+
+
+def test_an_estimate_is_measured_on_the_runs_own_model_and_examples(tiny_base):
+    """``eta.measure`` times a real step, a validation pass and an answering batch of this model
+    and counts the passes the loop will make."""
+    from supportbot.training.base_model import load_base_model
+    from supportbot.training.eta import measure, prompt_ids
+    from supportbot.training.sft import encode
+
+    model, tokenizer = load_base_model(tiny_base, device="cpu")
+    chat = [
+        {"role": "user", "content": "My router blinks red."},
+        {"role": "assistant", "content": "Restart it."},
+    ]
+    example = encode(tokenizer, chat, max_length=64)
+    assert example is not None
+    estimate = measure(
+        model, tokenizer, [example] * 8, [example] * 3, steps=12, eval_every=5, batch_size=4,
+        max_length=64, packing=True, answers=10, max_new_tokens=8, prompts=prompt_ids([example]),
+        spent_s=2.0, answering="10 calibration questions",
+    )  # fmt: skip
+    assert estimate.steps == 12 and estimate.validations == 3  # after steps 5 and 10, and the end
+    assert estimate.step_s > 0 and estimate.validation_s > 0 and estimate.answer_s > 0
+    assert estimate.total_s > estimate.spent_s + estimate.train_s
+    assert measure(
+        model, tokenizer, [example] * 8, [], steps=12, eval_every=5, batch_size=4, max_length=64,
+        packing=True, answers=0, max_new_tokens=8, prompts=[],
+    ).validations == 0  # fmt: skip

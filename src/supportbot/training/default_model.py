@@ -74,30 +74,13 @@ def say_estimate(
     calibration's answers after them (on the third set's 1,915 tickets the steps alone said 4.3
     minutes of a run that took 6.4)."""
     from supportbot.training.config import FinetuneConfig
-    from supportbot.training.eta import (
-        Estimate,
-        answer_seconds,
-        prompt_ids,
-        say,
-        step_seconds,
-        validation_seconds,
-    )
-    from supportbot.training.loop import validation_passes
+    from supportbot.training.eta import measure, prompt_ids, say
 
-    step_s = step_seconds(
-        model, examples, batch_size=config.batch_size, max_length=config.context,
-        pad_id=tokenizer.pad_token_id, packing=True,
-    )  # fmt: skip
-    answer_s = answer_seconds(
-        model, tokenizer, [], answers=then_answers, max_new_tokens=FinetuneConfig().max_answer_tokens,
-        prompts=prompt_ids(examples),
-    )  # fmt: skip
-    passes = validation_passes(config.steps, eval_every) if val_examples else 0
-    estimate = Estimate(
-        config.steps * step_s, answer_s, step_s, config.steps, spent_s=spent_s,
+    estimate = measure(
+        model, tokenizer, examples, val_examples, steps=config.steps, eval_every=eval_every,
+        batch_size=config.batch_size, max_length=config.context, packing=True, answers=then_answers,
+        max_new_tokens=FinetuneConfig().max_answer_tokens, prompts=prompt_ids(examples), spent_s=spent_s,
         answering=f"{then_answers} calibration questions",
-        validation_s=passes * validation_seconds(model, val_examples, pad_id=tokenizer.pad_token_id),
-        validations=passes,
     )  # fmt: skip
     say(
         f"train base: {conversations} conversations, {len(tokenizer):,}-token vocabulary;"

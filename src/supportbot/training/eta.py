@@ -42,6 +42,31 @@ class Estimate:
         return f"{what}: expect about {self.total_s / 60:.1f} min ({parts}; measured on this machine)"
 
 
+def measure(
+    model: Any, tokenizer: Any, examples: Sequence[Any], val_examples: Sequence[Any], *, steps: int,
+    eval_every: int, batch_size: int, max_length: int, packing: bool, answers: int, max_new_tokens: int,
+    prompts: Sequence[Sequence[int]], questions: Sequence[str] = (), spent_s: float = 0.0,
+    answering: str = "the evaluation's questions",
+) -> Estimate:  # fmt: skip
+    """A run's estimate, measured: its ``steps`` (and the training loop's validation passes every
+    ``eval_every`` of them, training.loop.validation_passes) on these examples, then ``answers``
+    answers of up to ``max_new_tokens`` from ``prompts``; ``spent_s`` already spent."""
+    from supportbot.training.loop import validation_passes
+
+    pad_id = tokenizer.pad_token_id
+    step_s = step_seconds(
+        model, examples, batch_size=batch_size, max_length=max_length, pad_id=pad_id, packing=packing
+    )
+    answer_s = answer_seconds(
+        model, tokenizer, questions, answers=answers, max_new_tokens=max_new_tokens, prompts=prompts
+    )
+    passes = validation_passes(steps, eval_every) if val_examples else 0
+    return Estimate(
+        steps * step_s, answer_s, step_s, steps, spent_s=spent_s, answering=answering, validations=passes,
+        validation_s=passes * validation_seconds(model, val_examples, pad_id=pad_id),
+    )  # fmt: skip
+
+
 def step_seconds(
     model: Any, examples: Sequence[Any], *, batch_size: int, max_length: int, pad_id: int, packing: bool
 ) -> float:

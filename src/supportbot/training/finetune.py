@@ -85,29 +85,14 @@ def say_estimate(
     model: Any, tokenizer: Any, examples: Examples, *, config: FinetuneConfig, steps: int, held_out: list[Any]
 ) -> None:
     """How long the run will take, measured on this machine before it starts (training.eta)."""
-    from supportbot.training.eta import (
-        Estimate,
-        answer_seconds,
-        prompt_ids,
-        say,
-        step_seconds,
-        validation_seconds,
-    )
-    from supportbot.training.loop import validation_passes
+    from supportbot.training.eta import measure, prompt_ids, say
 
-    step_s = step_seconds(
-        model, examples.train, batch_size=config.batch_size * config.grad_accum, max_length=examples.max_length,
-        pad_id=tokenizer.pad_token_id, packing=config.packing,
-    )  # fmt: skip
     questions, answers = answers_to_generate(config, held_out)
-    answer_s = answer_seconds(
-        model, tokenizer, questions, answers=answers, max_new_tokens=config.max_answer_tokens,
-        prompts=prompt_ids(examples.val_new or examples.train),
-    )  # fmt: skip
-    passes = validation_passes(steps, eval_every(steps)) if examples.val_new else 0
-    estimate = Estimate(
-        steps * step_s, answer_s, step_s, steps, validations=passes,
-        validation_s=passes * validation_seconds(model, examples.val_new, pad_id=tokenizer.pad_token_id),
+    estimate = measure(
+        model, tokenizer, examples.train, examples.val_new, steps=steps, eval_every=eval_every(steps),
+        batch_size=config.batch_size * config.grad_accum, max_length=examples.max_length,
+        packing=config.packing, answers=answers, max_new_tokens=config.max_answer_tokens,
+        prompts=prompt_ids(examples.val_new or examples.train), questions=questions,
     )  # fmt: skip
     say(f"train run: {len(examples.train)} examples; {estimate.describe('fine-tune and evaluation')}")
 
