@@ -47,7 +47,15 @@ def headline_lines(report: dict) -> list[str]:
     help="The heads measured; the best on validation families is kept.",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
-def train_sentiment_cmd(data: tuple[str, ...], candidates: str, seed: int) -> None:
+@click.option(
+    "--class-prior",
+    type=click.Choice(["balanced", "labelled"]),
+    default="balanced",
+    show_default=True,
+    help="balanced: the labels weighed alike whatever their share of the rows; labelled: as the rows"
+    " share them (for rows drawn at random from the team's own traffic).",
+)
+def train_sentiment_cmd(data: tuple[str, ...], candidates: str, seed: int, class_prior: str) -> None:
     """Train the customer-mood classifier (label + frustration) and report it against vaderSentiment."""
     from supportbot.training.sentiment import SentimentConfig, train_sentiment
     from supportbot.training.sentiment_data import read_turns, sample_turns
@@ -62,7 +70,7 @@ def train_sentiment_cmd(data: tuple[str, ...], candidates: str, seed: int) -> No
     run = train_sentiment(
         turns,
         settings=settings,
-        config=SentimentConfig(candidates=names, seed=seed),
+        config=SentimentConfig(candidates=names, seed=seed, class_prior=class_prior),
         trained_on=", ".join(Path(p).name for p in data) if data else "the bundled sample",
         say=lambda text: click.echo(text, err=True),
     )

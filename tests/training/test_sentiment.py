@@ -80,6 +80,39 @@ def test_saved_without_pickle_and_reloaded_to_the_same_numbers(trained):
 
 
 @pytest.mark.slow
+def test_the_samples_share_of_complaints_is_not_the_classifiers_prior(trained):
+    """The sample's turns are half complaints; the classifier weighs the three labels alike
+    (``class_prior`` balanced): its tempered logits are moved by log(1/3) - log(share), saved
+    with it, and every turn's negative probability is lower than under the rows' own shares."""
+    from supportbot.core.enums import Sentiment as S
+    from supportbot.training.sentiment import prior_shift
+    from supportbot.training.sentiment_model import LABELS
+
+    settings, run = trained
+    train = [t for t in sample_turns() if t.split == "train"]
+    shares = [sum(t.label == label for t in train) / len(train) for label in LABELS]
+    assert shares[LABELS.index(S.negative)] > 0.45  # the generator's, not a team's traffic
+    shift = load_scorer(settings).prior_shift
+    np.testing.assert_allclose(shift, [np.log(1 / 3) - np.log(x) for x in shares], atol=1e-6)
+    assert json.loads((settings.sentiment_model_dir / META_FILE).read_text())["class_prior"] == "balanced"
+
+    texts = [t.text for t in sample_turns() if t.split == "test"][:60]
+    balanced = run.classifier.predict(texts).probabilities
+    run.classifier.prior_shift = np.zeros(3)
+    try:
+        labelled = run.classifier.predict(texts).probabilities
+    finally:
+        run.classifier.prior_shift = shift
+    negative = LABELS.index(S.negative)
+    assert (balanced[:, negative] < labelled[:, negative]).all()
+    assert prior_shift(np.array([0, 0, 1, 2]), "labelled") == [0.0, 0.0, 0.0]
+    with pytest.raises(InvalidInput, match="class_prior"):
+        from supportbot.training.sentiment import SentimentConfig
+
+        SentimentConfig(class_prior="uniform")
+
+
+@pytest.mark.slow
 def test_the_first_start_keeps_a_trained_classifier(trained):
     from types import SimpleNamespace
 

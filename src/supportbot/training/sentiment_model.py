@@ -240,6 +240,7 @@ class SentimentClassifier:
         temperature: float,
         frustration_from: str,
         class_frustration: Sequence[float],
+        prior_shift: Sequence[float] = (0.0, 0.0, 0.0),
         meta: dict[str, Any] | None = None,
     ) -> None:
         import numpy as np
@@ -249,6 +250,9 @@ class SentimentClassifier:
         self.temperature = float(temperature)
         self.frustration_from = frustration_from
         self.class_frustration = np.asarray(class_frustration, dtype=np.float64)
+        # Added to the tempered logits: log(wanted prior) - log(the labelled rows' class shares)
+        # (training.sentiment.prior_shift); zeros keep the rows' own shares.
+        self.prior_shift = np.asarray(prior_shift, dtype=np.float64)
         self.meta = meta or {}
 
     def features(self, texts: Sequence[str]) -> np.ndarray:
@@ -260,7 +264,7 @@ class SentimentClassifier:
         import numpy as np
 
         logits, frustration = self.head(features)
-        z = logits / self.temperature
+        z = logits / self.temperature + self.prior_shift
         z = z - z.max(axis=1, keepdims=True)
         probs = np.exp(z)
         probs /= probs.sum(axis=1, keepdims=True)
@@ -310,6 +314,7 @@ def save_classifier(
         "temperature": classifier.temperature,
         "frustration_from": classifier.frustration_from,
         "class_frustration": [float(x) for x in classifier.class_frustration],
+        "prior_shift": [float(x) for x in classifier.prior_shift],
     }
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
@@ -359,6 +364,7 @@ def load_classifier(folder: Path, *, device: str = "cpu", embedder: Any = None) 
         temperature=meta["temperature"],
         frustration_from=meta["frustration_from"],
         class_frustration=meta["class_frustration"],
+        prior_shift=meta.get("prior_shift", (0.0, 0.0, 0.0)),  # saved before there was one: none
         meta=meta,
     )
 
