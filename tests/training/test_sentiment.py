@@ -95,6 +95,7 @@ def test_the_samples_share_of_complaints_is_not_the_classifiers_prior(trained):
     shift = load_scorer(settings).prior_shift
     np.testing.assert_allclose(shift, [np.log(1 / 3) - np.log(x) for x in shares], atol=1e-6)
     assert json.loads((settings.sentiment_model_dir / META_FILE).read_text())["class_prior"] == "balanced"
+    assert "(class prior balanced)" in (settings.reports_dir / "sentiment" / "eval.md").read_text()
 
     texts = [t.text for t in sample_turns() if t.split == "test"][:60]
     balanced = run.classifier.predict(texts).probabilities

@@ -322,6 +322,7 @@ def _report(
         "chosen": chosen,
         "frustration_from": classifier.frustration_from,
         "temperature": classifier.temperature,
+        "class_prior": classifier.meta.get("class_prior", "labelled"),
         "ours": metrics(truth, ours, f_true),
         "baseline": metrics(truth, base, f_true),
         "candidates": results,

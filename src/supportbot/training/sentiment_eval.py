@@ -170,6 +170,9 @@ def _markdown(report: dict[str, Any]) -> str:
         f"{ours['n']} held-out turns ({report['test_rows_from']}); trained on {report['train_rows']} turns with "
         f"the embedder {report['embedder']}. Chosen: **{chosen}** (best validation macro-F1), frustration from "
         f"its {report['frustration_from']} (lower validation MAE). Training took {report['seconds']:.1f} s.",
+        "The labels weighed alike, not as the training rows share them (class prior balanced)."
+        if report.get("class_prior") == "balanced"
+        else "The labels weighed as the training rows share them (class prior labelled).",
         "",
         f"| metric | ours ({chosen}) | vaderSentiment |",
         "|---|---:|---:|",
