@@ -35,6 +35,25 @@ def _chat_file(tmp_path: Path, n: int = 40) -> Path:
     return path
 
 
+def test_train_run_says_up_front_how_long_it_will_take(tiny_base, tmp_path, capsys):
+    """With progress shown, a run says its time before its first step: the steps measured, the
+    validation passes along them and the answers its evaluation will generate."""
+    from supportbot.training.finetune import run_finetune
+
+    config = FinetuneConfig(
+        base=tiny_base, data=[str(_chat_file(tmp_path))], replay_ratio=0, conversations=False,
+        serve_eval=False, steps=6, eval_questions=None, val_fraction=0.3, newest=0.0,
+    )  # fmt: skip
+    run_finetune(config, settings=Settings(home=tmp_path / "home"), sessions=None, progress=True)
+    said = [line for line in capsys.readouterr().err.splitlines() if line.startswith("train run:")]
+    assert len(said) == 1, said
+    assert re.search(
+        r"fine-tune and evaluation: expect about [\d.]+ min \(.*6 steps at [\d.]+ s each"
+        r" \+ \d validation passes, [\d.]+ min \+ about [\d.]+ min answering the evaluation's questions",
+        said[0],
+    ), said[0]
+
+
 def test_loss_falls_lora_changes_only_adapter_and_reloads_identically(tiny_base, tmp_path):
     import torch
     from peft import PeftModel

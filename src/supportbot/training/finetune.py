@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,9 +83,11 @@ def answers_to_generate(config: FinetuneConfig, held_out: list[Any]) -> tuple[li
 
 
 def say_estimate(
-    model: Any, tokenizer: Any, examples: Examples, *, config: FinetuneConfig, steps: int, held_out: list[Any]
-) -> None:
-    """How long the run will take, measured on this machine before it starts (training.eta)."""
+    model: Any, tokenizer: Any, examples: Examples, *, config: FinetuneConfig, steps: int, held_out: list[Any],
+    spent_s: float = 0.0,
+) -> None:  # fmt: skip
+    """How long the run will take, measured on this machine before its steps start (training.eta);
+    ``spent_s``: already spent loading the model and building the examples."""
     from supportbot.training.eta import measure, prompt_ids, say
 
     questions, answers = answers_to_generate(config, held_out)
@@ -92,7 +95,7 @@ def say_estimate(
         model, tokenizer, examples.train, examples.val_new, steps=steps, eval_every=eval_every(steps),
         batch_size=config.batch_size * config.grad_accum, max_length=examples.max_length,
         packing=config.packing, answers=answers, max_new_tokens=config.max_answer_tokens,
-        prompts=prompt_ids(examples.val_new or examples.train), questions=questions,
+        prompts=prompt_ids(examples.val_new or examples.train), questions=questions, spent_s=spent_s,
     )  # fmt: skip
     say(f"train run: {len(examples.train)} examples; {estimate.describe('fine-tune and evaluation')}")
 
@@ -105,6 +108,7 @@ def eval_every(steps: int) -> int:
 def train_adapter(
     model: Any, tokenizer: Any, examples: Examples, *, config: FinetuneConfig, work_dir: Path,
     version: str, report_progress: ProgressFn, progress: bool, held_out: list[Any] | None = None,
+    started: float | None = None,
 ) -> tuple[Any, LoopResult, bool]:  # fmt: skip
     """A LoRA adapter on ``model``, trained; (the model with it, the loop's result, whether this
     is the main process: under DDP only that one saves and evaluates)."""
@@ -125,7 +129,10 @@ def train_adapter(
     accelerator = make_accelerator(seed=config.seed)
     model = get_peft_model(model, lora)
     if progress and held_out is not None:
-        say_estimate(model, tokenizer, examples, config=config, steps=steps, held_out=held_out)
+        spent_s = time.perf_counter() - started if started is not None else 0.0
+        say_estimate(
+            model, tokenizer, examples, config=config, steps=steps, held_out=held_out, spent_s=spent_s
+        )
 
     def on_step(step: int, total: int, loss: float) -> bool:
         return report_progress(0.05 + 0.75 * step / total, f"training step {step}/{total} loss {loss:.3f}")
@@ -234,6 +241,7 @@ def run_finetune(
     version: str | None = None,
 ) -> RunResult:
     """Fine-tune, evaluate, save, register. Raises on failure, leaving the registry untouched."""
+    started = time.perf_counter()
     config.validate()
     base_model = resolve_base_model(config, settings=settings, sessions=sessions)
     version = version or next_free_version(sessions)
@@ -265,6 +273,7 @@ def run_finetune(
             report_progress=report_progress,
             progress=progress,
             held_out=new.val + replay.val,
+            started=started,
         )
         if not main_process:
             return RunResult(version, final_dir, {}, {})
