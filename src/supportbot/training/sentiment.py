@@ -82,7 +82,7 @@ class SentimentConfig:
 # moved by log(1/3) - log(share), the prior correction of Saerens et al. (2002): on the sample's
 # held-out families macro-F1 0.746 -> 0.747; on two other teams' ordinary requests, false alarms
 # 0.160 -> 0.072 and 0.151 -> 0.116, abusive messages flagged 0.973 -> 0.933 and 1.000 -> 0.957
-# (bench/sentiment.py, the frozen-embedding candidates).
+# (bench/sentiment.py, the MLP chosen in both runs).
 CLASS_PRIORS = ("balanced", "labelled")
 
 
