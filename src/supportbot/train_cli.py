@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,6 +13,9 @@ from supportbot.training.calibration import not_earned_note
 from supportbot.training.config import FinetuneConfig
 from supportbot.training.config_flags import dataclass_options, set_flags
 from supportbot.training.data import EARLIER_ERA
+
+if TYPE_CHECKING:
+    from supportbot.training.base_checks import CalibrationPlan
 
 
 def _ctx(check_schema: bool = True):
@@ -109,14 +111,15 @@ def base_cmd(
             retriever = Retriever.open(settings=ctx.settings, sessions=ctx.sessions)
         except Exception as exc:
             click.echo(f"tickets: none in the prompts ({exc})", err=True)
-    answers = 0
+    plan, unplanned = None, None  # the calibration's split, gathered once: its answers are in the time said
     if retriever is not None:
-        from supportbot.training.base_checks import calibration_answers
+        from supportbot.training.base_checks import calibration_plan
 
-        try:  # only for the time said up front: the calibration itself says why it cannot run
-            answers = calibration_answers(config.data if data else [], sessions=ctx.sessions)
-        except Exception:
-            answers = 0
+        try:
+            plan = calibration_plan(config.data if data else [], sessions=ctx.sessions)
+        except Exception as exc:  # the model still trains; it answers under the configured checks
+            unplanned = exc
+    answers = plan.answers if plan is not None else 0
     result = train_default_model(config, out_dir=out, retriever=retriever, then_answers=answers)
     m = result.metrics
     click.echo(
@@ -126,9 +129,7 @@ def base_cmd(
     if retriever is not None:
         m = {
             **m,
-            "calibration": _calibrate_base(
-                out, data=config.data if data else [], ctx=ctx, retriever=retriever
-            ),
+            "calibration": _calibrate_base(out, plan=plan, unplanned=unplanned, ctx=ctx, retriever=retriever),
         }
     version = register_version(
         ctx.sessions, base_model=str(out.resolve()), metrics=m, activate=True if force else None
@@ -137,14 +138,19 @@ def base_cmd(
     click.echo(f"registered as model version {version.name!r}{active}")
 
 
-def _calibrate_base(out: Path, *, data: Sequence[str], ctx: Any, retriever: Any) -> dict[str, Any] | None:
+def _calibrate_base(
+    out: Path, *, plan: CalibrationPlan | None, unplanned: Exception | None, ctx: Any, retriever: Any
+) -> dict[str, Any] | None:
     """The checks after the model chosen for this base on the team's validation conversations
-    (training.base_checks); None, said, when they cannot be."""
+    (training.base_checks; ``plan``: their split, or ``unplanned``: why it could not be
+    gathered); None, said, when they cannot be."""
     from supportbot.training.base_checks import calibrate_base
 
     try:
+        if plan is None:
+            raise unplanned or RuntimeError("no calibration split")
         cal = calibrate_base(
-            out, data=data, settings=ctx.settings, sessions=ctx.sessions, retriever=retriever
+            out, plan=plan, settings=ctx.settings, sessions=ctx.sessions, retriever=retriever
         )
     except Exception as exc:  # the model is trained: it answers under the configured checks then
         click.echo(f"checks not calibrated for this model ({exc}): the configured ones apply", err=True)

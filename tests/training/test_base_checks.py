@@ -16,7 +16,7 @@ def test_the_base_gets_checks_calibrated_on_the_teams_validation_questions(
     tmp_path, tiny_base, sample_world, sample_slice
 ):
     from supportbot.retrieval.search import Retriever
-    from supportbot.training.base_checks import calibrate_base, calibration_answers
+    from supportbot.training.base_checks import calibrate_base, calibration_plan
     from supportbot.training.registry import register_version
     from supportbot.usecases.floors import FloorBook
 
@@ -31,12 +31,11 @@ def test_the_base_gets_checks_calibrated_on_the_teams_validation_questions(
     retriever = Retriever.open(settings=settings, sessions=sessions)
 
     logs = sample_slice(300)
-    cal = calibrate_base(
-        tiny_base, data=[str(logs)], settings=settings, sessions=sessions, retriever=retriever
-    )
+    plan = calibration_plan([str(logs)], sessions=sessions)
+    cal = calibrate_base(tiny_base, plan=plan, settings=settings, sessions=sessions, retriever=retriever)
     assert cal is not None and cal["questions"] > 0
     # what `train base` counts up front is what the calibration answered
-    assert calibration_answers([str(logs)], sessions=sessions) == cal["questions"]
+    assert plan.answers == cal["questions"]
     assert "validation" in cal["split"]  # the conversations no model learns
     assert 0 < cal["escalate_below_score"] <= settings.escalate_below_score
     assert "table" not in cal  # the table of every setting tried stays in the report
@@ -73,17 +72,9 @@ def test_the_time_said_up_front_counts_what_was_spent_and_the_calibration_after_
 def test_the_validation_passes_counted_are_the_ones_the_loop_makes(tiny_base):
     """``validation_passes`` is what ``training.loop.train`` does: every ``eval_every`` steps
     before the last, then once after it (7 for `train base`'s 800 steps)."""
-    from supportbot.training.base_model import load_base_model
     from supportbot.training.loop import make_accelerator, train, validation_passes
-    from supportbot.training.sft import encode
 
-    model, tokenizer = load_base_model(tiny_base, device="cpu")
-    chat = [
-        {"role": "user", "content": "My router blinks red."},
-        {"role": "assistant", "content": "Restart it."},
-    ]
-    example = encode(tokenizer, chat, max_length=64)
-    assert example is not None
+    model, tokenizer, example = _tiny_model_and_example(tiny_base)
     for steps, every in ((7, 3), (6, 3), (5, 1)):
         result = train(
             model, accelerator=make_accelerator(seed=0), examples=[example] * 4, val_examples=[example],
@@ -98,17 +89,9 @@ def test_the_validation_passes_counted_are_the_ones_the_loop_makes(tiny_base):
 def test_an_estimate_is_measured_on_the_runs_own_model_and_examples(tiny_base):
     """``eta.measure`` times a real step, a validation pass and an answering batch of this model
     and counts the passes the loop will make."""
-    from supportbot.training.base_model import load_base_model
     from supportbot.training.eta import measure, prompt_ids
-    from supportbot.training.sft import encode
 
-    model, tokenizer = load_base_model(tiny_base, device="cpu")
-    chat = [
-        {"role": "user", "content": "My router blinks red."},
-        {"role": "assistant", "content": "Restart it."},
-    ]
-    example = encode(tokenizer, chat, max_length=64)
-    assert example is not None
+    model, tokenizer, example = _tiny_model_and_example(tiny_base)
     estimate = measure(
         model, tokenizer, [example] * 8, [example] * 3, steps=12, eval_every=5, batch_size=4,
         max_length=64, packing=True, answers=10, max_new_tokens=8, prompts=prompt_ids([example]),
@@ -121,3 +104,18 @@ def test_an_estimate_is_measured_on_the_runs_own_model_and_examples(tiny_base):
         model, tokenizer, [example] * 8, [], steps=12, eval_every=5, batch_size=4, max_length=64,
         packing=True, answers=0, max_new_tokens=8, prompts=[],
     ).validations == 0  # fmt: skip
+
+
+def _tiny_model_and_example(tiny_base):
+    """The tiny chat model and one short supervised example for it."""
+    from supportbot.training.base_model import load_base_model
+    from supportbot.training.sft import encode
+
+    model, tokenizer = load_base_model(tiny_base, device="cpu")
+    chat = [
+        {"role": "user", "content": "My router blinks red."},
+        {"role": "assistant", "content": "Restart it."},
+    ]
+    example = encode(tokenizer, chat, max_length=64)
+    assert example is not None
+    return model, tokenizer, example

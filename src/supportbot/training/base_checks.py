@@ -10,16 +10,46 @@ questions its best ticket would have answered.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from supportbot.core.db import Sessions
     from supportbot.core.settings import Settings
+    from supportbot.training.config import FinetuneConfig
+    from supportbot.training.eval_set import EvalSets
+
+
+@dataclass(frozen=True)
+class CalibrationPlan:
+    """The split `train run` will use with the same data (``config``, ``sets``): the checks are
+    chosen on its validation conversations. Gathered once, before the training, so `train base`
+    can count the calibration's answers in the time it says up front."""
+
+    config: FinetuneConfig
+    sets: EvalSets
+
+    @property
+    def answers(self) -> int:
+        """Answers the calibration generates: each question as worded and once more thinned
+        (training.calibration.reworded)."""
+        return 2 * len(self.sets.calibration)
+
+
+def calibration_plan(data: Sequence[str], *, sessions: Sessions) -> CalibrationPlan:
+    """The calibration's split for these data (the bundled sample's when none)."""
+    from supportbot.training.config import FinetuneConfig
+    from supportbot.training.eval_set import eval_sets
+    from supportbot.training.finetune_data import gather_data
+
+    config = FinetuneConfig(data=list(data)) if data else FinetuneConfig()
+    new, replay = gather_data(config, sessions=sessions)
+    return CalibrationPlan(config, eval_sets(config, new.val + replay.val))
 
 
 def calibrate_base(
-    model_dir: Path, *, data: Sequence[str], settings: Settings, sessions: Sessions, retriever: Any
+    model_dir: Path, *, plan: CalibrationPlan, settings: Settings, sessions: Sessions, retriever: Any
 ) -> dict[str, Any] | None:
     """The base model's calibrated checks (as stored in a version's metrics), or None when there
     are no validation conversations to choose them on."""
@@ -27,7 +57,7 @@ def calibrate_base(
     from supportbot.training.base_model import load_base_model
     from supportbot.training.baseline import calibrate_checks
 
-    config, sets = _calibration_sets(data, sessions)
+    sets = plan.sets
     if not sets.calibration:
         return None
     model, tokenizer = load_base_model(str(model_dir), device=settings.device)
@@ -38,28 +68,8 @@ def calibrate_base(
         sets.calibration,
         retriever=retriever,
         weights=TermWeights.from_store(sessions),
-        config=config,
+        config=plan.config,
         settings=settings,
         split=sets.calibration_split,
     )
     return {k: v for k, v in calibration.to_dict().items() if k != "table"}
-
-
-def calibration_answers(data: Sequence[str], *, sessions: Sessions) -> int:
-    """How many answers ``calibrate_base`` will generate with these data: each calibration
-    question as worded and once more thinned (training.calibration.reworded). `train base`
-    counts them in the time it says up front."""
-    _, sets = _calibration_sets(data, sessions)
-    return 2 * len(sets.calibration)
-
-
-def _calibration_sets(data: Sequence[str], sessions: Sessions) -> tuple[Any, Any]:
-    """(the fine-tune's config for these data, its evaluation sets): the split `train run` will
-    use with the same data, whose validation conversations the checks are chosen on."""
-    from supportbot.training.config import FinetuneConfig
-    from supportbot.training.eval_set import eval_sets
-    from supportbot.training.finetune_data import gather_data
-
-    config = FinetuneConfig(data=list(data)) if data else FinetuneConfig()
-    new, replay = gather_data(config, sessions=sessions)
-    return config, eval_sets(config, new.val + replay.val)

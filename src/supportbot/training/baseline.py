@@ -51,7 +51,7 @@ def present(hit: Any, question: str, stated: frozenset[str] = frozenset()) -> st
 
 def shown(tickets: Tickets, questions: Sequence[str]) -> list[str]:
     """Each question's top ticket as the bot shows it (``present``)."""
-    return [present(*shown) for shown in zip(tickets.tops, questions, tickets.stated, strict=True)]
+    return [present(*row) for row in zip(tickets.tops, questions, tickets.stated, strict=True)]
 
 
 def top_ticket_answers(settings: Settings, sessions: Sessions, questions: Sequence[str]) -> list[str] | None:

@@ -182,15 +182,12 @@ def fallback(
 ) -> Decision:  # fmt: skip
     """The best ticket when it is close enough (``below``: the calibrated score, else the
     configured one), else a hand-over."""
-    best = sources[0] if sources else None
-    nearest = closest(sources)
-    if (
-        best is not None
-        and nearest is not None
-        and nearest >= (settings.escalate_below_score if below is None else below)
-    ):
+    nearest = closest(sources)  # None: no sources
+    if nearest is not None and nearest >= (settings.escalate_below_score if below is None else below):
         stated = stated_amounts(s.resolution for s in sources)
-        return Decision(Outcome.fallback, fallback_text(best, why=why, masker=masker, stated=stated), why)
+        return Decision(
+            Outcome.fallback, fallback_text(sources[0], why=why, masker=masker, stated=stated), why
+        )
     prefix = f"{DOWN} " if why == MODEL_UNAVAILABLE else ""
     return Decision(Outcome.handover, prefix + handover_text(sources), why)
 
