@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -52,6 +53,24 @@ def test_train_run_says_up_front_how_long_it_will_take(tiny_base, tmp_path, caps
         r" \+ \d validation passes, [\d.]+ min \+ about [\d.]+ min answering the evaluation's questions",
         said[0],
     ), said[0]
+
+
+def test_the_report_checks_the_first_questions_through_the_model_server(tiny_base, tmp_path):
+    """The report's first questions go through our server's two endpoints as well, and the report
+    says how many came back as the in-process answers (greedy decoding: all of them)."""
+    from supportbot.training.finetune import run_finetune
+
+    config = FinetuneConfig(
+        base=tiny_base, data=[str(_chat_file(tmp_path))], replay_ratio=0, conversations=False,
+        serve_eval=True, serve_eval_questions=2, steps=4, eval_questions=None, val_fraction=0.3, newest=0.0,
+    )  # fmt: skip
+    result = run_finetune(config, settings=Settings(home=tmp_path / "home"), sessions=None, progress=False)
+    report = next(p for p in result.report_paths.values() if p.suffix == ".md").read_text()
+    assert re.search(
+        r"through our model server, the first 2 questions: /v1/completions gave the in-process text on"
+        r" 2 of 2 \(\d+ ms per answer\); /v1/chat/completions gave the in-process text on 2 of 2",
+        report,
+    ), report
 
 
 def test_loss_falls_lora_changes_only_adapter_and_reloads_identically(tiny_base, tmp_path):
@@ -338,3 +357,7 @@ def test_the_answering_estimate_is_measured_on_prompts_as_the_evaluation_writes_
     sets = eval_sets(config, held_out)
     _, answers = answers_to_generate(config, held_out)
     assert sets.calibration and answers == len(sets.report) * 5 + 2 * len(sets.calibration)
+    # Through the server, only the report's first questions: twice each (completion, chat).
+    assert len(sets.report) > 1
+    one = dataclasses.replace(config, serve_eval_questions=1)
+    assert answers_to_generate(one, held_out)[1] == len(sets.report) * 3 + 2 + 2 * len(sets.calibration)

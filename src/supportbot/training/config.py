@@ -94,6 +94,11 @@ class FinetuneConfig:
         " floor, the close-match score) for this model: never the ones the report is measured on.",
     )
     serve_eval: bool = opt(True, "Also ask the questions through our server, completion vs chat style.")
+    serve_eval_questions: int = opt(
+        50,
+        "How many of the report's questions (the first ones) go through our server as well: its"
+        " /v1/completions and /v1/chat/completions text checked against the in-process answers.",
+    )
     tickets: int = opt(
         2,
         "Retrieved tickets in every example's prompt, as the bot shows them (its own ticket left out);"

@@ -72,14 +72,15 @@ def optimizer_steps(config: FinetuneConfig, examples: Examples, *, pad_id: int) 
 
 def answers_to_generate(config: FinetuneConfig, held_out: list[Any]) -> tuple[list[str], int]:
     """(the report's questions, how many answers the evaluation generates): before, after and
-    without tickets on the report's questions, twice more through the server, and the drafts the
-    checks are calibrated on."""
+    without tickets on the report's questions, the first of them twice more through the server,
+    and the drafts the checks are calibrated on."""
     from supportbot.training.eval_set import eval_sets
 
     sets = eval_sets(config, held_out)
-    columns = 2 + (1 if config.tickets else 0) + (2 if config.serve_eval else 0)
+    columns = 2 + (1 if config.tickets else 0)
+    served = 2 * min(len(sets.report), config.serve_eval_questions) if config.serve_eval else 0
     # The calibration's questions are asked as worded and once more thinned (calibration.reworded).
-    return [i.question for i in sets.report], len(sets.report) * columns + 2 * len(sets.calibration)
+    return [i.question for i in sets.report], len(sets.report) * columns + served + 2 * len(sets.calibration)
 
 
 def say_estimate(
