@@ -176,45 +176,6 @@ def test_a_draft_that_does_not_name_its_first_sources_request_is_not_sent(bot_fa
     assert sent.outcome == "model" and sent.unsent_draft is None
 
 
-def test_a_draft_nearer_another_requests_ticket_than_its_first_source_is_not_sent():
-    """A draft may share enough of its first source's words to pass as naming its request and
-    still answer another request from the same prompt: nearer a retrieved ticket that is not the
-    first source's request than the first source, it is not sent. A draft nearer a ticket of the
-    first source's own request is."""
-    from supportbot.core.grounding import FixedChecks, TermWeights, check_against_sources, nearer_request
-    from supportbot.core.scoring import REQUEST_SIMILARITY, weighted_cosine
-
-    tickets = [
-        "Tracking can stall for a day or two at the hub; if it has not moved in 5 days we open a carrier trace.",
-        "If tracking has not updated for 5 days, we ask the carrier to trace the parcel at the hub.",
-        "Carriers sometimes mark a parcel delivered early; check with neighbours, then we open a claim.",
-    ]
-    weights = TermWeights(tickets)
-    assert weighted_cosine(tickets[1], tickets[0], weights) >= REQUEST_SIMILARITY  # the same request
-    assert weighted_cosine(tickets[2], tickets[0], weights) < REQUEST_SIMILARITY  # another
-
-    def kind(draft: str, below: float = REQUEST_SIMILARITY) -> str:
-        return check_against_sources(
-            draft, tickets, 0.8, weights=weights, disagree_below=0.0, close_match_score=0.55,
-            fixed=FixedChecks(same_request_below=below),
-        ).kind  # fmt: skip
-
-    delivered = (
-        "Carriers sometimes mark a parcel delivered early, so check with your neighbours; if it"
-        " has not arrived we open a claim with the carrier."
-    )
-    first = weighted_cosine(delivered, tickets[0], weights)
-    assert first >= REQUEST_SIMILARITY  # it passes as naming the first source's request...
-    assert nearer_request(delivered, tickets, weights, first=first, below=REQUEST_SIMILARITY) == (
-        3,
-        weighted_cosine(delivered, tickets[2], weights),
-    )
-    assert kind(delivered) == "another_request"  # ...but answers the third ticket's
-    stalled = "If the tracking has not updated for 5 days, we will ask the carrier to trace the parcel."
-    assert kind(stalled) == "send"  # nearer the second ticket: the first source's own request
-    assert kind(delivered, below=0.0) == "send"  # 0 turns the first-source checks off
-
-
 def test_a_draft_caught_in_a_loop_is_not_sent(bot_factory):
     """A small model that falls into a loop is stopped: its draft becomes the best ticket, with the
     reason stored; words an answer repeats as often as its sources do (a "2.4 GHz" said three

@@ -245,25 +245,6 @@ def contradicted_span(draft: str, sources: Iterable[str], conversation: Iterable
     return None
 
 
-def nearer_request(
-    draft: str, resolutions: list[str], weights: TermWeights, *, first: float, below: float
-) -> tuple[int, float] | None:
-    """The retrieved ticket of another request than the first source's that the draft is nearer
-    than the first source (``first``: the draft's weighted cosine with it), as (its rank from 1,
-    the draft's cosine with it); None when there is none. "Another request" by the measure the
-    first-source check uses: a resolution whose weighted cosine with the first source's is under
-    ``below``. A draft may name its first source's request in passing and still answer another
-    one from the same prompt ("carriers sometimes mark a parcel delivered early" to a tracking
-    that stalled): then the first source is what the customer should read."""
-    for rank, other in enumerate(resolutions[1:], start=2):
-        if not other.strip() or weighted_cosine(other, resolutions[0], weights) >= below:
-            continue  # the same request as the first source, by the measure
-        closeness = weighted_cosine(draft, other, weights)
-        if closeness > first:
-            return rank, closeness
-    return None
-
-
 @dataclass(frozen=True)
 class FixedChecks:
     """The settings of the checks that are not calibrated per model version: the loop check
@@ -329,15 +310,6 @@ def check_against_sources(
             why = (
                 f"the draft does not name its first source's request (weighted cosine"
                 f" {similarity:.2f} < {same_request_below:.2f})"
-            )
-            return SourceCheck("another_request", why)
-        if nearer := nearer_request(
-            draft, resolutions, term_weights(), first=similarity, below=same_request_below
-        ):
-            rank, closeness = nearer
-            why = (
-                f"the draft is nearer its source {rank}, of another request, than its first source"
-                f" (weighted cosine {closeness:.2f} > {similarity:.2f})"
             )
             return SourceCheck("another_request", why)
     if (loop := loop_in(draft, resolutions, fixed.loop_times)) is not None:
