@@ -152,6 +152,10 @@ class FinetuneConfig:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return FinetuneConfig.from_dict(values)
 
+    def served(self, questions: int) -> int:
+        """How many of the report's ``questions`` also go through the model server (0: none)."""
+        return min(questions, max(0, self.serve_eval_questions)) if self.serve_eval else 0
+
     def validate(self) -> None:
         checks = [
             (self.rank > 0, "rank must be positive"),

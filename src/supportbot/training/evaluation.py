@@ -116,13 +116,13 @@ def served_check(
     cols: Columns, questions: list[str], *, base_model: str, adapter: tuple[str, Path],
     prompts: list[list[Any]] | None, config: FinetuneConfig,
 ) -> None:  # fmt: skip
-    """The first ``config.serve_eval_questions`` questions through our server's /v1/completions
+    """The first ``config.served`` questions (none without ``serve_eval``) through our server's /v1/completions
     and /v1/chat/completions, their text checked against the in-process "after" answers (a note
     of the report). A check that the server answers as the model does, not a column: the whole
     set twice more through the server cost a sixth of a fine-tune on 2 cores, and gave the
     in-process text."""
     version, adapter_dir = adapter
-    n = min(len(questions), max(0, config.serve_eval_questions))
+    n = config.served(len(questions))
     if n == 0:
         return
     in_process = cols.generated["after"][:n]
@@ -201,8 +201,7 @@ def answer_columns(
         )
     if prompts is not None:  # what the tickets add: the same model, none in the prompt
         cols.add_timed("after · no tickets", lambda: gen(None), n)
-    if config.serve_eval:
-        served_check(cols, questions, base_model=base_model, adapter=adapter, prompts=prompts, config=config)
+    served_check(cols, questions, base_model=base_model, adapter=adapter, prompts=prompts, config=config)
 
 
 def calibration_notes(cal: Calibration | None, settings: Settings) -> list[str]:

@@ -78,7 +78,7 @@ def answers_to_generate(config: FinetuneConfig, held_out: list[Any]) -> tuple[li
 
     sets = eval_sets(config, held_out)
     columns = 2 + (1 if config.tickets else 0)
-    served = 2 * min(len(sets.report), config.serve_eval_questions) if config.serve_eval else 0
+    served = 2 * config.served(len(sets.report))  # completion and chat
     # The calibration's questions are asked as worded and once more thinned (calibration.reworded).
     return [i.question for i in sets.report], len(sets.report) * columns + served + 2 * len(sets.calibration)
 
