@@ -282,3 +282,35 @@ def test_the_confidence_gate_reads_the_closest_retrieved_ticket_not_the_first_ra
         gate(settings, top=closest(far), mean_logprob=None, searched=True)
         == "closest ticket scores 0.30 < 0.34"
     )
+
+
+def test_a_price_its_tickets_state_alike_may_be_said_and_a_past_customers_refund_may_not():
+    """The tickets as the model read them (core.prompt.context_tickets): an amount two or more of
+    them state alike is the team's price and backs a draft that says it; an amount one past
+    customer was refunded is that customer's, shown to the model as "<AMOUNT>", and backs nothing."""
+    from supportbot.usecases.decide import as_prompted
+    from supportbot.usecases.messages import Source
+
+    def sources(*resolutions: str) -> list[Source]:
+        return [Source(None, f"T-{n}", 0.8, "a past question", r) for n, r in enumerate(resolutions)]
+
+    prices = sources(
+        "Yes, the Static IP add-on is £5 a month on any fibre plan.",
+        "A fixed address is the Static IP add-on (£5 a month), cancel any time.",
+        "Port forwarding needs your own address: add Static IP under Broadband > Add-ons.",
+    )
+    assert "£5 a month" in as_prompted(prices)[0]
+    said_price = guard(
+        "The Static IP add-on is £5 a month.", conversation=["static ip?"], tickets=as_prompted(prices)
+    )
+    assert said_price.ok and said_price.interventions == []
+
+    refunds = sources(
+        "You have a credit balance of £42.50; tap Request a refund in the app.",
+        "There is a credit of £18 after your final bill; tap Request a refund.",
+    )
+    assert "£42.50" not in as_prompted(refunds)[0] and "<AMOUNT>" in as_prompted(refunds)[0]
+    said_refund = guard(
+        "You have a credit of £42.50.", conversation=["refund please"], tickets=as_prompted(refunds)
+    )
+    assert not said_refund.ok

@@ -90,7 +90,7 @@ def test_the_bot_sends_the_prompt_training_renders(bot_factory):
     """The one renderer: what the bot sends for a question with its retrieved tickets is, to the
     character, what a training example of that question with those tickets shows the model."""
     from supportbot.core.identifiers import Masker
-    from supportbot.core.prompt import ContextTicket
+    from supportbot.core.prompt import context_tickets
     from supportbot.training.context import Grounded, grounded_chat
     from supportbot.training.data import Conversation
 
@@ -103,7 +103,7 @@ def test_the_bot_sends_the_prompt_training_renders(bot_factory):
     masked = Masker().mask(question)
     example = Grounded(
         Conversation("q", [{"role": "user", "content": masked}], "test"),
-        [ContextTicket.from_hit(h) for h in hits],
+        context_tickets(hits),
     )
     assert spy.sent == [grounded_chat(example, budget=240)]
     assert "<ORDER_ID>" in spy.sent[0][-1]["content"] and "4821937" not in str(spy.sent)

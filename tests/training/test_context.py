@@ -75,3 +75,57 @@ def test_unrelated_tickets_teach_the_model_to_say_it_cannot_help(sample_world, e
     system = grounded_chat(grounded[0], budget=240)[0]["content"]
     assert "Similar solved tickets:" in system and f"[{grounded[0].tickets[0].external_id}]" in system
     engine.dispose()
+
+
+def test_the_prices_its_tickets_state_alike_are_learned_as_written(tmp_path, embedder):
+    """An agent's reply keeps the price its example's tickets state alike (the prompt shows it
+    too), so the model learns to say it; a one-off refund stays "<AMOUNT>" in reply and tickets."""
+    from collections import Counter
+
+    from supportbot.core.db import make_engine, session_factory, upgrade
+    from supportbot.retrieval.importer import import_tickets
+    from supportbot.retrieval.index_builder import build_index
+    from supportbot.retrieval.search import Retriever
+    from supportbot.training.data import clean
+
+    rows = [
+        ("Do you offer a static IP?", "Yes, the Static IP add-on is £5 a month on any fibre plan."),
+        ("How much is a fixed IP address?", "A fixed address is the Static IP add-on, £5 a month."),
+        ("Static IP price for CCTV?", "For CCTV you need the Static IP add-on: £5 a month."),
+        ("I overpaid, refund the credit please", "You have a credit of £42.50; tap Request a refund."),
+        ("Refund my credit balance after leaving", "There is a credit of £18 left; tap Request a refund."),
+        ("I paid my bill twice, money back?", "Your account shows £30 in credit; tap Request a refund."),
+    ]
+    tickets = tmp_path / "tickets.jsonl"
+    tickets.write_text(
+        "".join(
+            json.dumps({"id": f"P-{n}", "question": q, "resolution": r}) + "\n"
+            for n, (q, r) in enumerate(rows)
+        )
+    )
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    upgrade(engine)
+    sessions = session_factory(engine)
+    assert import_tickets(sessions, tickets).failed == 0
+    build_index(sessions=sessions, folder=tmp_path / "index", embedder=embedder, kind_setting="flat")
+    retriever = Retriever.from_index(tmp_path / "index", sessions=sessions, embedder=embedder, k=3)
+
+    def conversation(cid: str, question: str, reply: str) -> Conversation:
+        messages = [{"role": "user", "content": question}, {"role": "assistant", "content": reply}]
+        return clean(Conversation(cid, messages, "t"), Counter())
+
+    price = conversation("c1", "Can I get a static IP for my home server?", "Yes: Static IP is £5 a month.")
+    refund = conversation("c2", "I was charged twice, can I get my money back?", "You have £21.40 in credit.")
+    assert price.messages[1]["content"] == "Yes: Static IP is <AMOUNT> a month."  # masked as read
+    [priced, refunded], _ = ground(
+        [price, refund], retriever=retriever, settings=TicketSettings(k=3, unrelated_share=0.0)
+    )
+    assert {t.external_id for t in priced.tickets} == {"P-0", "P-1", "P-2"}
+    assert all("£5 a month" in t.resolution for t in priced.tickets)
+    assert priced.conversation.messages[1]["content"] == "Yes: Static IP is £5 a month."
+    assert grounded_chat(priced, budget=240)[-1]["content"] == "Yes: Static IP is £5 a month."
+
+    assert {t.external_id for t in refunded.tickets} == {"P-3", "P-4", "P-5"}
+    assert all("<AMOUNT>" in t.resolution and "£" not in t.resolution for t in refunded.tickets)
+    assert refunded.conversation.messages[1]["content"] == "You have <AMOUNT> in credit."
+    engine.dispose()

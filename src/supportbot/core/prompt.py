@@ -13,7 +13,7 @@ exactly what ``render_flat`` does), so for it both modes see the same text. A pr
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,13 +54,30 @@ class ContextTicket:
     resolution: str
 
     @classmethod
-    def from_hit(cls, hit: Any) -> ContextTicket:
+    def from_hit(cls, hit: Any, *, stated: frozenset[str] = frozenset()) -> ContextTicket:
         """A search hit (anything with external_id, question, resolution) as every prompt shows
         it, in training and in the bot alike: another customer's order numbers and amounts
-        become this customer's placeholders."""
+        become this customer's placeholders, but the amounts in ``stated`` (the team's prices:
+        ``context_tickets``)."""
         from supportbot.core.identifiers import generalise
 
-        return cls(hit.external_id, generalise(hit.question), generalise(hit.resolution))
+        return cls(
+            hit.external_id,
+            generalise(hit.question, stated=stated),
+            generalise(hit.resolution, stated=stated),
+        )
+
+
+def context_tickets(hits: Iterable[Any]) -> list[ContextTicket]:
+    """Retrieved tickets as a prompt shows them (``ContextTicket.from_hit``), in training, in the
+    evaluation and in the bot alike. The amounts at least two of them state alike stay as written
+    (``core.identifiers.stated_amounts``: a price, a fee, what the team tells everyone who asks),
+    so the model can say them; one past customer's refund stays "<AMOUNT>"."""
+    from supportbot.core.identifiers import stated_amounts
+
+    hits = list(hits)
+    stated = stated_amounts(h.resolution for h in hits)
+    return [ContextTicket.from_hit(h, stated=stated) for h in hits]
 
 
 def _clip(text: str, limit: int, count: Callable[[str], int]) -> str:

@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from supportbot.core.identifiers import generalise, stated_amounts
+from supportbot.core.identifiers import PLACEHOLDER_RE, amount_key, generalise, stated_amounts
 from supportbot.core.pii import redact_text
-from supportbot.core.prompt import CANNOT_HELP, DEFAULT_SYSTEM, ContextTicket, build_messages
+from supportbot.core.prompt import CANNOT_HELP, DEFAULT_SYSTEM, ContextTicket, build_messages, context_tickets
 from supportbot.training.data import Conversation, normalise
 
 
@@ -67,9 +67,6 @@ class GroundingStats:
             "without_tickets": self.without_tickets,
             "thinned": self.thinned,
         }
-
-
-context_ticket = ContextTicket.from_hit
 
 
 @functools.lru_cache(maxsize=65536)
@@ -133,13 +130,34 @@ def ground(
                     conversation.source,
                     conversation.meta,
                 )
-                out.append(Grounded(cannot, [context_ticket(t) for t in picked], unrelated=True))
+                out.append(Grounded(cannot, context_tickets(picked), unrelated=True))
                 continue
         if settings.thin_share and rng.random() < settings.thin_share:
             conversation = thinned(conversation, rng)
             stats.thinned += 1
-        out.append(Grounded(conversation, [context_ticket(h) for h in kept]))
+        tickets = context_tickets(kept)
+        out.append(Grounded(stating(conversation, stated_amounts(h.resolution for h in kept)), tickets))
     return out, stats
+
+
+def stating(conversation: Conversation, stated: frozenset[str]) -> Conversation:
+    """The conversation with the amounts its tickets state alike (``stated``: the team's prices,
+    which the prompt shows as written: core.prompt.context_tickets) put back into the agent's
+    replies, from what ``data.clean`` masked (``meta["amounts"]``). The model learns to say the
+    price its tickets give; another amount stays "<AMOUNT>", as the prompt shows it."""
+    amounts = conversation.meta.get("amounts") or {}
+    if not stated or not amounts:
+        return conversation
+
+    def put_back(m: re.Match[str]) -> str:
+        value = amounts.get(m.group(0))
+        return value if value is not None and amount_key(value) in stated else m.group(0)
+
+    messages = [
+        {**m, "content": PLACEHOLDER_RE.sub(put_back, m["content"])} if m["role"] == "assistant" else m
+        for m in conversation.messages
+    ]
+    return Conversation(conversation.id, messages, conversation.source, conversation.meta)
 
 
 THIN_KEEP = 0.5  # the share of the first question's words a thinned example keeps
@@ -212,7 +230,7 @@ def tickets_for(
         own_id = (ids[n] if ids is not None else None) or "eval"
         item = Conversation(own_id, [{"role": "user", "content": question}], "eval")
         kept = [h for h in row if not is_own(h, item)][:k]
-        out.contexts.append([context_ticket(h) for h in kept])
+        out.contexts.append(context_tickets(kept))
         out.tops.append(kept[0] if kept else None)
         out.stated.append(stated_amounts(h.resolution for h in kept))
         out.closest.append(max((float(h.score) for h in kept), default=None))

@@ -277,7 +277,11 @@ def clean(
         pii.update(redacted.counts)
         text = neutral_reply(redacted.text, signatures) if m["role"] == "assistant" else redacted.text
         messages.append({"role": m["role"], "content": masker.mask(text)})
-    return Conversation(conversation.id, messages, conversation.source, conversation.meta)
+    # What each amount placeholder stood for: the team's prices are put back where the tickets in
+    # the prompt state them (training.context.stating).
+    amounts = {name: value for name, value in masker.values.items() if name.startswith("<AMOUNT")}
+    meta = {**conversation.meta, "amounts": amounts} if amounts else conversation.meta
+    return Conversation(conversation.id, messages, conversation.source, meta)
 
 
 def split_of(conv_id: str, val_fraction: float) -> str:

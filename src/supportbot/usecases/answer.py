@@ -30,7 +30,7 @@ from supportbot.core.grounding import TermWeights
 from supportbot.core.identifiers import Masker
 from supportbot.core.mood import MoodScorer
 from supportbot.core.pii import redact_text
-from supportbot.core.prompt import ContextTicket, build_messages, trim_history
+from supportbot.core.prompt import build_messages, context_tickets, trim_history
 from supportbot.core.settings import Settings
 from supportbot.usecases.actions import ActionDesk
 from supportbot.usecases.decide import (
@@ -313,12 +313,13 @@ class Responder:
     def _prompt(self, question: _Question, tickets: list[Source], *, masker: Masker) -> list[dict[str, str]]:
         """The chat messages: identifiers masked, the tickets as training showed them (past
         customers' numbers are "<ORDER_ID>", i.e. this customer's, filled in after generation:
-        core.identifiers.generalise), history trimmed to the context window."""
+        core.identifiers.generalise; the prices they state alike as written: context_tickets),
+        history trimmed to the context window."""
         return trim_history(
             build_messages(
                 question=masker.mask(question.text),
                 history=[(role, masker.mask(text)) for role, text in question.turns],
-                tickets=[ContextTicket.from_hit(src) for src in tickets],
+                tickets=context_tickets(tickets),
                 ticket_budget=self.settings.prompt_ticket_budget,
             ),
             budget=self.settings.context_window - self.settings.max_answer_tokens,

@@ -13,7 +13,8 @@ from typing import Any
 
 from supportbot.core.enums import HandoverReason, Outcome
 from supportbot.core.grounding import FixedChecks, TermWeights, check_against_sources, guard
-from supportbot.core.identifiers import Masker, generalise, present_past, stated_amounts
+from supportbot.core.identifiers import Masker, present_past, stated_amounts
+from supportbot.core.prompt import context_tickets
 from supportbot.core.salutation import model_reply, template_blanks
 from supportbot.core.settings import Settings
 from supportbot.usecases.floors import Floors
@@ -54,6 +55,13 @@ def draft_of(completion: Completion, masker: Masker) -> Draft:
     text, unfilled = masker.unmask(raw)
     text = model_reply(text)
     return Draft(text, bool(unfilled), completion.mean_logprob, tuple(template_blanks(text)))
+
+
+def as_prompted(sources: list[Source]) -> list[str]:
+    """The tickets as the model read them (core.prompt.context_tickets), for the grounding guard:
+    a past customer's order number or refund is not grounds for stating it to this one; a price
+    the tickets state alike is."""
+    return [f"{t.question}\n{t.resolution}" for t in context_tickets(sources)]
 
 
 def closest(sources: list[Source]) -> float | None:
@@ -98,13 +106,7 @@ def decide(
 ) -> Decision:
     """The draft checked against the conversation and its sources; ``turns``: the customer's
     conversation so far, the question last. What the checks found goes into ``details``."""
-    # The tickets as the model saw them: a past customer's order number is not grounds for
-    # stating it to this one.
-    checked = guard(
-        draft.text,
-        conversation=turns,
-        tickets=[f"{generalise(s.question)}\n{generalise(s.resolution)}" for s in sources],
-    )
+    checked = guard(draft.text, conversation=turns, tickets=as_prompted(sources))
     if checked.interventions:
         details["grounding"] = checked.interventions
     top = closest(sources)

@@ -27,11 +27,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from supportbot.core.grounding import FixedChecks, TermWeights, check_against_sources, guard
-from supportbot.core.identifiers import Masker, generalise
+from supportbot.core.identifiers import Masker
 from supportbot.core.prompt import CANNOT_HELP, complete_sentences
 from supportbot.core.salutation import model_reply, template_blanks
 from supportbot.core.settings import Settings
-from supportbot.usecases.decide import closest, gate
+from supportbot.usecases.decide import as_prompted, closest, gate
 from supportbot.usecases.floors import Floors
 from supportbot.usecases.messages import Source
 
@@ -103,11 +103,7 @@ class Releaser:
         if template_blanks(text):
             self.stopped = True
             return None
-        checked = guard(
-            text,
-            conversation=self.turns,
-            tickets=[f"{generalise(s.question)}\n{generalise(s.resolution)}" for s in sources],
-        )
+        checked = guard(text, conversation=self.turns, tickets=as_prompted(sources))
         if unfilled or not checked.ok:
             self.stopped = True
             return None
