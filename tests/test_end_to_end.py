@@ -43,7 +43,12 @@ def test_sample_data_to_an_answer_the_review_page_shows(tmp_path, monkeypatch):
     assert import_sample_if_empty(ctx) == (710, False)  # a second run imports nothing
 
     tiny_base = DefaultModelConfig(size="tiny", vocab_size=1024, steps=60, batch_size=8, lr=3e-3)
-    tiny_tune = FinetuneConfig(steps=8, batch_size=4, eval_max_questions=12, serve_eval=False)
+    # Eight steps see 32 examples: the newer logs with half as many earlier ones replayed (not four
+    # times as many) and a dozen calibration questions make the same path in half the time.
+    tiny_tune = FinetuneConfig(
+        steps=8, batch_size=4, eval_max_questions=12, calibration_questions=12, replay_ratio=0.5,
+        serve_eval=False,
+    )  # fmt: skip
     live = ensure_model(ctx, base_config=tiny_base, finetune_config=tiny_tune)
     assert live in {"v1", "base"}
     assert ensure_model(ctx) == live  # a second run trains nothing
