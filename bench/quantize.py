@@ -53,7 +53,7 @@ def main() -> None:
     embedder = load_embedder()
     with tempfile.TemporaryDirectory() as tmp:
         engine, _sessions, retriever = sample_retriever(Path(tmp), embedder)
-        contexts = tickets_for(retriever, questions, k=2).contexts
+        contexts = tickets_for(retriever, questions, k=2).prompts(2)
         engine.dispose()
 
     tokenizer = AutoTokenizer.from_pretrained(args.base)

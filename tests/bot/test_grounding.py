@@ -286,31 +286,32 @@ def test_the_confidence_gate_reads_the_closest_retrieved_ticket_not_the_first_ra
 
 def test_a_price_its_tickets_state_alike_may_be_said_and_a_past_customers_refund_may_not():
     """The tickets as the model read them (core.prompt.context_tickets): an amount two or more of
-    them state alike is the team's price and backs a draft that says it; an amount one past
-    customer was refunded is that customer's, shown to the model as "<AMOUNT>", and backs nothing."""
+    the prompt's tickets state alike is the team's price and backs a draft that says it; an amount
+    one past customer was refunded is that customer's, shown to the model as "<AMOUNT>", and backs
+    nothing; nor does a price only a ticket outside the prompt repeats."""
     from supportbot.usecases.decide import as_prompted
     from supportbot.usecases.messages import Source
 
     def sources(*resolutions: str) -> list[Source]:
         return [Source(None, f"T-{n}", 0.8, "a past question", r) for n, r in enumerate(resolutions)]
 
+    def said(draft: str, tickets: list[Source], *, in_prompt: int = 2):
+        return guard(draft, conversation=["a question"], tickets=as_prompted(tickets, in_prompt=in_prompt))
+
     prices = sources(
         "Yes, the Static IP add-on is £5 a month on any fibre plan.",
         "A fixed address is the Static IP add-on (£5 a month), cancel any time.",
         "Port forwarding needs your own address: add Static IP under Broadband > Add-ons.",
     )
-    assert "£5 a month" in as_prompted(prices)[0]
-    said_price = guard(
-        "The Static IP add-on is £5 a month.", conversation=["static ip?"], tickets=as_prompted(prices)
-    )
-    assert said_price.ok and said_price.interventions == []
+    assert "£5 a month" in as_prompted(prices, in_prompt=2)[0]
+    price = said("The Static IP add-on is £5 a month.", prices)
+    assert price.ok and price.interventions == []
+    # The second price beyond the prompt's two tickets: the model read "<AMOUNT>" twice.
+    assert not said("The Static IP add-on is £5 a month.", [prices[0], prices[2], prices[1]]).ok
 
     refunds = sources(
         "You have a credit balance of £42.50; tap Request a refund in the app.",
         "There is a credit of £18 after your final bill; tap Request a refund.",
     )
-    assert "£42.50" not in as_prompted(refunds)[0] and "<AMOUNT>" in as_prompted(refunds)[0]
-    said_refund = guard(
-        "You have a credit of £42.50.", conversation=["refund please"], tickets=as_prompted(refunds)
-    )
-    assert not said_refund.ok
+    assert "<AMOUNT>" in as_prompted(refunds, in_prompt=2)[0]
+    assert not said("You have a credit of £42.50.", refunds).ok

@@ -87,6 +87,7 @@ def test_the_prices_its_tickets_state_alike_are_learned_as_written(tmp_path, emb
     from supportbot.retrieval.index_builder import build_index
     from supportbot.retrieval.search import Retriever
     from supportbot.training.data import clean
+    from supportbot.training.eval_set import items_from
 
     rows = [
         ("Do you offer a static IP?", "Yes, the Static IP add-on is £5 a month on any fibre plan."),
@@ -110,22 +111,38 @@ def test_the_prices_its_tickets_state_alike_are_learned_as_written(tmp_path, emb
     build_index(sessions=sessions, folder=tmp_path / "index", embedder=embedder, kind_setting="flat")
     retriever = Retriever.from_index(tmp_path / "index", sessions=sessions, embedder=embedder, k=3)
 
-    def conversation(cid: str, question: str, reply: str) -> Conversation:
-        messages = [{"role": "user", "content": question}, {"role": "assistant", "content": reply}]
+    def conversation(cid: str, *turns: str) -> Conversation:
+        messages = [{"role": ("user", "assistant")[n % 2], "content": t} for n, t in enumerate(turns)]
         return clean(Conversation(cid, messages, "t"), Counter())
 
-    price = conversation("c1", "Can I get a static IP for my home server?", "Yes: Static IP is £5 a month.")
-    refund = conversation("c2", "I was charged twice, can I get my money back?", "You have £21.40 in credit.")
-    assert price.messages[1]["content"] == "Yes: Static IP is <AMOUNT> a month."  # masked as read
-    [priced, refunded], _ = ground(
-        [price, refund], retriever=retriever, settings=TicketSettings(k=3, unrelated_share=0.0)
+    price = conversation(
+        "c1",
+        "Can I get a static IP for my home server? I pay £30 now.",
+        "Yes: Static IP is £5 a month on top of your £30.",
+        "So the bill will be what?",
+        "It will be £35, and the £5 shows as Static IP.",
     )
-    assert {t.external_id for t in priced.tickets} == {"P-0", "P-1", "P-2"}
+    refund = conversation("c2", "I was charged twice, can I get my money back?", "You have £21.40 in credit.")
+    assert price.messages[1]["content"] == "Yes: Static IP is <AMOUNT_2> a month on top of your <AMOUNT>."
+    [priced, refunded], _ = ground(
+        [price, refund], retriever=retriever, settings=TicketSettings(k=2, unrelated_share=0.0)
+    )
+    assert {t.external_id for t in priced.tickets} <= {"P-0", "P-1", "P-2"}
     assert all("£5 a month" in t.resolution for t in priced.tickets)
-    assert priced.conversation.messages[1]["content"] == "Yes: Static IP is £5 a month."
-    assert grounded_chat(priced, budget=240)[-1]["content"] == "Yes: Static IP is £5 a month."
+    # The reply to the question the tickets were found for says the price; the customer's own
+    # amount stays theirs, and a later reply keeps its placeholders, as the bot's own earlier
+    # answer is masked in a thread's history.
+    chat = grounded_chat(priced, budget=240)
+    assert chat[1]["content"] == "Can I get a static IP for my home server? I pay <AMOUNT> now."
+    assert chat[2]["content"] == "Yes: Static IP is £5 a month on top of your <AMOUNT>."
+    assert chat[4]["content"] == "It will be <AMOUNT_3>, and the <AMOUNT_2> shows as Static IP."
 
-    assert {t.external_id for t in refunded.tickets} == {"P-3", "P-4", "P-5"}
+    # Asked again for a report or a calibration, the conversation is as it was written.
+    [item] = items_from([price])
+    assert item.question == "Can I get a static IP for my home server? I pay £30 now."
+    assert item.reference == "Yes: Static IP is £5 a month on top of your £30."
+
+    assert {t.external_id for t in refunded.tickets} <= {"P-3", "P-4", "P-5"}
     assert all("<AMOUNT>" in t.resolution and "£" not in t.resolution for t in refunded.tickets)
     assert refunded.conversation.messages[1]["content"] == "You have <AMOUNT> in credit."
     engine.dispose()

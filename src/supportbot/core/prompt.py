@@ -68,15 +68,17 @@ class ContextTicket:
         )
 
 
-def context_tickets(hits: Iterable[Any]) -> list[ContextTicket]:
-    """Retrieved tickets as a prompt shows them (``ContextTicket.from_hit``), in training, in the
+def context_tickets(hits: Iterable[Any], *, stated: frozenset[str] | None = None) -> list[ContextTicket]:
+    """The tickets of a prompt as it shows them (``ContextTicket.from_hit``), in training, in the
     evaluation and in the bot alike. The amounts at least two of them state alike stay as written
     (``core.identifiers.stated_amounts``: a price, a fee, what the team tells everyone who asks),
-    so the model can say them; one past customer's refund stays "<AMOUNT>"."""
+    so the model can say them; one past customer's refund stays "<AMOUNT>". ``stated``: those
+    amounts, when worked out already (from the prompt's tickets: ``hits`` may be more of them)."""
     from supportbot.core.identifiers import stated_amounts
 
     hits = list(hits)
-    stated = stated_amounts(h.resolution for h in hits)
+    if stated is None:
+        stated = stated_amounts(h.resolution for h in hits)
     return [ContextTicket.from_hit(h, stated=stated) for h in hits]
 
 

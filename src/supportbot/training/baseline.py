@@ -104,7 +104,7 @@ def calibrate_checks(
         retriever, questions, k=max(1, config.tickets, settings.retrieval_k), ids=[i.id for i in items]
     )
     contexts = tickets.contexts
-    prompts = [c[: config.tickets] for c in contexts] if config.tickets > 0 else None
+    prompts = tickets.prompts(config.tickets)
     drafts = generate_answers(
         model, tokenizer, questions, tickets=prompts, ticket_budget=config.ticket_budget,
         max_new_tokens=config.max_answer_tokens, progress=True,

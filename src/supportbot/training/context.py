@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from supportbot.core.identifiers import PLACEHOLDER_RE, amount_key, generalise, stated_amounts
+from supportbot.core.identifiers import Masker, amount_key, generalise, stated_amounts
 from supportbot.core.pii import redact_text
 from supportbot.core.prompt import CANNOT_HELP, DEFAULT_SYSTEM, ContextTicket, build_messages, context_tickets
 from supportbot.training.data import Conversation, normalise
@@ -143,20 +143,20 @@ def ground(
 def stating(conversation: Conversation, stated: frozenset[str]) -> Conversation:
     """The conversation with the amounts its tickets state alike (``stated``: the team's prices,
     which the prompt shows as written: core.prompt.context_tickets) put back into the agent's
-    replies, from what ``data.clean`` masked (``meta["amounts"]``). The model learns to say the
-    price its tickets give; another amount stays "<AMOUNT>", as the prompt shows it."""
+    reply to the first question (the one the tickets were retrieved for), from what
+    ``data.clean`` masked (``meta["amounts"]``). The model learns to say the price its tickets
+    give; another amount stays "<AMOUNT>", as the prompt shows it. Later replies keep theirs
+    masked: in a thread the bot masks its own earlier answers as history (usecases.answer), and
+    a later "<AMOUNT>" is filled from them."""
     amounts = conversation.meta.get("amounts") or {}
-    if not stated or not amounts:
+    prices = Masker(values={name: value for name, value in amounts.items() if amount_key(value) in stated})
+    if not prices.values:
         return conversation
-
-    def put_back(m: re.Match[str]) -> str:
-        value = amounts.get(m.group(0))
-        return value if value is not None and amount_key(value) in stated else m.group(0)
-
-    messages = [
-        {**m, "content": PLACEHOLDER_RE.sub(put_back, m["content"])} if m["role"] == "assistant" else m
-        for m in conversation.messages
-    ]
+    messages = [dict(m) for m in conversation.messages]
+    first = next((i for i, m in enumerate(messages) if m["role"] == "user"), len(messages))
+    reply = next((m for m in messages[first + 1 :] if m["role"] == "assistant"), None)
+    if reply is not None:
+        reply["content"] = prices.unmask(reply["content"])[0]
     return Conversation(conversation.id, messages, conversation.source, conversation.meta)
 
 
@@ -209,10 +209,16 @@ def ground_or_plain(
 
 
 class Tickets(NamedTuple):
-    contexts: list[list[ContextTicket]]  # the tickets each question's prompt gets
+    contexts: list[list[ContextTicket]]  # each question's retrieved tickets, generalised (the checks')
     tops: list[Any]  # the top hit of each, or None
     stated: list[frozenset[str]]  # the amounts its retrieved tickets state alike (core.identifiers)
     closest: list[float | None]  # the best similarity among them (usecases.decide.closest)
+    hits: list[list[Any]]  # the retrieved hits themselves
+
+    def prompts(self, k: int) -> list[list[ContextTicket]] | None:
+        """The tickets each question's prompt gets, its first ``k`` (None when k is 0), as the bot
+        builds them: the prices those k state alike as written (core.prompt.context_tickets)."""
+        return [context_tickets(h[:k]) for h in self.hits] if k > 0 else None
 
 
 def tickets_for(
@@ -225,13 +231,14 @@ def tickets_for(
     question's own id, when it came from a conversation that is also an imported ticket (a team
     that trains on its ticket export): that ticket is left out too."""
     rows = retriever.search_many(list(questions), k=k + 4)
-    out = Tickets([], [], [], [])
+    out = Tickets([], [], [], [], [])
     for n, (question, row) in enumerate(zip(questions, rows, strict=True)):
         own_id = (ids[n] if ids is not None else None) or "eval"
         item = Conversation(own_id, [{"role": "user", "content": question}], "eval")
         kept = [h for h in row if not is_own(h, item)][:k]
-        out.contexts.append(context_tickets(kept))
-        out.tops.append(kept[0] if kept else None)
         out.stated.append(stated_amounts(h.resolution for h in kept))
+        out.contexts.append(context_tickets(kept, stated=out.stated[-1]))
+        out.tops.append(kept[0] if kept else None)
+        out.hits.append(kept)
         out.closest.append(max((float(h.score) for h in kept), default=None))
     return out

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from supportbot.core.identifiers import Masker
 from supportbot.training.config import FinetuneConfig
 from supportbot.training.data import SAMPLE_DIR, Conversation, spread
 
@@ -70,10 +71,13 @@ def items_from(
         if not (c.first_question and c.first_answer):
             continue
         intent = c.meta.get("intent")
+        # The amounts as they were written (data.clean masked them): the customer's are masked
+        # again when the question is asked, and a price the reply states is the one to say.
+        written = Masker(values=dict(c.meta.get("amounts") or {}))
         out.append(
             EvalItem(
-                question=c.first_question,
-                reference=c.first_answer,
+                question=written.unmask(c.first_question)[0],
+                reference=written.unmask(c.first_answer)[0],
                 intent=intent,
                 era=c.meta.get("era"),
                 keyphrases=list(keyphrases.get(intent or "", [])),

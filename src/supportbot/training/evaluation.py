@@ -156,7 +156,7 @@ def answer_columns(
     retrieved = retrieve_for(
         cols, questions, settings=settings, sessions=sessions, k=k, ids=[i.id for i in sets.report]
     )
-    prompts = [c[:k] for c in retrieved.tickets.contexts] if (k > 0 and retrieved is not None) else None
+    prompts = retrieved.tickets.prompts(k) if retrieved is not None else None
     if prompts is not None:
         cols.notes.append(f"before / after: {k} retrieved tickets in each prompt, as the bot sends them")
     elif k > 0:

@@ -57,11 +57,12 @@ def draft_of(completion: Completion, masker: Masker) -> Draft:
     return Draft(text, bool(unfilled), completion.mean_logprob, tuple(template_blanks(text)))
 
 
-def as_prompted(sources: list[Source]) -> list[str]:
-    """The tickets as the model read them (core.prompt.context_tickets), for the grounding guard:
-    a past customer's order number or refund is not grounds for stating it to this one; a price
-    the tickets state alike is."""
-    return [f"{t.question}\n{t.resolution}" for t in context_tickets(sources)]
+def as_prompted(sources: list[Source], *, in_prompt: int) -> list[str]:
+    """The retrieved tickets as the model read the first ``in_prompt`` of them
+    (core.prompt.context_tickets), for the grounding guard: a past customer's order number or
+    refund is not grounds for stating it to this one; a price the prompt's tickets state alike is."""
+    stated = stated_amounts(s.resolution for s in sources[:in_prompt])
+    return [f"{t.question}\n{t.resolution}" for t in context_tickets(sources, stated=stated)]
 
 
 def closest(sources: list[Source]) -> float | None:
@@ -106,7 +107,9 @@ def decide(
 ) -> Decision:
     """The draft checked against the conversation and its sources; ``turns``: the customer's
     conversation so far, the question last. What the checks found goes into ``details``."""
-    checked = guard(draft.text, conversation=turns, tickets=as_prompted(sources))
+    checked = guard(
+        draft.text, conversation=turns, tickets=as_prompted(sources, in_prompt=settings.prompt_tickets)
+    )
     if checked.interventions:
         details["grounding"] = checked.interventions
     top = closest(sources)

@@ -103,7 +103,11 @@ class Releaser:
         if template_blanks(text):
             self.stopped = True
             return None
-        checked = guard(text, conversation=self.turns, tickets=as_prompted(sources))
+        checked = guard(
+            text,
+            conversation=self.turns,
+            tickets=as_prompted(sources, in_prompt=self.settings.prompt_tickets),
+        )
         if unfilled or not checked.ok:
             self.stopped = True
             return None
