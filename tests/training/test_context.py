@@ -77,39 +77,19 @@ def test_unrelated_tickets_teach_the_model_to_say_it_cannot_help(sample_world, e
     engine.dispose()
 
 
-def test_the_prices_its_tickets_state_alike_are_learned_as_written(tmp_path, embedder):
+def test_the_prices_its_tickets_state_alike_are_learned_as_written(priced_home, embedder):
     """An agent's reply keeps the price its example's tickets state alike (the prompt shows it
     too), so the model learns to say it; a one-off refund stays "<AMOUNT>" in reply and tickets."""
     from collections import Counter
 
-    from supportbot.core.db import make_engine, session_factory, upgrade
-    from supportbot.retrieval.importer import import_tickets
-    from supportbot.retrieval.index_builder import build_index
+    from supportbot.core.db import make_engine, session_factory
     from supportbot.retrieval.search import Retriever
     from supportbot.training.data import clean
     from supportbot.training.eval_set import items_from
 
-    rows = [
-        ("Do you offer a static IP?", "Yes, the Static IP add-on is £5 a month on any fibre plan."),
-        ("How much is a fixed IP address?", "A fixed address is the Static IP add-on, £5 a month."),
-        ("Static IP price for CCTV?", "For CCTV you need the Static IP add-on: £5 a month."),
-        ("I overpaid, refund the credit please", "You have a credit of £42.50; tap Request a refund."),
-        ("Refund my credit balance after leaving", "There is a credit of £18 left; tap Request a refund."),
-        ("I paid my bill twice, money back?", "Your account shows £30 in credit; tap Request a refund."),
-    ]
-    tickets = tmp_path / "tickets.jsonl"
-    tickets.write_text(
-        "".join(
-            json.dumps({"id": f"P-{n}", "question": q, "resolution": r}) + "\n"
-            for n, (q, r) in enumerate(rows)
-        )
-    )
-    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
-    upgrade(engine)
+    engine = make_engine(f"sqlite:///{priced_home / 'supportbot.db'}")
     sessions = session_factory(engine)
-    assert import_tickets(sessions, tickets).failed == 0
-    build_index(sessions=sessions, folder=tmp_path / "index", embedder=embedder, kind_setting="flat")
-    retriever = Retriever.from_index(tmp_path / "index", sessions=sessions, embedder=embedder, k=3)
+    retriever = Retriever.from_index(priced_home / "index", sessions=sessions, embedder=embedder, k=3)
 
     def conversation(cid: str, *turns: str) -> Conversation:
         messages = [{"role": ("user", "assistant")[n % 2], "content": t} for n, t in enumerate(turns)]
