@@ -14,6 +14,24 @@ def test_mask_and_unmask_round_trip_across_turns():
     assert unknown == ["<ORDER_ID_3>"]
 
 
+def test_an_amount_is_one_however_it_is_written():
+    """One price, "£5" in one reply and "£5.00" in another; a draft saying "£1,299" is backed by a
+    ticket's "£1,299.00"; "£2.50" stays apart from "£2.05" and "£25"."""
+    from supportbot.core.grounding import guard
+
+    assert stated_amounts(["Static IP is £5 a month.", "It costs £5.00 a month."]) == {"5"}
+    assert stated_amounts(["A Roam Pass is £2.50 a day.", "£2.05", "£25"]) == frozenset()
+    m = Masker()
+    assert (
+        m.mask("I paid £5, then £5.00 again, then 5 GBP")
+        == "I paid <AMOUNT>, then <AMOUNT> again, then <AMOUNT>"
+    )
+    backed = guard(
+        "The sofa is £1,299.", conversation=["how much is the sofa?"], tickets=["It is £1,299.00."]
+    )
+    assert backed.ok and backed.interventions == []
+
+
 def test_dates_phones_and_short_numbers_are_not_orders():
     m = Masker()
     text = "On 2024-03-17 call 415-555-0134, wait 30 days, firmware 3.2.14"

@@ -79,8 +79,10 @@ class Masker:
 
 
 def amount_key(text: str) -> str:
-    """An amount's digits, for telling the same amount apart from its currency sign and spacing."""
-    return re.sub(r"[^\d.]", "", text)
+    """An amount's value, for knowing the same amount however it is written: its currency sign or
+    code, spacing, thousands separators and zero pence aside ("£1,299.00", "£1299", "1299 GBP")."""
+    whole, _, cents = re.sub(r"[^\d.]", "", text).strip(".").partition(".")
+    return f"{whole}.{cents}" if cents.strip("0") else whole
 
 
 def generalise(text: str, *, stated: frozenset[str] = frozenset()) -> str:
@@ -138,7 +140,9 @@ class Identifier:
     @property
     def key(self) -> str:
         """Normalised form for comparing (digits of a number, lower-case e-mail or URL)."""
-        if self.kind in ("order", "amount"):
+        if self.kind == "amount":
+            return amount_key(self.text)
+        if self.kind == "order":
             return re.sub(r"[^\d.]", "", self.text).rstrip(".")
         return self.text.lower().rstrip("/.")
 
