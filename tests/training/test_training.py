@@ -179,6 +179,23 @@ def test_eval_items_and_duplicates_are_dropped(tmp_path):
     assert len(prepared.train) == 5
 
 
+def test_the_same_reply_at_another_price_is_not_a_duplicate():
+    """After a price change the team's replies read as before but for the amount: both are kept
+    (the newer one is what the fine-tune must learn), while a true copy is dropped."""
+    from supportbot.training.data import Conversation
+
+    def priced(cid: str, price: str) -> Conversation:
+        messages = [
+            {"role": "user", "content": "How much is the Static IP add-on?"},
+            {"role": "assistant", "content": f"The Static IP add-on is {price} a month."},
+        ]
+        return Conversation(cid, messages, "t")
+
+    prepared = prepare([priced("a", "£5"), priced("b", "£7"), priced("c", "£7.00")], val_fraction=0.0)
+    assert prepared.stats["dropped: duplicate"] == 1
+    assert [c.meta["amounts"]["<AMOUNT>"] for c in prepared.train] == ["£5", "£7"]
+
+
 def test_config_rejects_unknown_and_bad_values(tmp_path):
     from supportbot.core.errors import InvalidInput
 

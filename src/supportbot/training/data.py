@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from supportbot.core.errors import InvalidInput
-from supportbot.core.identifiers import Masker
+from supportbot.core.identifiers import Masker, amount_key
 from supportbot.core.pii import redact
 from supportbot.core.resources import sample_dir
 from supportbot.core.salutation import learn_signatures, neutral_reply
@@ -310,8 +310,12 @@ def prepare(
         if normalise(c.first_question) in held_out:
             prepared.stats["dropped: identical to an evaluation item"] += 1
             continue
+        # The amounts count: the same reply at another price (after a price change) is news.
         key = hashlib.sha256(
-            json.dumps([(m["role"], normalise(m["content"])) for m in c.messages]).encode()
+            json.dumps(
+                [(m["role"], normalise(m["content"])) for m in c.messages]
+                + sorted((k, amount_key(v)) for k, v in c.meta.get("amounts", {}).items())
+            ).encode()
         ).hexdigest()
         if key in seen:
             prepared.stats["dropped: duplicate"] += 1
