@@ -16,11 +16,11 @@ def test_mask_and_unmask_round_trip_across_turns():
 
 def test_an_amount_is_one_however_it_is_written():
     """One price, "£5" in one reply and "£5.00" in another; a draft saying "£1,299" is backed by a
-    ticket's "£1,299.00"; "£2.50" stays apart from "£2.05" and "£25"."""
+    ticket's "£1,299.00"; "£2.50" stays apart from "£2.05", "£25" and "£250"."""
     from supportbot.core.grounding import guard
 
     assert stated_amounts(["Static IP is £5 a month.", "It costs £5.00 a month."]) == {"5"}
-    assert stated_amounts(["A Roam Pass is £2.50 a day.", "£2.05", "£25"]) == frozenset()
+    assert stated_amounts(["A Roam Pass is £2.50 a day.", "£2.05", "£25", "£250"]) == frozenset()
     m = Masker()
     assert (
         m.mask("I paid £5, then £5.00 again, then 5 GBP")

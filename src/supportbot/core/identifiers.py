@@ -79,9 +79,10 @@ class Masker:
 
 
 def amount_key(text: str) -> str:
-    """An amount's value, for knowing the same amount however it is written: its currency sign or
-    code, spacing, thousands separators and zero pence aside ("£1,299.00", "£1299", "1299 GBP")."""
-    whole, _, cents = re.sub(r"[^\d.]", "", text).strip(".").partition(".")
+    """An amount's value (of an ``AMOUNT_RE`` match), for knowing the same amount however it is
+    written: its currency sign or code, spacing, thousands separators and zero pence aside
+    ("£1,299.00", "£1,299", "1,299 GBP")."""
+    whole, _, cents = re.sub(r"[^\d.]", "", text).rstrip(".").partition(".")
     return f"{whole}.{cents}" if cents.strip("0") else whole
 
 
