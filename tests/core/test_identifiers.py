@@ -32,6 +32,17 @@ def test_an_amount_is_one_however_it_is_written():
     assert backed.ok and backed.interventions == []
 
 
+def test_an_amount_of_four_digits_or_more_is_an_amount_with_or_without_separators():
+    m = Masker()
+    assert m.mask("I paid £1299 for order 4821937, then 1500 EUR, then £12,345.00") == (
+        "I paid <AMOUNT> for order <ORDER_ID>, then <AMOUNT_2>, then <AMOUNT_3>"
+    )
+    assert [(i.kind, i.key) for i in find_identifiers("£12345 or $1,299.99")] == [
+        ("amount", "12345"),
+        ("amount", "1299.99"),
+    ]
+
+
 def test_dates_phones_and_short_numbers_are_not_orders():
     m = Masker()
     text = "On 2024-03-17 call 415-555-0134, wait 30 days, firmware 3.2.14"

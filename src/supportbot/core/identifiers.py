@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 # A 5–20 digit number, optionally written "#1234567"; not part of a longer token, an amount,
 # a phone number or a date (the lookarounds reject digits glued to letters, "-", "." or ",").
 ORDER_RE = re.compile(r"(?<![\w$.,/+-])#?(\d{5,20})(?![\w.,/-]\d|[\w])")
-AMOUNT_RE = re.compile(
-    r"(?<![\w])(?:[$€£]\s?\d{1,3}(?:,\d{3})*(?:\.\d{2})?|\d{1,3}(?:,\d{3})*(?:\.\d{2})?\s?(?:USD|EUR|GBP))(?![\w])"
-)
+# An amount: a currency sign or code and a number, with or without thousands separators ("£1,299",
+# "£1299"), with or without pence.
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{2})?"
+AMOUNT_RE = re.compile(rf"(?<![\w])(?:[$€£]\s?{_NUMBER}|{_NUMBER}\s?(?:USD|EUR|GBP))(?![\w])")
 EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 URL_RE = re.compile(
     r"\b(?:https?://|www\.)[^\s<>()\"']+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|example|co)(?:/[^\s<>()\"']*)?",
@@ -81,7 +82,7 @@ class Masker:
 def amount_key(text: str) -> str:
     """An amount's value (of an ``AMOUNT_RE`` match), for knowing the same amount however it is
     written: its currency sign or code, spacing, thousands separators and zero pence aside
-    ("£1,299.00", "£1,299", "1,299 GBP")."""
+    ("£1,299.00", "£1299", "1,299 GBP")."""
     whole, _, cents = re.sub(r"[^\d.]", "", text).rstrip(".").partition(".")
     return f"{whole}.{cents}" if cents.strip("0") else whole
 
