@@ -54,7 +54,7 @@ class ContextTicket:
     resolution: str
 
     @classmethod
-    def from_hit(cls, hit: Any, *, stated: frozenset[str] = frozenset()) -> ContextTicket:
+    def from_hit(cls, hit: Any, *, stated: frozenset[str]) -> ContextTicket:
         """A search hit (anything with external_id, question, resolution) as every prompt shows
         it, in training and in the bot alike: another customer's order numbers and amounts
         become this customer's placeholders, but the amounts in ``stated`` (the team's prices:

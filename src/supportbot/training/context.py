@@ -21,7 +21,7 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from supportbot.core.identifiers import Masker, amount_key, generalise, stated_amounts
 from supportbot.core.pii import redact_text
@@ -135,8 +135,8 @@ def ground(
         if settings.thin_share and rng.random() < settings.thin_share:
             conversation = thinned(conversation, rng)
             stats.thinned += 1
-        tickets = context_tickets(kept)
-        out.append(Grounded(stating(conversation, stated_amounts(h.resolution for h in kept)), tickets))
+        stated = stated_amounts(h.resolution for h in kept)
+        out.append(Grounded(stating(conversation, stated), context_tickets(kept, stated=stated)))
     return out, stats
 
 
@@ -208,17 +208,38 @@ def ground_or_plain(
     return ground(conversations, retriever=retriever, settings=settings, progress=progress)
 
 
-class Tickets(NamedTuple):
-    contexts: list[list[ContextTicket]]  # each question's retrieved tickets, generalised (the checks')
-    tops: list[Any]  # the top hit of each, or None
-    stated: list[frozenset[str]]  # the amounts its retrieved tickets state alike (core.identifiers)
-    closest: list[float | None]  # the best similarity among them (usecases.decide.closest)
-    hits: list[list[Any]]  # the retrieved hits themselves
+@dataclass
+class Tickets:
+    """Each question's retrieved tickets (``tickets_for``) and what the evaluation reads off them."""
+
+    hits: list[list[Any]]  # the retrieved hits themselves, best first
+
+    @functools.cached_property
+    def stated(self) -> list[frozenset[str]]:
+        """The amounts each question's retrieved tickets state alike (core.identifiers)."""
+        return [stated_amounts(h.resolution for h in row) for row in self.hits]
+
+    @property
+    def contexts(self) -> list[list[ContextTicket]]:
+        """Each question's retrieved tickets, generalised (what the checks read)."""
+        return [
+            context_tickets(row, stated=stated) for row, stated in zip(self.hits, self.stated, strict=True)
+        ]
+
+    @property
+    def tops(self) -> list[Any]:
+        """The top hit of each, or None."""
+        return [row[0] if row else None for row in self.hits]
+
+    @property
+    def closest(self) -> list[float | None]:
+        """The best similarity among each question's tickets (usecases.decide.closest)."""
+        return [max((float(h.score) for h in row), default=None) for row in self.hits]
 
     def prompts(self, k: int) -> list[list[ContextTicket]] | None:
         """The tickets each question's prompt gets, its first ``k`` (None when k is 0), as the bot
         builds them: the prices those k state alike as written (core.prompt.context_tickets)."""
-        return [context_tickets(h[:k]) for h in self.hits] if k > 0 else None
+        return [context_tickets(row[:k]) for row in self.hits] if k > 0 else None
 
 
 def tickets_for(
@@ -231,14 +252,9 @@ def tickets_for(
     question's own id, when it came from a conversation that is also an imported ticket (a team
     that trains on its ticket export): that ticket is left out too."""
     rows = retriever.search_many(list(questions), k=k + 4)
-    out = Tickets([], [], [], [], [])
+    hits = []
     for n, (question, row) in enumerate(zip(questions, rows, strict=True)):
         own_id = (ids[n] if ids is not None else None) or "eval"
         item = Conversation(own_id, [{"role": "user", "content": question}], "eval")
-        kept = [h for h in row if not is_own(h, item)][:k]
-        out.stated.append(stated_amounts(h.resolution for h in kept))
-        out.contexts.append(context_tickets(kept, stated=out.stated[-1]))
-        out.tops.append(kept[0] if kept else None)
-        out.hits.append(kept)
-        out.closest.append(max((float(h.score) for h in kept), default=None))
-    return out
+        hits.append([h for h in row if not is_own(h, item)][:k])
+    return Tickets(hits)
