@@ -19,7 +19,7 @@ def test_an_amount_is_one_however_it_is_written():
     ticket's "£1,299.00"; "£2.50" stays apart from "£2.05", "£25" and "£250"."""
     from supportbot.core.grounding import guard
 
-    assert stated_amounts(["Static IP is £5 a month.", "It costs £5.00 a month."]) == {"5"}
+    assert stated_amounts(["Static IP is £5 a month.", "It costs £5.00 a month."]) == {"GBP 5"}
     assert stated_amounts(["A Roam Pass is £2.50 a day.", "£2.05", "£25", "£250"]) == frozenset()
     m = Masker()
     assert (
@@ -38,9 +38,25 @@ def test_an_amount_of_four_digits_or_more_is_an_amount_with_or_without_separator
         "I paid <AMOUNT> for order <ORDER_ID>, then <AMOUNT_2>, then <AMOUNT_3>"
     )
     assert [(i.kind, i.key) for i in find_identifiers("£12345 or $1,299.99")] == [
-        ("amount", "12345"),
-        ("amount", "1299.99"),
+        ("amount", "GBP 12345"),
+        ("amount", "USD 1299.99"),
     ]
+
+
+def test_an_amount_keeps_its_currency():
+    """Two amounts, "$5" and "€5": masked apart, not one price stated by two tickets, and a
+    draft's "€5" is not backed by a ticket's "$5"."""
+    from supportbot.core.grounding import guard
+
+    assert (
+        Masker().mask("I paid $5, then €5, then 5 USD") == "I paid <AMOUNT>, then <AMOUNT_2>, then <AMOUNT>"
+    )
+    assert stated_amounts(["The add-on is $5 a month.", "The add-on is €5 a month."]) == frozenset()
+    assert stated_amounts(["The add-on is $5 a month.", "It is 5 USD a month."]) == {"USD 5"}
+    unbacked = guard("The add-on is €5 a month.", conversation=["how much?"], tickets=["It is $5 a month."])
+    assert not unbacked.ok
+    backed = guard("The add-on is 5 USD a month.", conversation=["how much?"], tickets=["It is $5 a month."])
+    assert backed.ok
 
 
 def test_dates_phones_and_short_numbers_are_not_orders():
@@ -76,7 +92,7 @@ def test_a_price_the_team_states_to_everyone_is_shown_another_customers_refund_i
         Source(2, "T-2", 0.8, "Charged abroad", roam.format("so nothing else is due")),
         Source(3, "T-3", 0.7, "Using my phone in Spain", "The Roam Pass is GBP 2.50 a day."),
     ]
-    assert stated_amounts(s.resolution for s in sources) == {"2.50"}
+    assert stated_amounts(s.resolution for s in sources) == {"GBP 2.50"}
     masker = Masker()
     masker.mask("I was charged £30 on holiday in Croatia, why?")
     decision = fallback(sources, masker=masker, settings=Settings(escalate_below_score=0.1), why="test")

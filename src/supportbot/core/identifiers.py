@@ -79,12 +79,18 @@ class Masker:
         return [self.values[name] for (k, _), name in self._by_value.items() if k == kind]
 
 
+_CURRENCY_CODES = {"£": "GBP", "$": "USD", "€": "EUR"}
+_CURRENCY_RE = re.compile(r"[$€£]|USD|EUR|GBP")
+
+
 def amount_key(text: str) -> str:
-    """An amount's value (of an ``AMOUNT_RE`` match), for knowing the same amount however it is
-    written: its currency sign or code, spacing, thousands separators and zero pence aside
-    ("£1,299.00", "£1299", "1,299 GBP")."""
+    """An amount's currency and value (of an ``AMOUNT_RE`` match), for knowing the same amount
+    however it is written: sign or code, spacing, thousands separators and zero pence aside
+    ("£1,299.00", "£1299", "1,299 GBP" are all "GBP 1299"); "$5" and "€5" are two amounts."""
+    sign = _CURRENCY_RE.search(text)
+    currency = _CURRENCY_CODES.get(sign.group(0), sign.group(0)) if sign else ""
     whole, _, cents = re.sub(r"[^\d.]", "", text).rstrip(".").partition(".")
-    return f"{whole}.{cents}" if cents.strip("0") else whole
+    return f"{currency} {whole}.{cents}" if cents.strip("0") else f"{currency} {whole}"
 
 
 def generalise(text: str, *, stated: frozenset[str] = frozenset()) -> str:
