@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from supportbot.core.prompt import CANNOT_HELP
@@ -126,3 +127,42 @@ def test_the_prices_its_tickets_state_alike_are_learned_as_written(priced_home, 
     assert all("<AMOUNT>" in t.resolution and "£" not in t.resolution for t in refunded.tickets)
     assert refunded.conversation.messages[1]["content"] == "You have <AMOUNT> in credit."
     engine.dispose()
+
+
+def test_a_price_the_budget_clips_out_of_the_prompt_is_not_said_in_the_reply():
+    """The reply says a price only where its prompt shows it: when the ticket budget cuts the
+    tickets before their "£5", the training reply keeps "<AMOUNT>" (the model must not learn to
+    say prices it was not shown)."""
+    from collections import Counter
+
+    from supportbot.core.prompt import context_tickets
+    from supportbot.training.context import Grounded
+    from supportbot.training.data import clean
+
+    padding = "Open the app, go to Account, then Add-ons, and pick the one you want; " * 6
+    hits = [
+        ContextTicketHit(f"P-{n}", "How much is a static IP?", f"{padding}Static IP is £5 a month.")
+        for n in range(2)
+    ]
+    tickets = context_tickets(hits)
+    assert all("£5 a month" in t.resolution for t in tickets)
+    conversation = clean(
+        Conversation("c", [
+            {"role": "user", "content": "How much is a static IP?"},
+            {"role": "assistant", "content": "Static IP is £5 a month."},
+        ], "t"),
+        Counter(),
+    )  # fmt: skip
+    shown = grounded_chat(Grounded(conversation, tickets), budget=1000)
+    assert "£5 a month" in shown[0]["content"]
+    assert shown[2]["content"] == "Static IP is £5 a month."
+    clipped = grounded_chat(Grounded(conversation, tickets), budget=60)
+    assert "£5" not in clipped[0]["content"] and "…" in clipped[0]["content"]
+    assert clipped[2]["content"] == "Static IP is <AMOUNT> a month."
+
+
+@dataclass(frozen=True)
+class ContextTicketHit:
+    external_id: str
+    question: str
+    resolution: str

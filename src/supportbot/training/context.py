@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from supportbot.core.identifiers import Masker, amount_key, generalise, stated_amounts
+from supportbot.core.identifiers import AMOUNT_RE, Masker, amount_key, generalise, stated_amounts
 from supportbot.core.pii import redact_text
 from supportbot.core.prompt import CANNOT_HELP, DEFAULT_SYSTEM, ContextTicket, build_messages, context_tickets
 from supportbot.training.data import Conversation, normalise
@@ -135,29 +135,29 @@ def ground(
         if settings.thin_share and rng.random() < settings.thin_share:
             conversation = thinned(conversation, rng)
             stats.thinned += 1
-        stated = stated_amounts(h.resolution for h in kept)
-        out.append(Grounded(stating(conversation, stated), context_tickets(kept, stated=stated)))
+        out.append(Grounded(conversation, context_tickets(kept)))
     return out, stats
 
 
-def stating(conversation: Conversation, stated: frozenset[str]) -> Conversation:
-    """The conversation with the amounts its tickets state alike (``stated``: the team's prices,
-    which the prompt shows as written: core.prompt.context_tickets) put back into the agent's
-    reply to the first question (the one the tickets were retrieved for), from what
-    ``data.clean`` masked (``meta["amounts"]``). The model learns to say the price its tickets
-    give; another amount stays "<AMOUNT>", as the prompt shows it. Later replies keep theirs
-    masked: in a thread the bot masks its own earlier answers as history (usecases.answer), and
-    a later "<AMOUNT>" is filled from them."""
-    amounts = conversation.meta.get("amounts") or {}
-    prices = Masker(values={name: value for name, value in amounts.items() if amount_key(value) in stated})
+def stating(messages: list[dict[str, str]], amounts: dict[str, str]) -> list[dict[str, str]]:
+    """The training chat ``messages`` with the prices its system turn shows as written (the
+    amounts its tickets state alike: core.prompt.context_tickets, as the budget left them) put
+    back into the agent's reply to the first question (the one the tickets were retrieved for),
+    from what ``data.clean`` masked (``amounts``: ``meta["amounts"]``). The model learns to say a
+    price its prompt gives, and only one it gives: a price clipped out of the prompt stays
+    "<AMOUNT>" in the reply, as every other amount does. Later replies keep theirs masked: in a
+    thread the bot masks its own earlier answers as history (usecases.answer), and a later
+    "<AMOUNT>" is filled from them."""
+    shown = {amount_key(m.group(0)) for m in AMOUNT_RE.finditer(messages[0]["content"])}
+    prices = Masker(values={name: value for name, value in amounts.items() if amount_key(value) in shown})
     if not prices.values:
-        return conversation
-    messages = [dict(m) for m in conversation.messages]
+        return messages
     first = next((i for i, m in enumerate(messages) if m["role"] == "user"), len(messages))
-    reply = next((m for m in messages[first + 1 :] if m["role"] == "assistant"), None)
-    if reply is not None:
-        reply["content"] = prices.unmask(reply["content"])[0]
-    return Conversation(conversation.id, messages, conversation.source, conversation.meta)
+    reply = next((i for i in range(first + 1, len(messages)) if messages[i]["role"] == "assistant"), None)
+    if reply is None:
+        return messages
+    said = {**messages[reply], "content": prices.unmask(messages[reply]["content"])[0]}
+    return [*messages[:reply], said, *messages[reply + 1 :]]
 
 
 THIN_KEEP = 0.5  # the share of the first question's words a thinned example keeps
@@ -180,15 +180,17 @@ def thinned(conversation: Conversation, rng: random.Random) -> Conversation:
 def grounded_chat(
     grounded: Grounded, *, budget: int | None, system: str = DEFAULT_SYSTEM
 ) -> list[dict[str, str]]:
-    """The training conversation as the bot would prompt it: its tickets in the system turn."""
+    """The training conversation as the bot would prompt it: its tickets in the system turn, and
+    the prices they show said in the first reply (``stating``)."""
     c = grounded.conversation
-    return build_messages(
+    messages = build_messages(
         question=None,
         history=[(m["role"], m["content"]) for m in c.messages],
         tickets=grounded.tickets,
         ticket_budget=budget,
         system=system,
     )
+    return stating(messages, c.meta.get("amounts") or {})
 
 
 def without_tickets(conversations: Sequence[Conversation]) -> list[Grounded]:
