@@ -324,13 +324,17 @@ def outcomes(rows: list[dict[str, Any]]) -> dict[str, float]:
     return {k: round(v / max(1, len(rows)), 3) for k, v in sorted(counts.items())}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def set_arguments(doc: str | None) -> argparse.ArgumentParser:
+    """A benchmark's command line with the set to write and its sizes (as this one writes them)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", choices=SETS, default="second")
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--held-out", type=int, default=300)
+    return parser
+
+
+def main() -> None:
+    parser = set_arguments(__doc__)
     parser.add_argument("--threads", type=int, default=2, help="torch threads of each command")
     parser.add_argument(
         "--keep", type=Path, help="Work in this folder and keep it (default: a temporary one)."

@@ -18,7 +18,6 @@ Nothing is trained or indexed through the product here; the set's files are writ
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import os
@@ -28,7 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench.own_data import QUESTIONS, SETS, best_of_sentences, prepare_set, score, shown_replies
+from bench.own_data import QUESTIONS, best_of_sentences, prepare_set, score, set_arguments, shown_replies
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -149,12 +148,7 @@ def report(result: dict[str, Any], out: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--set", choices=SETS, default="second")
-    parser.add_argument("--tickets", type=int, default=2000)
-    parser.add_argument("--held-out", type=int, default=300)
+    parser = set_arguments(__doc__)
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args()
