@@ -59,6 +59,17 @@ def test_identifiers_from_the_conversation_or_the_tickets_pass_untouched():
     assert result.ok and result.text == draft and result.interventions == []
 
 
+def test_an_order_the_customer_gave_only_inside_a_link_is_theirs_another_number_is_not():
+    """An order number in the customer's link to it backs the draft; a number that only shares
+    digits with the link, or an amount written with the same digits, does not."""
+    link = ["Where is it? https://shop.example/orders/8812345"]
+    assert guard("Order 8812345 left our warehouse today.", conversation=link, tickets=[]).ok
+    assert not guard("Order 881234 left our warehouse today.", conversation=link, tickets=[]).ok
+    paid = ["I paid £12345 for order 7712345"]
+    result = guard("Order 12345 left our warehouse today.", conversation=paid, tickets=[])
+    assert result.text == "Order 7712345 left our warehouse today."  # the customer's own, not the amount
+
+
 def test_coverage_tells_an_answer_from_one_about_another_request():
     """The sample's reference answer of each intent says most of what that intent's tickets agree
     on, and little of what another intent's agree on."""

@@ -75,8 +75,10 @@ def guard(answer: str, *, conversation: Iterable[str], tickets: Iterable[str]) -
             ident.kind, set()
         )
         if ident.kind == "order":
-            # An "order number" may also be quoted in a ticket as another kind (e.g. inside a URL).
-            grounded = grounded or any(ident.key in keys for keys in known_conv.values())
+            # The customer may have given the order only inside a link to it ("…/orders/8812345").
+            grounded = grounded or any(
+                re.search(rf"(?<!\d){re.escape(ident.key)}(?!\d)", url) for url in known_conv.get("url", ())
+            )
         if grounded:
             continue
         out.append(text[last : ident.start])
