@@ -159,6 +159,11 @@ def test_a_price_the_budget_clips_out_of_the_prompt_is_not_said_in_the_reply():
     clipped = grounded_chat(Grounded(conversation, tickets), budget=60)
     assert "£5" not in clipped[0]["content"] and "…" in clipped[0]["content"]
     assert clipped[2]["content"] == "Static IP is <AMOUNT> a month."
+    # An amount in the instructions is not a ticket's price.
+    told = grounded_chat(
+        Grounded(conversation, tickets), budget=60, system="Never promise more than £5 a month."
+    )
+    assert told[2]["content"] == "Static IP is <AMOUNT> a month."
 
 
 @dataclass(frozen=True)

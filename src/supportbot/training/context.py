@@ -25,7 +25,14 @@ from typing import Any
 
 from supportbot.core.identifiers import AMOUNT_RE, Masker, amount_key, generalise, stated_amounts
 from supportbot.core.pii import redact_text
-from supportbot.core.prompt import CANNOT_HELP, DEFAULT_SYSTEM, ContextTicket, build_messages, context_tickets
+from supportbot.core.prompt import (
+    CANNOT_HELP,
+    DEFAULT_SYSTEM,
+    TICKETS_HEADER,
+    ContextTicket,
+    build_messages,
+    context_tickets,
+)
 from supportbot.training.data import Conversation, normalise
 
 
@@ -148,7 +155,9 @@ def stating(messages: list[dict[str, str]], amounts: dict[str, str]) -> list[dic
     "<AMOUNT>" in the reply, as every other amount does. Later replies keep theirs masked: in a
     thread the bot masks its own earlier answers as history (usecases.answer), and a later
     "<AMOUNT>" is filled from them."""
-    shown = {amount_key(m.group(0)) for m in AMOUNT_RE.finditer(messages[0]["content"])}
+    system = messages[0]["content"]
+    block = system[system.index(TICKETS_HEADER) :] if TICKETS_HEADER in system else ""  # not the instructions
+    shown = {amount_key(m.group(0)) for m in AMOUNT_RE.finditer(block)}
     prices = Masker(values={name: value for name, value in amounts.items() if amount_key(value) in shown})
     if not prices.values:
         return messages
