@@ -33,7 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def ticket_texts(name: str, folder: Path) -> list[tuple[str, str, str]]:
-    """(request, question as the index reads it, reply) of every answered ticket of the set."""
+    """(request, the customer's words, reply) of every answered ticket of the set: close to what
+    the index embeds (retrieval.rows.embed_text), not cleaned as an import cleans it, so the
+    nearest reply here is near the product's nearest ticket, not the same figure."""
     if name == "sample":
         rows = [
             json.loads(line) for line in (folder / "tickets.jsonl").read_text().splitlines() if line.strip()
