@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from supportbot.core.prompt import CANNOT_HELP
@@ -138,10 +137,11 @@ def test_a_price_the_budget_clips_out_of_the_prompt_is_not_said_in_the_reply():
     from supportbot.core.prompt import context_tickets
     from supportbot.training.context import Grounded
     from supportbot.training.data import clean
+    from supportbot.usecases.messages import Source
 
     padding = "Open the app, go to Account, then Add-ons, and pick the one you want; " * 6
     hits = [
-        ContextTicketHit(f"P-{n}", "How much is a static IP?", f"{padding}Static IP is £5 a month.")
+        Source(None, f"P-{n}", 0.8, "How much is a static IP?", f"{padding}Static IP is £5 a month.")
         for n in range(2)
     ]
     tickets = context_tickets(hits)
@@ -164,10 +164,3 @@ def test_a_price_the_budget_clips_out_of_the_prompt_is_not_said_in_the_reply():
         Grounded(conversation, tickets), budget=60, system="Never promise more than £5 a month."
     )
     assert told[2]["content"] == "Static IP is <AMOUNT> a month."
-
-
-@dataclass(frozen=True)
-class ContextTicketHit:
-    external_id: str
-    question: str
-    resolution: str

@@ -147,7 +147,8 @@ class Identifier:
 
     @property
     def key(self) -> str:
-        """Normalised form for comparing (digits of a number, lower-case e-mail or URL)."""
+        """Normalised form for comparing (an amount's currency and value, an order's digits,
+        lower-case e-mail or URL)."""
         if self.kind == "amount":
             return amount_key(self.text)
         if self.kind == "order":
