@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from supportbot.sentiment_cli import train_sentiment_cmd
-from supportbot.training.calibration import not_earned_note
+from supportbot.training.calibration import gate_pool_note, not_earned_note
 from supportbot.training.config import FinetuneConfig
 from supportbot.training.config_flags import dataclass_options, set_flags
 from supportbot.training.data import EARLIER_ERA
@@ -162,7 +162,7 @@ def _calibrate_base(
     click.echo(
         f"checks calibrated on {cal['questions']} of the team's questions: agreement floor"
         f" {cal['disagree_below']:.2f}, close match {cal['close_match_score']:.2f}, confidence gate"
-        f" {cal['escalate_below_score']:.2f} (right request as sent {cal['right_request']:.3f},"
+        f" {cal['escalate_below_score']:.2f}{gate_pool_note(cal)} (right request as sent {cal['right_request']:.3f},"
         f" top ticket {top:.3f})" + ("" if cal.get("earns", True) else "; " + not_earned_note())
     )
     return cal

@@ -287,3 +287,37 @@ def test_as_sent_drafts_are_what_the_bot_would_send_of_a_letter_template():
         weights=weights, disagree_below=0.0, close_match_score=1.0,
     )  # fmt: skip
     assert out == [said, TRACK_TICKET] and replaced == 1
+
+
+def test_the_gate_stands_on_the_teams_tickets_too_each_searched_without_its_own(sample_world, embedder):
+    """The ~200 calibration scores alone put the gate at their 4th lowest; the team's tickets,
+    each searched with its customer's words (worded and thinned) and its own ticket left out, add
+    a few hundred more. A search that found its own ticket would score 1.0 and say nothing."""
+    from supportbot.core.db import make_engine, session_factory
+    from supportbot.retrieval.search import Retriever
+    from supportbot.training.calibration import gate_pool_note, gate_score, ticket_pool_scores
+
+    engine = make_engine(f"sqlite:///{sample_world / 'template.db'}")
+    retriever = Retriever.from_index(
+        sample_world / "index", sessions=session_factory(engine), embedder=embedder, k=3
+    )
+    scores = ticket_pool_scores(retriever, k=3, limit=60)
+    engine.dispose()
+    assert len(scores) == 120  # 60 tickets spread over the table, as worded and thinned
+    assert all(s is not None for s in scores)
+    worded = [float(s) for s in scores[:60] if s is not None]
+    assert max(worded) < 0.999  # never its own ticket (its text is exactly what was embedded)
+    assert 0.0 < gate_score(scores, configured=0.5) <= 0.5
+
+    # calibrate sets the gate on the pool it is given, not on the calibration questions alone
+    n = 10
+    pool = [0.3 + i * 0.005 for i in range(100)]
+    cal = calibrate(
+        [TRACK_REPLY] * n, references=[TRACK_REPLY] * n, right=lambda i, text: True,
+        resolutions=[[TRACK_TICKET]] * n, top_scores=[0.9] * n, best=[TRACK_TICKET] * n,
+        weights=TRACK_WEIGHTS, split="test", judged_by="keyphrases", gate_pool=[*[0.9] * n, *pool],
+    )  # fmt: skip
+    assert cal.escalate_below_score == gate_score([*[0.9] * n, *pool], configured=0.5) < 0.5
+    assert cal.gate_pool == n + 100
+    assert "10 + 100 searches" in gate_pool_note(cal.to_dict())  # what the report and `train` say
+    assert track_calibration([TRACK_REPLY] * n).escalate_below_score == 0.5  # its own scores alone

@@ -94,15 +94,15 @@ def calibrate_checks(
     model's drafts to them, with the tickets the bot would put in their prompts — each question
     as it was worded, and once more thinned to about half its words (training.calibration.
     reworded): customers to come will word things as no one in the history did, and the
-    settings must hold for them too."""
-    from supportbot.training.calibration import calibrate, reworded
+    settings must hold for them too. The confidence gate is set on these questions' closest
+    tickets and on the team's imported tickets' (training.calibration.ticket_pool_scores)."""
+    from supportbot.training.calibration import calibrate, reworded, ticket_pool_scores
     from supportbot.training.scores import is_right
 
     items = [*items, *reworded(items, seed=config.seed)]
     questions = [i.question for i in items]
-    tickets = tickets_for(
-        retriever, questions, k=max(1, config.tickets, settings.retrieval_k), ids=[i.id for i in items]
-    )
+    k = max(1, config.tickets, settings.retrieval_k)
+    tickets = tickets_for(retriever, questions, k=k, ids=[i.id for i in items])
     contexts = tickets.contexts
     prompts = tickets.prompts(config.tickets)
     drafts = generate_answers(
@@ -120,6 +120,7 @@ def calibrate_checks(
         split=split,
         judged_by="keyphrases" if all(i.keyphrases for i in items) else "the agent reply's telling words",
         gate_configured=settings.escalate_below_score,
+        gate_pool=[*tickets.closest, *ticket_pool_scores(retriever, k=k, seed=config.seed)],
         questions=questions,
         fixed=FixedChecks.of(settings),
     )
