@@ -7,15 +7,16 @@ sets it where ``GATE_SHARE`` (2%) of a pool of the team's answerable questions w
 it (training.calibration.gate_score). Side by side in one run, with the set's tickets imported
 and indexed through the product (`db upgrade`, `tickets import`, `index build`; no model):
 
-- ``calibration questions``: the pool `train` used alone before, the fine-tune's calibration split
-  (about 100 conversations, each as worded and thinned): 2% of ~200 scores is the 4th lowest,
-  so one or two odd questions move the gate;
+- ``calibration questions``: the pool `train` used alone before, `train base`'s calibration split
+  (about 100 conversations, each as worded and thinned; a fine-tune calibrates on its own split,
+  of its own size): 2% of ~200 scores is 4 questions, so one or two odd ones move the gate;
 - ``team's tickets``: up to 500 of the imported tickets, each searched with its customer's words
-  as worded and thinned, its own ticket left out (training.calibration.ticket_pool_scores);
+  as worded and thinned, its own ticket left out, and none of the report's questions' own
+  (training.calibration.ticket_pool_scores);
 - the same tickets as worded only (a ticket's own words score higher than a new customer's);
 - ``both``: the calibration questions and the tickets, what `train` sets the gate on.
 
-For each gate, the share handed over of: the held-out questions (answerable: every one has
+For each gate, how many are handed over of: the held-out questions (answerable: every one has
 tickets of its request; and of those whose first source is right, the answers the gate loses);
 second turns in threads, searched as the bot searches them (usecases.followup.pick) — the set's
 follow-ups and changes of subject, and bench/followup_phrasings.jsonl's, written apart (some of
@@ -80,7 +81,7 @@ def main() -> None:
     from supportbot.training.base_checks import calibration_plan
     from supportbot.training.baseline import open_retriever
     from supportbot.training.calibration import gate_score, reworded, ticket_pool_scores
-    from supportbot.training.context import tickets_for
+    from supportbot.training.context import Tickets, tickets_for
     from supportbot.training.eval_set import load_eval_items
     from supportbot.usecases.followup import pick, thread_query
 
@@ -92,12 +93,13 @@ def main() -> None:
     k = max(1, plan.config.tickets, settings.retrieval_k)
 
     calibration = [*plan.sets.calibration, *reworded(plan.sets.calibration, seed=plan.config.seed)]
+    apart = {i.id for i in plan.sets.report if i.id}  # as calibrate_checks: the report's questions
     pools = {
         "calibration questions": tickets_for(
             retriever, [i.question for i in calibration], k=k, ids=[i.id for i in calibration]
         ).closest,
-        "team's tickets": ticket_pool_scores(retriever, k=k, seed=plan.config.seed),
-        "team's tickets as worded": ticket_pool_scores(retriever, k=k, thinned_too=False),
+        "team's tickets": ticket_pool_scores(retriever, k=k, seed=plan.config.seed, leave_out=apart),
+        "team's tickets as worded": ticket_pool_scores(retriever, k=k, thinned_too=False, leave_out=apart),
     }
     pools["both, what train uses"] = [*pools["calibration questions"], *pools["team's tickets"]]
     gates = {
@@ -107,7 +109,7 @@ def main() -> None:
     data = Path(files["questions"]).parent
     items = load_eval_items(files["questions"], intents_path=data / "intents.json")
     held = retriever.search_many([i.question for i in items], k=k)
-    held_scores = [max((h.score for h in row), default=None) for row in held]
+    held_scores = Tickets(held).closest
     labels = files["ticket_intents"]
     right_first = [
         bool(row) and labels.get(row[0].external_id) == i.intent for row, i in zip(held, items, strict=True)
@@ -122,10 +124,10 @@ def main() -> None:
         chosen = [
             pick(searched[2 * n], searched[2 * n + 1], question=t["question"]) for n, t in enumerate(turns)
         ]
-        groups[kind] = [max((h.score for h in c), default=None) for c in chosen]
-    groups["out of domain (should be handed over)"] = [
-        max((h.score for h in row), default=None) for row in retriever.search_many(OUT_OF_DOMAIN, k=k)
-    ]
+        groups[kind] = Tickets(chosen).closest
+    groups["out of domain (should be handed over)"] = Tickets(
+        retriever.search_many(OUT_OF_DOMAIN, k=k)
+    ).closest
 
     result: dict[str, Any] = {
         "set": args.set,

@@ -290,7 +290,7 @@ def test_as_sent_drafts_are_what_the_bot_would_send_of_a_letter_template():
 
 
 def test_the_gate_stands_on_the_teams_tickets_too_each_searched_without_its_own(sample_world, embedder):
-    """The ~200 calibration scores alone put the gate at their 4th lowest; the team's tickets,
+    """2% of ~200 calibration scores alone is 4 questions; the team's tickets,
     each searched with its customer's words (worded and thinned) and its own ticket left out, add
     a few hundred more. A search that found its own ticket would score 1.0 and say nothing."""
     from supportbot.core.db import make_engine, session_factory
@@ -302,7 +302,14 @@ def test_the_gate_stands_on_the_teams_tickets_too_each_searched_without_its_own(
         sample_world / "index", sessions=session_factory(engine), embedder=embedder, k=3
     )
     scores = ticket_pool_scores(retriever, k=3, limit=60)
+    # spread over the whole table; the tickets a report is measured on are not searched at all
+    with session_factory(engine)() as session:
+        every = store.all_questions(session)
+        skipped = {external for _, external, _, _ in every[:10]}
+        picked = store.spread_questions(session, limit=60, leave_out=skipped)
     engine.dispose()
+    assert len(picked) == 60 and not skipped & {external for _, external, _, _ in picked}
+    assert picked[0][0] == every[10][0] and picked[-1][0] > every[len(every) * 9 // 10][0]
     assert len(scores) == 120  # 60 tickets spread over the table, as worded and thinned
     assert all(s is not None for s in scores)
     worded = [float(s) for s in scores[:60] if s is not None]
@@ -315,9 +322,13 @@ def test_the_gate_stands_on_the_teams_tickets_too_each_searched_without_its_own(
     cal = calibrate(
         [TRACK_REPLY] * n, references=[TRACK_REPLY] * n, right=lambda i, text: True,
         resolutions=[[TRACK_TICKET]] * n, top_scores=[0.9] * n, best=[TRACK_TICKET] * n,
-        weights=TRACK_WEIGHTS, split="test", judged_by="keyphrases", gate_pool=[*[0.9] * n, *pool],
+        weights=TRACK_WEIGHTS, split="test", judged_by="keyphrases", gate_tickets=pool,
     )  # fmt: skip
     assert cal.escalate_below_score == gate_score([*[0.9] * n, *pool], configured=0.5) < 0.5
-    assert cal.gate_pool == n + 100
-    assert "10 + 100 searches" in gate_pool_note(cal.to_dict())  # what the report and `train` say
+    assert cal.gate_tickets == 100
+    # what the report and `train` say
+    assert (
+        gate_pool_note(cal.to_dict())
+        == ", set on these 10 questions and 100 searches of the team's own tickets"
+    )
     assert track_calibration([TRACK_REPLY] * n).escalate_below_score == 0.5  # its own scores alone

@@ -71,5 +71,6 @@ def calibrate_base(
         config=plan.config,
         settings=settings,
         split=sets.calibration_split,
+        leave_out=[i.id for i in sets.report],
     )
     return {k: v for k, v in calibration.to_dict().items() if k != "table"}

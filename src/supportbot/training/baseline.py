@@ -88,14 +88,15 @@ def as_sent(
 
 def calibrate_checks(
     model: Any, tokenizer: Any, items: Sequence[EvalItem], *, retriever: Any, weights: Any,
-    config: FinetuneConfig, settings: Settings, split: str,
+    config: FinetuneConfig, settings: Settings, split: str, leave_out: Sequence[str | None] = (),
 ) -> Calibration:  # fmt: skip
     """The checks' settings for this model, chosen on ``items`` (training.calibration): the
     model's drafts to them, with the tickets the bot would put in their prompts — each question
     as it was worded, and once more thinned to about half its words (training.calibration.
     reworded): customers to come will word things as no one in the history did, and the
     settings must hold for them too. The confidence gate is set on these questions' closest
-    tickets and on the team's imported tickets' (training.calibration.ticket_pool_scores)."""
+    tickets and on the team's imported tickets' (training.calibration.ticket_pool_scores), but
+    those in ``leave_out`` (the report's questions, when they are imported tickets too)."""
     from supportbot.training.calibration import calibrate, reworded, ticket_pool_scores
     from supportbot.training.scores import is_right
 
@@ -120,7 +121,9 @@ def calibrate_checks(
         split=split,
         judged_by="keyphrases" if all(i.keyphrases for i in items) else "the agent reply's telling words",
         gate_configured=settings.escalate_below_score,
-        gate_pool=[*tickets.closest, *ticket_pool_scores(retriever, k=k, seed=config.seed)],
+        gate_tickets=ticket_pool_scores(
+            retriever, k=k, seed=config.seed, leave_out={i for i in leave_out if i}
+        ),
         questions=questions,
         fixed=FixedChecks.of(settings),
     )

@@ -39,7 +39,7 @@ questions would fall under it, never above the configured score (which the sampl
 out-of-domain questions were calibrated on, bench/calibrate_gate.py). Those questions are the
 calibration questions (as worded and thinned) and up to ``GATE_POOL_TICKETS`` of the team's
 imported tickets, each searched with its customer's words, worded and thinned, its own ticket
-left out (``ticket_pool_scores``): 2% of the ~200 calibration scores alone is their 4th lowest, and
+left out (``ticket_pool_scores``): 2% of the ~200 calibration scores alone is 4 questions, and
 one odd question moved the gate. Measured side by side (bench/gate_pool.py, three sets): the
 calibration questions alone handed over 8 of 1,020 held-out questions and let 24 of 90 questions
 no shop answers through; with the tickets, 4 and 16 — on the bundled sample, whose calibration
@@ -55,7 +55,7 @@ enough of the agent's reply's telling words (IDF-weighted) — which needs no la
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -82,13 +82,14 @@ def not_earned_note() -> str:
 
 
 def gate_pool_note(cal: dict[str, Any]) -> str:
-    """What the report and `train` say of the scores the gate was set on (nothing for a version
-    calibrated before the team's tickets counted)."""
-    questions = cal.get("questions", 0)
-    tickets = (cal.get("gate_pool") or 0) - questions
-    if tickets <= 0:
+    """What the report and `train` say of what the gate was set on, after its score (nothing for
+    a version calibrated before the team's tickets counted)."""
+    tickets = cal.get("gate_tickets") or 0
+    if not tickets:
         return ""
-    return f" (set on {questions} + {tickets} searches: these questions and the team's own tickets)"
+    return (
+        f", set on these {cal.get('questions', 0)} questions and {tickets} searches of the team's own tickets"
+    )
 
 
 @dataclass
@@ -106,7 +107,7 @@ class Calibration:
     holds: bool = True  # as sent >= the top ticket on right request
     earns: bool = True  # its F1 gain over the top ticket reached MIN_F1_GAIN (else: strictest floor)
     table: list[dict[str, float]] = field(default_factory=list)
-    gate_pool: int = 0  # how many closest-ticket scores the gate was set on
+    gate_tickets: int = 0  # searches of the team's tickets the gate was set on, beside these questions
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -158,23 +159,24 @@ class Asked:
 
 
 def ticket_pool_scores(
-    retriever: Any, *, k: int, limit: int = GATE_POOL_TICKETS, seed: int = 0, thinned_too: bool = True
-) -> list[float | None]:
+    retriever: Any, *, k: int, limit: int = GATE_POOL_TICKETS, seed: int = 0, thinned_too: bool = True,
+    leave_out: Collection[str] = (),
+) -> list[float | None]:  # fmt: skip
     """The closest-ticket score of up to ``limit`` of the team's imported tickets (spread evenly
     over the table), each searched with its customer's words as worded and once more thinned
     (``reworded``), its own ticket left out (training.context.tickets_for): how close the history
-    comes to a question the team has answered — the pool the confidence gate is set on."""
+    comes to a question the team has answered — the pool the confidence gate is set on.
+    ``leave_out``: tickets (external ids) not to search at all, the questions a report is
+    measured on when they are imported tickets too."""
     from supportbot.core import store
     from supportbot.retrieval.rows import embed_text
     from supportbot.training.context import tickets_for
 
     with retriever.sessions() as session:
-        rows = store.all_questions(session)
-    if not rows:
-        return []
-    if len(rows) > limit:
-        rows = [rows[n * len(rows) // limit] for n in range(limit)]
+        rows = store.spread_questions(session, limit=limit, leave_out=frozenset(leave_out))
     items = [Asked(embed_text(question, body), external_id) for _, external_id, question, body in rows]
+    if not items:
+        return []
     if thinned_too:
         items = [*items, *reworded(items, seed=seed)]
     return tickets_for(retriever, [i.question for i in items], k=k, ids=[i.id for i in items]).closest
@@ -232,12 +234,12 @@ def calibrate(
     resolutions: Sequence[Sequence[str]], top_scores: Sequence[float | None], best: Sequence[str],
     weights: Any, split: str, judged_by: str, gate_configured: float = 0.5,
     questions: Sequence[str] | None = None, fixed: FixedChecks = FixedChecks(),
-    gate_pool: Sequence[float | None] | None = None,
+    gate_tickets: Sequence[float | None] = (),
 ) -> Calibration:  # fmt: skip
     """The settings the bot should use with this model (see the module doc). ``right(i, text)``:
     does ``text`` name question i's request; ``questions``: the customers' messages;
-    ``gate_pool``: the closest-ticket scores the gate is set on (``ticket_pool_scores``; default:
-    these questions' own, ``top_scores``)."""
+    ``gate_tickets``: the team's tickets' closest-ticket scores (``ticket_pool_scores``), on which
+    the gate is set beside these questions' own (``top_scores``)."""
     n = len(drafts)
     top_right = sum(right(i, best[i]) for i in range(n)) / max(1, n)
     top_f1 = sum(token_f1(best[i], references[i]) for i in range(n)) / max(1, n)
@@ -256,7 +258,6 @@ def calibrate(
             "replaced": replaced / max(1, n),
         }
 
-    gate_scores = top_scores if gate_pool is None else gate_pool
     table = [judged(floor, close) for close in CLOSE_MATCH for floor in FLOORS]
     holding = [r for r in table if r["right_request"] >= top_right - 1e-9]
     # Where no setting holds, the model has not earned its risk either.
@@ -281,8 +282,8 @@ def calibrate(
     return Calibration(
         disagree_below=chosen["disagree_below"],
         close_match_score=chosen["close_match_score"],
-        escalate_below_score=gate_score(gate_scores, configured=gate_configured),
-        gate_pool=len([x for x in gate_scores if x is not None]),
+        escalate_below_score=gate_score([*top_scores, *gate_tickets], configured=gate_configured),
+        gate_tickets=len(gate_tickets),
         split=split,
         questions=n,
         judged_by=judged_by,

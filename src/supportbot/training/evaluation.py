@@ -189,6 +189,7 @@ def answer_columns(
             cols.calibration = calibrate_checks(
                 model, tokenizer, sets.calibration, retriever=retrieved.retriever, weights=cols.weights,
                 config=config, settings=settings, split=sets.calibration_split,
+                leave_out=[i.id for i in sets.report],
             )  # fmt: skip
             floors = cols.calibration.floors()
         cols.generated[AS_SENT] = as_sent(

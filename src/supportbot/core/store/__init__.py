@@ -111,6 +111,7 @@ from supportbot.core.store.ticket_reads import (
     question_pages,
     question_texts,
     resolved_conversations,
+    spread_questions,
     ticket_resolutions,
 )
 from supportbot.core.store.tickets import (
@@ -221,6 +222,7 @@ __all__ = [
     "set_status",
     "set_topic",
     "shortest_questions",
+    "spread_questions",
     "start_action_call",
     "status_of",
     "status_totals",
