@@ -76,7 +76,7 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     from bench.calibrate_gate import OUT_OF_DOMAIN
-    from bench.followup_routing import threads
+    from bench.followup_routing import _jsonl, threads
     from supportbot.core.context import AppContext
     from supportbot.training.base_checks import calibration_plan
     from supportbot.training.baseline import open_retriever
@@ -93,7 +93,7 @@ def main() -> None:
     k = max(1, plan.config.tickets, settings.retrieval_k)
 
     calibration = [*plan.sets.calibration, *reworded(plan.sets.calibration, seed=plan.config.seed)]
-    apart = {i.id for i in plan.sets.report if i.id}  # as calibrate_checks: the report's questions
+    apart = [i.id for i in plan.sets.report]  # as calibrate_checks: the report's questions
     pools = {
         "calibration questions": tickets_for(
             retriever, [i.question for i in calibration], k=k, ids=[i.id for i in calibration]
@@ -116,8 +116,7 @@ def main() -> None:
     ]
     groups: dict[str, list[float | None]] = {"held-out questions": held_scores}
     groups["held-out, first source right"] = [s for s, ok in zip(held_scores, right_first, strict=True) if ok]
-    rows = [json.loads(line) for line in Path(files["questions"]).read_text().splitlines() if line.strip()]
-    for kind, turns in threads(data, rows).items():
+    for kind, turns in threads(data, _jsonl(Path(files["questions"]))).items():
         searched = retriever.search_many(
             [s for t in turns for s in (t["question"], thread_query(t["question"], [t["first"]]))], k=k
         )

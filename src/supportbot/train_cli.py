@@ -162,7 +162,7 @@ def _calibrate_base(
     click.echo(
         f"checks calibrated on {cal['questions']} of the team's questions: agreement floor"
         f" {cal['disagree_below']:.2f}, close match {cal['close_match_score']:.2f}, confidence gate"
-        f" {cal['escalate_below_score']:.2f}{gate_pool_note(cal)} (right request as sent {cal['right_request']:.3f},"
+        f" {cal['escalate_below_score']:.2f}{gate_pool_note(cal['questions'], cal.get('gate_tickets', 0))} (right request as sent {cal['right_request']:.3f},"
         f" top ticket {top:.3f})" + ("" if cal.get("earns", True) else "; " + not_earned_note())
     )
     return cal

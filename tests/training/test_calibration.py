@@ -328,7 +328,7 @@ def test_the_gate_stands_on_the_teams_tickets_too_each_searched_without_its_own(
     assert cal.gate_tickets == 100
     # what the report and `train` say
     assert (
-        gate_pool_note(cal.to_dict())
+        gate_pool_note(cal.questions, cal.gate_tickets)
         == ", set on these 10 questions and 100 searches of the team's own tickets"
     )
     assert track_calibration([TRACK_REPLY] * n).escalate_below_score == 0.5  # its own scores alone

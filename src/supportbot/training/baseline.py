@@ -121,9 +121,7 @@ def calibrate_checks(
         split=split,
         judged_by="keyphrases" if all(i.keyphrases for i in items) else "the agent reply's telling words",
         gate_configured=settings.escalate_below_score,
-        gate_tickets=ticket_pool_scores(
-            retriever, k=k, seed=config.seed, leave_out={i for i in leave_out if i}
-        ),
+        gate_tickets=ticket_pool_scores(retriever, k=k, seed=config.seed, leave_out=leave_out),
         questions=questions,
         fixed=FixedChecks.of(settings),
     )

@@ -56,7 +56,7 @@ enough of the agent's reply's telling words (IDF-weighted) — which needs no la
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -82,15 +82,12 @@ def not_earned_note() -> str:
     )
 
 
-def gate_pool_note(cal: dict[str, Any]) -> str:
+def gate_pool_note(questions: int, tickets: int) -> str:
     """What the report and `train` say of what the gate was set on, after its score (nothing for
-    a version calibrated before the team's tickets counted)."""
-    tickets = cal.get("gate_tickets") or 0
+    a version calibrated before the team's tickets counted: ``tickets`` 0)."""
     if not tickets:
         return ""
-    return (
-        f", set on these {cal.get('questions', 0)} questions and {tickets} searches of the team's own tickets"
-    )
+    return f", set on these {questions} questions and {tickets} searches of the team's own tickets"
 
 
 @dataclass
@@ -135,37 +132,35 @@ def reworded(items: Sequence[Any], *, seed: int = 0) -> list[Any]:
     repeat themselves); the questions to come will not all be, and a model that learned wordings
     rather than tickets fails on those first. Retrieval and the model both get the thinned
     question, so the comparison with the top ticket stays fair."""
-    import random
     from dataclasses import replace
+
+    thin = thin_questions([item.question for item in items], seed=seed)
+    return [replace(item, question=question) for item, question in zip(items, thin, strict=True)]
+
+
+def thin_questions(questions: Sequence[str], *, seed: int = 0) -> list[str]:
+    """Each question thinned to about half its words (training.context.thinned), in order."""
+    import random
 
     from supportbot.training.context import thinned
     from supportbot.training.data import Conversation
 
     rng = random.Random(seed)
-    out = []
-    for item in items:
-        conversation = Conversation(
-            item.id or "item", [{"role": "user", "content": item.question}], "calibration"
-        )
-        out.append(replace(item, question=thinned(conversation, rng).messages[0]["content"]))
-    return out
-
-
-@dataclass(frozen=True)
-class Asked:
-    """A question and the ticket it came from (whose own ticket a search leaves out)."""
-
-    question: str
-    id: str | None = None
+    return [
+        thinned(Conversation("item", [{"role": "user", "content": q}], "calibration"), rng).messages[0][
+            "content"
+        ]
+        for q in questions
+    ]
 
 
 def ticket_pool_scores(
     retriever: Any, *, k: int, limit: int = GATE_POOL_TICKETS, seed: int = 0, thinned_too: bool = True,
-    leave_out: Collection[str] = (),
+    leave_out: Iterable[str | None] = (),
 ) -> list[float | None]:  # fmt: skip
     """The closest-ticket score of up to ``limit`` of the team's imported tickets (spread evenly
     over the table), each searched with its customer's words as worded and once more thinned
-    (``reworded``), its own ticket left out (training.context.tickets_for): how close the history
+    (``thin_questions``), its own ticket left out (training.context.tickets_for): how close the history
     comes to a question the team has answered — the pool the confidence gate is set on.
     ``leave_out``: tickets (external ids) not to search at all, the questions a report is
     measured on when they are imported tickets too."""
@@ -174,13 +169,14 @@ def ticket_pool_scores(
     from supportbot.training.context import tickets_for
 
     with retriever.sessions() as session:
-        rows = store.spread_questions(session, limit=limit, leave_out=frozenset(leave_out))
-    items = [Asked(embed_text(question, body), external_id) for _, external_id, question, body in rows]
-    if not items:
+        rows = store.spread_questions(session, limit=limit, leave_out=frozenset(i for i in leave_out if i))
+    if not rows:
         return []
+    questions = [embed_text(question, body) for _, _, question, body in rows]
+    ids = [external_id for _, external_id, _, _ in rows]
     if thinned_too:
-        items = [*items, *reworded(items, seed=seed)]
-    return tickets_for(retriever, [i.question for i in items], k=k, ids=[i.id for i in items]).closest
+        questions, ids = [*questions, *thin_questions(questions, seed=seed)], ids * 2
+    return tickets_for(retriever, questions, k=k, ids=ids).closest
 
 
 def calibration_split(ids: Sequence[str]) -> tuple[set[str], set[str]]:

@@ -223,7 +223,7 @@ def calibration_notes(cal: Calibration | None, settings: Settings) -> list[str]:
     return [
         f"checks after the model, calibrated for this model on {cal.split}, never on the questions"
         f" above: agreement floor {cal.disagree_below:g}, close match {close}, hand over under a closest"
-        f" ticket of {cal.escalate_below_score:.2f}{gate_pool_note(cal.to_dict())}; there, as sent: right"
+        f" ticket of {cal.escalate_below_score:.2f}{gate_pool_note(cal.questions, cal.gate_tickets)}; there, as sent: right"
         f" request {cal.right_request:.3f} (top ticket {cal.top_ticket['right_request']:.3f}), F1"
         f" {cal.f1:.3f} (top ticket {cal.top_ticket['f1']:.3f}), {cal.replaced:.0%} of drafts replaced"
         f" by the best ticket; right request judged by {cal.judged_by}; {verdict}. The bot uses these"
